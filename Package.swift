@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers of the design, each a module: Numerics (BLAS/LAPACK bridge, tensors, kernels)
+// → Datasets (standard-format readers) → Models (layers, networks, DMN builder, trainer)
+// → Experiments (spec, grid, runner, result sinks) → the `repro` CLI.
+let package = Package(
+    name: "repro",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "repro", targets: ["repro"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLinalg", path: "Sources/CLinalg",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Numerics", dependencies: ["CLinalg"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
+        .target(name: "Models", dependencies: ["Numerics", "Datasets"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Experiments", dependencies: ["Models", "Datasets", "Numerics"]),
+        .target(name: "ReproCLI", dependencies: [
+            "Experiments", "Models", "Datasets", "Numerics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "repro", dependencies: ["ReproCLI"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ReproCLI"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
