@@ -1,0 +1,51 @@
+import Numerics
+
+/// Streamed second moments of one class's input vectors: ρ = (1/N) Σ h hᵀ and μ = (1/N) Σ h,
+/// accumulated in Double from Float blocks.
+public struct ClassDensity: Sendable {
+    public let dimension: Int
+    public private(set) var count = 0
+    /// Σ h hᵀ, upper triangle only until `finish()`.
+    public private(set) var sumOuter: [Double]
+    public private(set) var sum: [Double]
+
+    public init(dimension n: Int) {
+        dimension = n
+        sumOuter = [Double](repeating: 0, count: n * n)
+        sum = [Double](repeating: 0, count: n)
+    }
+
+    /// Adds the rows of block[rows, n].
+    public mutating func add(block: UnsafePointer<Float>, rows: Int, scratch: UnsafeMutablePointer<Float>) {
+        let n = dimension
+        sumOuter.withUnsafeMutableBufferPointer { accumulateDensity(block: block, rows: rows, n: n, scratch: scratch, into: $0.baseAddress!) }
+        sum.withUnsafeMutableBufferPointer { s in
+            var colSums = [Double](repeating: 0, count: n)
+            for r in 0..<rows {
+                let h = block + r * n
+                for j in 0..<n { colSums[j] += Double(h[j]) }
+            }
+            for j in 0..<n { s[j] += colSums[j] }
+        }
+        count += rows
+    }
+
+    public var mean: [Double] { sum.map { $0 / Double(max(1, count)) } }
+
+    /// The full symmetric density matrix (1/N) Σ h hᵀ, or the covariance when `centred`.
+    public func densityMatrix(centred: Bool) -> [Double] {
+        let n = dimension
+        let inv = 1 / Double(max(1, count))
+        var rho = [Double](repeating: 0, count: n * n)
+        let mu = mean
+        for i in 0..<n {
+            for j in i..<n {
+                var v = sumOuter[i * n + j] * inv
+                if centred { v -= mu[i] * mu[j] }
+                rho[i * n + j] = v
+                rho[j * n + i] = v
+            }
+        }
+        return rho
+    }
+}

@@ -1,0 +1,143 @@
+import Datasets
+import Foundation
+import Numerics
+
+/// What a DMN layer's input vectors h are.
+public enum PatchSource: Sendable {
+    /// Every k×k×C patch (stride 1) of the layer input: a conv layer.
+    case conv(kernel: Int)
+    /// The whole flattened layer input: a dense layer.
+    case dense
+}
+
+/// Streams `data` through the frozen `prefix` and accumulates one density matrix per group
+/// (`groupOf(label)`; the identity for class-based DMN, a constant for plain PCA), chunk by
+/// chunk, so no more than `chunkImages` images' patches exist at once.
+public func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
+                                source: PatchSource, groups: Int, groupOf: (Int) -> Int,
+                                chunkImages: Int) -> [ClassDensity] {
+    let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
+    let n: Int
+    let rowsPerImage: Int
+    switch source {
+    case .conv(let k):
+        n = k * k * inShape.channels
+        rowsPerImage = (inShape.height - k + 1) * (inShape.width - k + 1)
+    case .dense:
+        n = inShape.count
+        rowsPerImage = 1
+    }
+    var densities = (0..<groups).map { _ in ClassDensity(dimension: n) }
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: chunkImages * data.imageSize)
+    let cols = UnsafeMutablePointer<Float>.allocate(capacity: chunkImages * rowsPerImage * n)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+    defer { x.deallocate(); cols.deallocate(); scratch.deallocate() }
+
+    var members = [[Int]](repeating: [], count: groups)
+    for i in 0..<data.count { members[groupOf(Int(data.labels[i]))].append(i) }
+    for g in 0..<groups {
+        var start = 0
+        let idx = members[g]
+        while start < idx.count {
+            let b = min(chunkImages, idx.count - start)
+            data.fillBatch(indices: idx[start..<(start + b)], preprocessing: preprocessing, into: x)
+            var h = UnsafePointer(x)
+            for layer in prefix { h = UnsafePointer(layer.forward(h, batch: b)) }
+            switch source {
+            case .conv(let k):
+                im2col(h, batch: b, height: inShape.height, width: inShape.width, channels: inShape.channels, kernel: k, cols)
+                densities[g].add(block: cols, rows: b * rowsPerImage, scratch: scratch)
+            case .dense:
+                densities[g].add(block: h, rows: b, scratch: scratch)
+            }
+            start += b
+        }
+    }
+    return densities
+}
+
+/// Eigen-decomposes each group's density matrix.
+public func spectra(of densities: [ClassDensity], centred: Bool) throws -> [ClassSpectrum] {
+    try densities.map { d in
+        ClassSpectrum(eigen: try symmetricEigen(d.densityMatrix(centred: centred), n: d.dimension), mean: d.mean)
+    }
+}
+
+/// How one frozen, data-built layer came out.
+public struct BuiltLayerReport: Sendable {
+    public var layer: Int
+    public var filters: Int
+    public var relaxedTv: Bool
+    public var keptPerClass: [Int]
+    public var seconds: Double
+}
+
+/// How the frozen feature layers of a `FeatureModel` get their filters.
+public enum FeatureFilters: String, Sendable, CaseIterable {
+    /// Class-based PCA (the paper's DMN).
+    case dmn
+    /// Class-agnostic PCA of all patches, as PCANet does.
+    case pca
+    /// Random unit-norm filters (DMN filters are unit-norm too).
+    case random
+}
+
+/// The filter matrix W[n, K] of a layer from unit filters.
+func filterMatrix(_ filters: [[Double]], dimension n: Int) -> [Float] {
+    var w = [Float](repeating: 0, count: n * filters.count)
+    for (f, v) in filters.enumerated() { for i in 0..<n { w[i * filters.count + f] = Float(v[i]) } }
+    return w
+}
+
+/// Builds the conv layers of `arch` one after another without SGD: each layer's filters come
+/// from the propagated outputs of the layers below (conv → ReLU → max-pool), biases are 0.
+/// `data` is the T_frac subset already. Returns the feature layers and a report per layer.
+public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preprocessing: Preprocessing,
+                               filters kind: FeatureFilters, options: DMNOptions, seed: UInt64) throws
+    -> (layers: [Layer], reports: [BuiltLayerReport]) {
+    var layers: [Layer] = []
+    var reports: [BuiltLayerReport] = []
+    var shape = arch.input
+    for (l, count) in arch.convFilters.enumerated() {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let n = arch.kernel * arch.kernel * shape.channels
+        let selection: FilterSelection
+        switch kind {
+        case .random:
+            var rng = SeededRandom(seed: seed, stream: "random-filters-layer-\(l)")
+            let vs: [[Double]] = (0..<count).map { _ in
+                let v = (0..<n).map { _ in rng.nextGaussian() }
+                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return v.map { $0 / norm }
+            }
+            selection = FilterSelection(filters: vs, origins: vs.indices.map { _ in (0, 0) }, relaxedTv: false, keptPerClass: [])
+        case .dmn, .pca:
+            let groups = kind == .dmn ? arch.classes : 1
+            let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers,
+                                                source: .conv(kernel: arch.kernel), groups: groups,
+                                                groupOf: kind == .dmn ? { $0 } : { _ in 0 }, chunkImages: options.chunkImages)
+            let empty = densities.indices.filter { densities[$0].count == 0 }
+            guard empty.isEmpty else {
+                throw FilterSelectionError(description: "layer \(l + 1): no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
+            }
+            do {
+                selection = try selectFilters(try spectra(of: densities, centred: options.centre),
+                                              tv: options.tv(forLayer: l), options: options, fixedCount: count)
+            } catch let e as FilterSelectionError {
+                throw FilterSelectionError(description: "layer \(l + 1): \(e.description)")
+            }
+        }
+        let k = selection.filters.count
+        let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel,
+                          weights: filterMatrix(selection.filters, dimension: n))
+        conv.trainable = false
+        let relu = ReLU(name: "relu\(l + 1)", shape: conv.outputShape)
+        let pool = MaxPool2(name: "pool\(l + 1)", input: conv.outputShape)
+        layers += [conv, relu, pool]
+        shape = pool.outputShape
+        reports.append(BuiltLayerReport(layer: l + 1, filters: k, relaxedTv: selection.relaxedTv,
+                                        keptPerClass: selection.keptPerClass,
+                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+    }
+    return (layers, reports)
+}

@@ -1,0 +1,51 @@
+// Every choice the paper leaves open is an explicit option here, with the default repro uses
+// and the authors' choice (GitHub nimadehmamy/DMN) noted where it differs.
+
+public enum FilterCountMode: String, Codable, Sendable, CaseIterable {
+    /// As many filters as T_v and T_PC give.
+    case thresholds
+    /// Exactly the configured count: the first K in visit order, relaxing T_v if needed.
+    case fixed
+}
+
+public enum SimilarityMeasure: String, Codable, Sendable, CaseIterable {
+    /// |cos| between unit eigenvectors (default: the natural measure between directions).
+    case cosine
+    /// |Pearson correlation| between the vectors' components (the authors' code).
+    case pearson
+}
+
+public enum VisitOrder: String, Codable, Sendable, CaseIterable {
+    /// Rank 1 of every class, then rank 2, … (default: no class crowds out the others).
+    case roundRobin = "round-robin"
+    /// All of class 0's vectors, then class 1's, …
+    case classOrder = "class-order"
+}
+
+public enum SignRule: String, Codable, Sendable, CaseIterable {
+    /// Orient v so the class-mean input projects non-negatively, v·μ_c ≥ 0 (default: what
+    /// survives the ReLU is then the part of the input that looks like the class).
+    case meanPositive = "mean-positive"
+    /// Keep v and −v as two filters (each merged vector counts twice).
+    case both
+}
+
+public struct DMNOptions: Sendable, Hashable {
+    /// Keep a candidate only if its similarity to every kept filter is below T_PC.
+    public var tpc = 0.9
+    /// Per-layer fraction of the trace the kept eigenvalues explain; the last repeats.
+    public var tv: [Double] = [0.95, 0.99]
+    /// Fraction of each class's training images used.
+    public var tfrac = 0.3
+    public var filterCount: FilterCountMode = .fixed
+    public var similarity: SimilarityMeasure = .cosine
+    public var visitOrder: VisitOrder = .roundRobin
+    public var sign: SignRule = .meanPositive
+    /// Subtract the class mean before forming ρ_c (the paper does not: eq. 11).
+    public var centre = false
+    /// Images per chunk when streaming patches into the density matrices.
+    public var chunkImages = 256
+    public init() {}
+
+    public func tv(forLayer l: Int) -> Double { tv.isEmpty ? 1 : tv[min(l, tv.count - 1)] }
+}

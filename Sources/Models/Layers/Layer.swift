@@ -1,0 +1,75 @@
+import Numerics
+
+/// Per-sample activation shape, NHWC without the batch (a dense activation is 1×1×C).
+public struct Shape3: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var height: Int, width: Int, channels: Int
+    public init(_ height: Int, _ width: Int, _ channels: Int) {
+        self.height = height; self.width = width; self.channels = channels
+    }
+    public var count: Int { height * width * channels }
+    public var description: String { "\(height)×\(width)×\(channels)" }
+}
+
+/// A learnable tensor and its gradient, both flat.
+public final class Parameter {
+    public let name: String
+    public let shape: [Int]
+    public var value: [Float]
+    public var grad: [Float]
+    public init(name: String, shape: [Int], value: [Float]) {
+        precondition(shape.reduce(1, *) == value.count, "\(name): shape \(shape) does not match \(value.count) values")
+        self.name = name; self.shape = shape; self.value = value
+        self.grad = [Float](repeating: 0, count: value.count)
+    }
+    public func zeroGrad() { for i in grad.indices { grad[i] = 0 } }
+}
+
+/// A batched layer. Buffers are owned by the layer and reused across steps; `forward` returns
+/// the layer's own output buffer, valid until its next `forward`.
+public protocol Layer: AnyObject {
+    var name: String { get }
+    var inputShape: Shape3 { get }
+    var outputShape: Shape3 { get }
+    var parameters: [Parameter] { get }
+    /// Frozen layers still pass gradients down but never accumulate their own.
+    var trainable: Bool { get set }
+    func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float>
+    /// Accumulates parameter gradients (when trainable) and returns dL/dx when asked.
+    func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>?
+}
+
+/// A growable scratch buffer: reallocated only when a larger batch arrives.
+final class Scratch<T> {
+    private(set) var pointer: UnsafeMutablePointer<T>
+    private(set) var capacity: Int
+    init() { capacity = 0; pointer = UnsafeMutablePointer<T>.allocate(capacity: 1) }
+    deinit { pointer.deallocate() }
+    @discardableResult
+    func ensure(_ n: Int) -> UnsafeMutablePointer<T> {
+        if n > capacity {
+            pointer.deallocate()
+            pointer = UnsafeMutablePointer<T>.allocate(capacity: n)
+            capacity = n
+        }
+        return pointer
+    }
+}
+
+/// Initialisation schemes, seeded.
+public enum Initializer: String, Codable, Sendable {
+    /// N(0, 2/fanIn): for layers followed by ReLU.
+    case he
+    /// U(±√(6/(fanIn+fanOut))): for the softmax layer.
+    case glorot
+
+    public func values(count: Int, fanIn: Int, fanOut: Int, rng: inout SeededRandom) -> [Float] {
+        switch self {
+        case .he:
+            let std = (2.0 / Double(fanIn)).squareRoot()
+            return (0..<count).map { _ in Float(rng.nextGaussian() * std) }
+        case .glorot:
+            let limit = (6.0 / Double(fanIn + fanOut)).squareRoot()
+            return (0..<count).map { _ in Float((rng.nextDouble() * 2 - 1) * limit) }
+        }
+    }
+}

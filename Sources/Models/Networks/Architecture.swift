@@ -1,0 +1,59 @@
+import Numerics
+
+public struct ArchitectureError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The paper's ConvNet shape: for each filter count, conv k×k (valid) → ReLU → 2×2 max-pool;
+/// then a dense softmax layer. "4,15" is two conv layers of 4 and 15 filters.
+public struct Architecture: Sendable, Hashable {
+    public var input: Shape3
+    public var classes: Int
+    public var convFilters: [Int]
+    public var kernel = 3
+
+    public init(input: Shape3, classes: Int, convFilters: [Int], kernel: Int = 3) throws {
+        self.input = input; self.classes = classes; self.convFilters = convFilters; self.kernel = kernel
+        var h = input.height, w = input.width
+        for (l, f) in convFilters.enumerated() {
+            guard f > 0 else { throw ArchitectureError(description: "layer \(l + 1) has \(f) filters; need at least 1") }
+            guard h - kernel + 1 >= 2, w - kernel + 1 >= 2 else {
+                throw ArchitectureError(description: "filters \(convFilters.map(String.init).joined(separator: ",")): layer \(l + 1) gets a \(h)×\(w) input, too small for a \(kernel)×\(kernel) conv and a 2×2 pool")
+            }
+            h = (h - kernel + 1) / 2; w = (w - kernel + 1) / 2
+        }
+    }
+
+    /// Conv → ReLU → pool blocks with He-initialised trainable filters.
+    public func randomFeatureLayers(rng: inout SeededRandom) -> [Layer] {
+        var layers: [Layer] = []
+        var shape = input
+        for (l, f) in convFilters.enumerated() {
+            let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel, rng: &rng)
+            let relu = ReLU(name: "relu\(l + 1)", shape: conv.outputShape)
+            let pool = MaxPool2(name: "pool\(l + 1)", input: conv.outputShape)
+            layers += [conv, relu, pool]
+            shape = pool.outputShape
+        }
+        return layers
+    }
+
+    /// Feature layers followed by a Glorot-initialised dense softmax layer.
+    public func network(features: [Layer], rng: inout SeededRandom) -> Sequential {
+        let top = features.last?.outputShape ?? input
+        return Sequential(features + [Dense(name: "softmax", input: top, outputs: classes, initializer: .glorot, rng: &rng)])
+    }
+}
+
+/// Dense ReLU network (Fig. 1): input → hidden widths (each dense → ReLU) → dense softmax.
+public func multilayerPerceptron(input: Shape3, hidden: [Int], classes: Int, rng: inout SeededRandom) -> Sequential {
+    var layers: [Layer] = []
+    var shape = input
+    for (l, width) in hidden.enumerated() {
+        let d = Dense(name: "dense\(l + 1)", input: shape, outputs: width, initializer: .he, rng: &rng)
+        layers += [d, ReLU(name: "relu\(l + 1)", shape: d.outputShape)]
+        shape = d.outputShape
+    }
+    layers.append(Dense(name: "softmax", input: shape, outputs: classes, initializer: .glorot, rng: &rng))
+    return Sequential(layers)
+}

@@ -1,0 +1,55 @@
+import Numerics
+
+/// A stack of layers ending in logits, trained with softmax cross-entropy.
+public final class Sequential {
+    public let layers: [Layer]
+    public let inputShape: Shape3
+    public var classes: Int { layers.last!.outputShape.count }
+    private let dLogits = Scratch<Float>()
+
+    public init(_ layers: [Layer]) {
+        precondition(!layers.isEmpty, "a network needs at least one layer")
+        for (a, b) in zip(layers, layers.dropFirst()) {
+            precondition(a.outputShape.count == b.inputShape.count,
+                         "\(a.name) outputs \(a.outputShape) but \(b.name) expects \(b.inputShape)")
+        }
+        self.layers = layers
+        self.inputShape = layers[0].inputShape
+    }
+
+    public var trainableParameters: [Parameter] { layers.filter(\.trainable).flatMap(\.parameters) }
+
+    /// Logits for a batch; the pointer is the last layer's buffer.
+    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+        var h = UnsafePointer(layers[0].forward(x, batch: batch))
+        for layer in layers.dropFirst() { h = UnsafePointer(layer.forward(h, batch: batch)) }
+        return UnsafeMutablePointer(mutating: h)
+    }
+
+    /// Forward, loss and backward for one batch; gradients accumulate into the trainable
+    /// parameters (zero them first). Returns summed loss and number correct.
+    @discardableResult
+    public func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> (loss: Double, correct: Int) {
+        let logits = forward(x, batch: batch)
+        let d = dLogits.ensure(batch * classes)
+        let result = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: d)
+        // Below the lowest trainable layer no gradient is needed at all.
+        guard let lowest = layers.firstIndex(where: { $0.trainable && !$0.parameters.isEmpty }) else { return result }
+        var g = UnsafePointer(d)
+        for i in stride(from: layers.count - 1, through: lowest, by: -1) {
+            guard let dx = layers[i].backward(g, batch: batch, needInputGrad: i > lowest) else { break }
+            g = UnsafePointer(dx)
+        }
+        return result
+    }
+
+    /// Flat copies of each weight-carrying layer's weight matrix (biases excluded), for the
+    /// Fig. 1 convergence recorder.
+    public func weightSnapshots() -> [[Float]] {
+        layers.compactMap { layer in
+            if let c = layer as? Conv2D { return c.weights.value }
+            if let d = layer as? Dense { return d.weights.value }
+            return nil
+        }
+    }
+}

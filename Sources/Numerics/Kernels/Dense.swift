@@ -1,0 +1,57 @@
+import Foundation
+
+/// y[B, out] = x[B, in] · w[in, out] + bias[out].
+public func denseForward(_ x: UnsafePointer<Float>, batch: Int, inputs: Int, outputs: Int,
+                         weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                         _ y: UnsafeMutablePointer<Float>) {
+    for r in 0..<batch { (y + r * outputs).update(from: bias, count: outputs) }
+    sgemm(false, false, m: batch, n: outputs, k: inputs, x, w, beta: 1, y)
+}
+
+/// dW[in, out] += xᵀ · dy; dbias += Σ_B dy; dx[B, in] = dy · Wᵀ when requested.
+public func denseBackward(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int, inputs: Int,
+                          outputs: Int, weights w: UnsafePointer<Float>,
+                          dWeights: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                          dx: UnsafeMutablePointer<Float>?) {
+    sgemm(true, false, m: inputs, n: outputs, k: batch, x, dy, beta: 1, dWeights)
+    columnSumsAdd(dy, rows: batch, cols: outputs, dBias)
+    if let dx { sgemm(false, true, m: batch, n: inputs, k: outputs, dy, w, beta: 0, dx) }
+}
+
+/// Mean softmax cross-entropy of logits[B, K] against labels, and its gradient
+/// dlogits = (softmax − onehot) / B. Returns (summed loss, number correct); the caller divides.
+/// Log-sum-exp is taken in Double so a large logit neither overflows nor loses the small ones.
+@discardableResult
+public func softmaxCrossEntropy(_ logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
+                                classes: Int, dlogits: UnsafeMutablePointer<Float>?) -> (loss: Double, correct: Int) {
+    var loss = 0.0
+    var correct = 0
+    let scale = 1 / Float(batch)
+    for b in 0..<batch {
+        let z = logits + b * classes
+        var mx = z[0], arg = 0
+        for k in 1..<classes where z[k] > mx { mx = z[k]; arg = k }
+        var sum = 0.0
+        for k in 0..<classes { sum += exp(Double(z[k] - mx)) }
+        let label = Int(labels[b])
+        loss += log(sum) - Double(z[label] - mx)
+        if arg == label { correct += 1 }
+        if let dlogits {
+            let d = dlogits + b * classes
+            let inv = 1 / sum
+            for k in 0..<classes { d[k] = Float(exp(Double(z[k] - mx)) * inv) * scale }
+            d[label] -= scale
+        }
+    }
+    return (loss, correct)
+}
+
+/// Index of the largest logit of each row.
+public func argmaxRows(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Int32>) {
+    for r in 0..<rows {
+        let z = a + r * cols
+        var mx = z[0], arg = 0
+        for k in 1..<cols where z[k] > mx { mx = z[k]; arg = k }
+        out[r] = Int32(arg)
+    }
+}

@@ -1,0 +1,162 @@
+import XCTest
+@testable import Models
+@testable import Numerics
+
+/// Central finite differences against each layer's backward pass.
+///
+/// The layers compute in Float32; the scalar probed is L = Σ r ⊙ y for a fixed random r,
+/// accumulated in Double. Conv, dense and max-pool are piecewise linear, so central
+/// differences are exact up to Float rounding of y (≈1e-7·|y|/h with h = 1e-2): we require
+/// a relative error below 1e-3 (‖g − g_fd‖ / max(‖g‖, ‖g_fd‖)), and check it can fail.
+final class GradientCheckTests: XCTestCase {
+    func seededFloats(_ n: Int, _ seed: UInt64) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<n).map { _ in Float(rng.nextGaussian()) }
+    }
+
+    /// L(x) = Σ r·layer(x), with the layer's output in Double.
+    func probe(_ layer: Layer, _ x: [Float], batch: Int, r: [Float]) -> Double {
+        let y = layer.forward(x, batch: batch)
+        var s = 0.0
+        for i in r.indices { s += Double(r[i]) * Double(y[i]) }
+        return s
+    }
+
+    func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+        let diff = zip(a, b).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+        let na = a.reduce(0.0) { $0 + $1 * $1 }.squareRoot(), nb = b.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+        return diff / max(na, nb, 1e-12)
+    }
+
+    /// Checks dL/dx and dL/dθ for every parameter of `layer`.
+    func checkLayer(_ layer: Layer, batch: Int, h: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line) {
+        let x = seededFloats(batch * layer.inputShape.count, 21)
+        let r = seededFloats(batch * layer.outputShape.count, 22)
+        for p in layer.parameters { p.zeroGrad() }
+        _ = layer.forward(x, batch: batch)
+        let dx = layer.backward(r, batch: batch, needInputGrad: true)!
+        let analyticX = (0..<x.count).map { Double(dx[$0]) }
+        var numericX = [Double](repeating: 0, count: x.count)
+        for i in x.indices {
+            var xp = x, xm = x
+            xp[i] += h; xm[i] -= h
+            numericX[i] = (probe(layer, xp, batch: batch, r: r) - probe(layer, xm, batch: batch, r: r)) / Double(2 * h)
+        }
+        XCTAssertLessThan(relativeError(analyticX, numericX), 1e-3, "\(layer.name): input gradient", file: file, line: line)
+        for p in layer.parameters {
+            let analytic = p.grad.map(Double.init)
+            var numeric = [Double](repeating: 0, count: p.value.count)
+            for i in p.value.indices {
+                let v = p.value[i]
+                p.value[i] = v + h; let lp = probe(layer, x, batch: batch, r: r)
+                p.value[i] = v - h; let lm = probe(layer, x, batch: batch, r: r)
+                p.value[i] = v
+                numeric[i] = (lp - lm) / Double(2 * h)
+            }
+            XCTAssertLessThan(relativeError(analytic, numeric), 1e-3, "\(p.name) gradient", file: file, line: line)
+        }
+    }
+
+    func testConvGradientsSeveralChannels() {
+        var rng = SeededRandom(seed: 3)
+        checkLayer(Conv2D(input: Shape3(6, 5, 3), filters: 4, kernel: 3, rng: &rng), batch: 2)
+        checkLayer(Conv2D(input: Shape3(5, 5, 2), filters: 3, kernel: 2, rng: &rng), batch: 3)
+    }
+
+    func testDenseGradients() {
+        var rng = SeededRandom(seed: 4)
+        checkLayer(Dense(input: Shape3(2, 3, 2), outputs: 5, initializer: .glorot, rng: &rng), batch: 3)
+    }
+
+    func testReLUGradients() {
+        checkLayer(ReLU(shape: Shape3(3, 3, 2)), batch: 2, h: 1e-3)
+    }
+
+    func testMaxPoolGradientsWithoutTies() {
+        checkLayer(MaxPool2(input: Shape3(4, 5, 3)), batch: 2, h: 1e-3)
+    }
+
+    /// At a tie the loss is not differentiable; the backward pass must give a subgradient
+    /// consistent with one-sided differences: the winner's forward difference equals its
+    /// gradient, the loser's backward difference equals its (zero) gradient, and moving all
+    /// tied inputs together (a direction where L is differentiable) matches their sum.
+    func testMaxPoolTiesGiveConsistentSubgradient() {
+        let pool = MaxPool2(input: Shape3(2, 2, 1))
+        let x: [Float] = [3, 3, 1, 3]  // three-way tie
+        let r: [Float] = [2]
+        _ = pool.forward(x, batch: 1)
+        let g = Array(UnsafeBufferPointer(start: pool.backward(r, batch: 1, needInputGrad: true)!, count: 4))
+        XCTAssertEqual(g, [2, 0, 0, 0])
+        let h: Float = 1e-2
+        let base = probe(pool, x, batch: 1, r: r)
+        var up = x; up[0] += h
+        XCTAssertEqual((probe(pool, up, batch: 1, r: r) - base) / Double(h), Double(g[0]), accuracy: 1e-3)
+        for i in [1, 3] {
+            var down = x; down[i] -= h
+            XCTAssertEqual((base - probe(pool, down, batch: 1, r: r)) / Double(h), Double(g[i]), accuracy: 1e-3)
+        }
+        var all = x, allDown = x
+        for i in [0, 1, 3] { all[i] += h; allDown[i] -= h }
+        let fd = (probe(pool, all, batch: 1, r: r) - probe(pool, allDown, batch: 1, r: r)) / Double(2 * h)
+        XCTAssertEqual(fd, Double(g[0] + g[1] + g[3]), accuracy: 1e-3)
+    }
+
+    /// The whole stack (conv → ReLU → pool → conv → ReLU → pool → dense → softmax CE):
+    /// Sequential's gradients against finite differences of the Double-summed loss.
+    func testNetworkGradientsThroughLoss() throws {
+        var rng = SeededRandom(seed: 5)
+        let arch = try Architecture(input: Shape3(10, 10, 2), classes: 3, convFilters: [3, 2])
+        let net = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
+        let batch = 2
+        let x = seededFloats(batch * arch.input.count, 23)
+        let labels: [Int32] = [0, 2]
+        for p in net.trainableParameters { p.zeroGrad() }
+        net.lossAndGradients(x, labels: labels, batch: batch)
+        let h: Float = 1e-3
+        func loss() -> Double {
+            let logits = net.forward(x, batch: batch)
+            return softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: 3, dlogits: nil).loss / Double(batch)
+        }
+        for p in net.trainableParameters {
+            var numeric = [Double](repeating: 0, count: p.value.count)
+            for i in p.value.indices {
+                let v = p.value[i]
+                p.value[i] = v + h; let lp = loss()
+                p.value[i] = v - h; let lm = loss()
+                p.value[i] = v
+                numeric[i] = (lp - lm) / Double(2 * h)
+            }
+            // Softmax is smooth but ReLU/max-pool kinks can fall inside ±h: allow 1e-2 here.
+            XCTAssertLessThan(relativeError(p.grad.map(Double.init), numeric), 1e-2, p.name)
+        }
+    }
+
+    /// The check itself must be able to fail: a wrong gradient is caught.
+    func testGradientCheckDetectsAWrongGradient() {
+        var rng = SeededRandom(seed: 6)
+        let dense = Dense(input: Shape3(1, 1, 4), outputs: 3, initializer: .glorot, rng: &rng)
+        let x = seededFloats(4, 1), r = seededFloats(3, 2)
+        _ = dense.forward(x, batch: 1)
+        _ = dense.backward(r, batch: 1, needInputGrad: false)
+        var numeric = [Double](repeating: 0, count: 12)
+        for i in 0..<12 {
+            let v = dense.weights.value[i]
+            dense.weights.value[i] = v + 1e-2; let lp = probe(dense, x, batch: 1, r: r)
+            dense.weights.value[i] = v - 1e-2; let lm = probe(dense, x, batch: 1, r: r)
+            dense.weights.value[i] = v
+            numeric[i] = (lp - lm) / 2e-2
+        }
+        var wrong = dense.weights.grad.map(Double.init)
+        wrong[5] += 0.1
+        XCTAssertGreaterThan(relativeError(wrong, numeric), 1e-3)
+    }
+
+    func testFrozenLayerAccumulatesNoGradient() {
+        var rng = SeededRandom(seed: 7)
+        let conv = Conv2D(input: Shape3(4, 4, 1), filters: 2, kernel: 3, rng: &rng)
+        conv.trainable = false
+        _ = conv.forward(seededFloats(16, 3), batch: 1)
+        _ = conv.backward(seededFloats(8, 4), batch: 1, needInputGrad: false)
+        XCTAssertEqual(conv.weights.grad, [Float](repeating: 0, count: 18))
+    }
+}

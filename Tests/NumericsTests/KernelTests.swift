@@ -1,0 +1,83 @@
+import XCTest
+@testable import Numerics
+
+final class KernelTests: XCTestCase {
+    /// The 7-loop definition of a valid, stride-1 NHWC convolution, in Double.
+    func naiveConv(_ x: [Float], batch: Int, h: Int, w: Int, c: Int, k: Int, weights: [Float], bias: [Float], f: Int) -> [Double] {
+        let oh = h - k + 1, ow = w - k + 1
+        var y = [Double](repeating: 0, count: batch * oh * ow * f)
+        for b in 0..<batch { for oy in 0..<oh { for ox in 0..<ow { for o in 0..<f {
+            var s = Double(bias[o])
+            for dy in 0..<k { for dx in 0..<k { for ci in 0..<c {
+                s += Double(x[((b * h + oy + dy) * w + ox + dx) * c + ci]) * Double(weights[((dy * k + dx) * c + ci) * f + o])
+            } } }
+            y[((b * oh + oy) * ow + ox) * f + o] = s
+        } } } }
+        return y
+    }
+
+    func testConvForwardMatchesNaive() {
+        for (batch, h, w, c, k, f) in [(2, 6, 5, 3, 3, 4), (1, 7, 7, 1, 3, 2), (3, 5, 6, 2, 2, 5)] {
+            let x = randomFloats(batch * h * w * c, seed: 11)
+            let wt = randomFloats(k * k * c * f, seed: 12)
+            let bias = randomFloats(f, seed: 13)
+            let rows = batch * (h - k + 1) * (w - k + 1)
+            var cols = [Float](repeating: .nan, count: rows * k * k * c)
+            im2col(x, batch: batch, height: h, width: w, channels: c, kernel: k, &cols)
+            var y = [Float](repeating: .nan, count: rows * f)
+            convForward(cols: cols, rows: rows, patchSize: k * k * c, weights: wt, bias: bias, filters: f, &y)
+            let ref = naiveConv(x, batch: batch, h: h, w: w, c: c, k: k, weights: wt, bias: bias, f: f)
+            for i in y.indices { XCTAssertEqual(Double(y[i]), ref[i], accuracy: 1e-4, "shape \((batch, h, w, c, k, f)) at \(i)") }
+        }
+    }
+
+    /// col2im is im2col's adjoint: ⟨im2col(x), g⟩ = ⟨x, col2im(g)⟩.
+    func testCol2imIsAdjointOfIm2col() {
+        let (batch, h, w, c, k) = (2, 5, 6, 3, 3)
+        let x = randomFloats(batch * h * w * c, seed: 14)
+        let rows = batch * (h - k + 1) * (w - k + 1)
+        let g = randomFloats(rows * k * k * c, seed: 15)
+        var cols = [Float](repeating: 0, count: g.count)
+        im2col(x, batch: batch, height: h, width: w, channels: c, kernel: k, &cols)
+        var back = [Float](repeating: 0, count: x.count)
+        col2imAdd(g, batch: batch, height: h, width: w, channels: c, kernel: k, &back)
+        let lhs = zip(cols, g).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let rhs = zip(x, back).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        XCTAssertEqual(lhs, rhs, accuracy: 1e-3 * abs(lhs))
+    }
+
+    func testMaxPoolPicksWindowMaximaAndFirstOnTies() {
+        // One 4×4 single-channel image with a tie in the top-left window.
+        let x: [Float] = [1, 1, 0, 2,
+                          0, 0, 3, 1,
+                          5, 4, 0, 0,
+                          4, 5, 0, -1]
+        var y = [Float](repeating: 0, count: 4)
+        var arg = [Int32](repeating: -1, count: 4)
+        maxPool2Forward(x, batch: 1, height: 4, width: 4, channels: 1, &y, argmax: &arg)
+        XCTAssertEqual(y, [1, 3, 5, 0])
+        XCTAssertEqual(arg, [0, 6, 8, 10])
+        var dx = [Float](repeating: 9, count: 16)
+        maxPool2Backward(dy: [1, 2, 3, 4], argmax: arg, outputCount: 4, inputCount: 16, &dx)
+        XCTAssertEqual(dx, [1, 0, 0, 0, 0, 0, 2, 0, 3, 0, 4, 0, 0, 0, 0, 0])
+    }
+
+    func testSoftmaxCrossEntropyMatchesDoubleReference() {
+        let (batch, classes) = (4, 5)
+        let logits = randomFloats(batch * classes, seed: 16, scale: 3)
+        let labels: [Int32] = [0, 4, 2, 2]
+        var d = [Float](repeating: 0, count: logits.count)
+        let r = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: &d)
+        var loss = 0.0
+        for b in 0..<batch {
+            let z = (0..<classes).map { Double(logits[b * classes + $0]) }
+            let lse = log(z.map { exp($0) }.reduce(0, +))
+            loss += lse - z[Int(labels[b])]
+            for k in 0..<classes {
+                let p = exp(z[k] - lse) - (k == Int(labels[b]) ? 1 : 0)
+                XCTAssertEqual(Double(d[b * classes + k]), p / Double(batch), accuracy: 1e-6)
+            }
+        }
+        XCTAssertEqual(r.loss, loss, accuracy: 1e-5)
+    }
+}
