@@ -1,0 +1,129 @@
+import Datasets
+import Foundation
+import Models
+import Numerics
+
+public struct RunError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Executes one resolved run with the real models: loads the data, builds the model the run
+/// names, trains what is trainable, and reports accuracies, filter counts, timings, the
+/// per-epoch history and the λ records.
+public struct ModelRunExecutor: RunExecutor {
+    public init() {}
+
+    public func execute(_ run: ResolvedRun, dataDirectory: URL,
+                        progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
+        guard let name = DatasetName(rawValue: run.dataset) else {
+            throw RunError(description: "unknown dataset '\(run.dataset)'")
+        }
+        let labels = CIFAR100LabelSet(rawValue: run.cifar100Labels) ?? .fine
+        let splits = try DatasetCache.shared.splits(name, dataDirectory: dataDirectory, labels: labels)
+        // Limits pick a fixed stratified subset (seed 0), the same for every model and seed,
+        // so that runs differ only by what the run's own seed drives.
+        let train = run.trainLimit.map { min($0, splits.train.count) }.map { splits.train.stratifiedSubset(count: $0, seed: 0) } ?? splits.train
+        let test = run.testLimit.map { min($0, splits.test.count) }.map { splits.test.stratifiedSubset(count: $0, seed: 0) } ?? splits.test
+        switch run.kind {
+        case .classify, .convergence:
+            return try trainModel(run, train: train, test: test, progress: progress)
+        case .fluctuation:
+            return try densityFluctuations(run, train: train)
+        }
+    }
+
+    static func options(_ p: DMNParameters) throws -> DMNOptions {
+        var o = DMNOptions()
+        o.tpc = p.tpc
+        o.tv = p.tv
+        o.tfrac = p.tfrac
+        func parse<T: RawRepresentable>(_ raw: String, _ key: String) throws -> T where T.RawValue == String {
+            guard let v = T(rawValue: raw) else { throw RunError(description: "dmn.\(key): unknown value '\(raw)'") }
+            return v
+        }
+        o.filterCount = try parse(p.filterCount, "filterCount")
+        o.similarity = try parse(p.similarity, "similarity")
+        o.visitOrder = try parse(p.visitOrder, "visitOrder")
+        o.sign = try parse(p.sign, "sign")
+        o.centre = p.centre
+        return o
+    }
+
+    static func trainingConfig(_ run: ResolvedRun) throws -> TrainingConfig {
+        var c = TrainingConfig()
+        guard let kind = OptimizerKind(rawValue: run.training.optimizer) else {
+            throw RunError(description: "training.optimizer: unknown value '\(run.training.optimizer)'")
+        }
+        c.optimizer = kind
+        c.learningRate = run.training.learningRate
+        c.momentum = run.training.momentum
+        c.batchSize = run.training.batchSize
+        c.epochs = run.training.epochs
+        c.seed = run.seed
+        return c
+    }
+
+    private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset,
+                    progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
+        let preprocessing: Preprocessing = run.preprocessing == "standardize" ? train.standardization() : .scale01
+        let input = Shape3(train.height, train.width, train.channels)
+        var rng = SeededRandom(seed: run.seed, stream: "init")
+        var outcome = RunOutcome()
+        let epochs = max(1, run.training.epochs)
+        progress(RunProgress(phase: "build", epoch: 0, epochs: epochs, fraction: 0))
+        let buildStart = DispatchTime.now().uptimeNanoseconds
+        let network: Sequential
+        switch run.model {
+        case .mlp:
+            network = multilayerPerceptron(input: input, hidden: run.filters, classes: train.numClasses, rng: &rng)
+            outcome.filterCounts = run.filters
+        case .baseline:
+            network = try Architecture(input: input, classes: train.numClasses, convFilters: []).network(features: [], rng: &rng)
+        case .convnet:
+            let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)
+            network = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
+            outcome.filterCounts = run.filters
+        case .dmn, .pca, .random, .hybrid:
+            let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)
+            let opts = try Self.options(run.dmn)
+            let kind: FeatureFilters = run.model == .pca ? .pca : run.model == .random ? .random : .dmn
+            let subset = kind == .random ? train : train.stratifiedSubset(fraction: opts.tfrac, seed: run.seed)
+            let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: preprocessing,
+                                               filters: kind, options: opts, seed: run.seed)
+            if run.model == .hybrid { for layer in built.layers { layer.trainable = true } }
+            network = arch.network(features: built.layers, rng: &rng)
+            outcome.filterCounts = built.reports.map(\.filters)
+            outcome.relaxedTv = built.reports.map(\.relaxedTv)
+        }
+        outcome.buildSeconds = seconds(since: buildStart)
+
+        let trainer = Trainer(network: network, config: try Self.trainingConfig(run), preprocessing: preprocessing)
+        let recorder = ConvergenceRecorder(every: run.lambdaEvery, window: run.smoothingWindow,
+                                           layers: ConvergenceRecorder.trackedLayers(of: network))
+        recorder.start(network)
+        trainer.onStep = { recorder.observe(step: $0.step, imagesSeen: $0.imagesSeen, network: $0.network) }
+        trainer.onBatch = { epoch, f in
+            progress(RunProgress(phase: "train", epoch: epoch, epochs: epochs, fraction: (Double(epoch - 1) + f) / Double(epochs)))
+        }
+        trainer.onEpoch = { s in
+            progress(RunProgress(phase: "train", epoch: s.epoch, epochs: epochs, fraction: Double(s.epoch) / Double(epochs)))
+        }
+        let sgdStart = DispatchTime.now().uptimeNanoseconds
+        let history = try trainer.fit(train: train, test: test)
+        outcome.sgdSeconds = seconds(since: sgdStart)
+        outcome.history = history.map {
+            EpochRecord(epoch: $0.epoch, loss: $0.loss, trainAccuracy: $0.trainAccuracy, testAccuracy: $0.testAccuracy, seconds: $0.seconds)
+        }
+        // Train accuracy at the end of training, measured like the test accuracy (not the
+        // running average over the last epoch, which mixes in earlier weights).
+        outcome.trainAccuracy = trainer.evaluate(train).accuracy
+        outcome.testAccuracy = history.last?.testAccuracy ?? trainer.evaluate(test).accuracy
+        outcome.lambdas = recorder.records.map {
+            LambdaRecord(step: $0.step, imagesSeen: $0.imagesSeen, layer: $0.layer, lambda: $0.lambda,
+                         detrended: $0.detrended, smoothed: $0.smoothed)
+        }
+        return outcome
+    }
+}
