@@ -1,0 +1,328 @@
+import Foundation
+import Numerics
+
+/// The datasets the paper evaluates on.
+public enum DatasetName: String, CaseIterable, Sendable {
+    case mnist
+    case fashionMNIST = "fashion-mnist"
+    case cifar10
+    case cifar100
+
+    /// Height, width and channels of every image.
+    public var imageShape: (height: Int, width: Int, channels: Int) {
+        switch self {
+        case .mnist, .fashionMNIST: return (28, 28, 1)
+        case .cifar10, .cifar100: return (32, 32, 3)
+        }
+    }
+}
+
+/// Which of CIFAR-100's two label sets to use: 100 fine classes or 20 coarse superclasses.
+public enum CIFAR100LabelSet: String, Sendable {
+    case fine, coarse
+}
+
+/// A set of labelled images, kept as bytes; floats are made per batch by `fillBatch`.
+public struct ImageDataset: Sendable {
+    /// count × height × width × channels bytes, NHWC (channels interleaved per pixel).
+    public var images: [UInt8]
+    /// One label per image, in 0..<numClasses.
+    public var labels: [Int32]
+    public let height: Int
+    public let width: Int
+    public let channels: Int
+    public let numClasses: Int
+
+    public var count: Int { labels.count }
+    public var imageSize: Int { height * width * channels }
+
+    /// Checks (with preconditions) that the sizes agree and every label is in 0..<numClasses.
+    public init(images: [UInt8], labels: [Int32], height: Int, width: Int, channels: Int, numClasses: Int) {
+        precondition(height > 0 && width > 0 && channels > 0 && numClasses >= 0,
+                     "ImageDataset: bad shape \(height)×\(width)×\(channels), \(numClasses) classes")
+        precondition(images.count == labels.count * height * width * channels,
+                     "ImageDataset: \(images.count) image bytes for \(labels.count) images of \(height)×\(width)×\(channels)")
+        precondition(labels.allSatisfy { $0 >= 0 && Int($0) < numClasses },
+                     "ImageDataset: a label is outside 0..<\(numClasses)")
+        self.images = images
+        self.labels = labels
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.numClasses = numClasses
+    }
+
+    /// Unchecked, for the loaders, which have already validated everything.
+    init(validated images: [UInt8], labels: [Int32], height: Int, width: Int, channels: Int, numClasses: Int) {
+        self.images = images
+        self.labels = labels
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.numClasses = numClasses
+    }
+
+    /// Indices (ascending) of the images whose label is `c`.
+    public func indices(ofClass c: Int) -> [Int] {
+        var out = [Int]()
+        for (i, l) in labels.enumerated() where Int(l) == c { out.append(i) }
+        return out
+    }
+
+    /// Number of images of each class, indexed by label.
+    public func classCounts() -> [Int] {
+        var counts = [Int](repeating: 0, count: numClasses)
+        for l in labels {
+            precondition(l >= 0 && Int(l) < numClasses, "ImageDataset: label \(l) outside 0..<\(numClasses)")
+            counts[Int(l)] += 1
+        }
+        return counts
+    }
+
+    /// Per-class index lists (each ascending), in one pass.
+    func indicesByClass() -> [[Int]] {
+        let counts = classCounts()
+        var lists = counts.map { c -> [Int] in var a = [Int](); a.reserveCapacity(c); return a }
+        for (i, l) in labels.enumerated() { lists[Int(l)].append(i) }
+        return lists
+    }
+
+    /// A new dataset holding the images at `indices`, in that order (repeats allowed).
+    public func subset(indices: [Int]) -> ImageDataset {
+        let s = imageSize
+        let n = count
+        var newLabels = [Int32]()
+        newLabels.reserveCapacity(indices.count)
+        let newImages = [UInt8](unsafeUninitializedCapacity: indices.count * s) { dst, initialized in
+            guard indices.count * s > 0 else { initialized = 0; return }
+            images.withUnsafeBufferPointer { src in
+                var out = dst.baseAddress!
+                for i in indices {
+                    precondition(i >= 0 && i < n, "subset: index \(i) outside 0..<\(n)")
+                    out.update(from: src.baseAddress! + i * s, count: s)
+                    out += s
+                }
+            }
+            initialized = indices.count * s
+        }
+        for i in indices { newLabels.append(labels[i]) }
+        return ImageDataset(validated: newImages, labels: newLabels, height: height, width: width,
+                            channels: channels, numClasses: numClasses)
+    }
+
+    /// Seeded stratified subsample: from each class c with n_c images take
+    /// k_c = round(fraction × n_c) images (at least 1 when n_c > 0, at most n_c).
+    ///
+    /// Selection, exactly (so other implementations can reproduce it): one generator
+    /// `SeededRandom(seed: seed, stream: "subsample")`; for each class c in 0..<numClasses with
+    /// k_c > 0, take that class's indices in ascending order and run k_c steps of a partial
+    /// Fisher–Yates shuffle (step i swaps position i with i + nextInt(below: n_c − i)); the first
+    /// k_c positions are chosen. All chosen indices are then sorted, so the subset keeps the
+    /// original relative order.
+    public func stratifiedSubset(fraction: Double, seed: UInt64) -> ImageDataset {
+        precondition(fraction.isFinite && fraction >= 0 && fraction <= 1,
+                     "stratifiedSubset: fraction \(fraction) outside [0, 1]")
+        let lists = indicesByClass()
+        let quotas = lists.map { list -> Int in
+            let n = list.count
+            guard n > 0 else { return 0 }
+            return min(n, max(1, Int((fraction * Double(n)).rounded())))
+        }
+        return pick(lists: lists, quotas: quotas, seed: seed)
+    }
+
+    /// Seeded stratified subset of exactly `count` images (0 ≤ count ≤ self.count).
+    ///
+    /// Class c gets ⌊count × n_c / N⌋ images; the remaining images go one each to the classes
+    /// with the largest remainders (count × n_c mod N), ties to the lower class index (largest
+    /// remainder method, computed in exact integer arithmetic). The images are then chosen as in
+    /// `stratifiedSubset(fraction:seed:)`, with the same generator and stream.
+    public func stratifiedSubset(count wanted: Int, seed: UInt64) -> ImageDataset {
+        precondition(wanted >= 0 && wanted <= count, "stratifiedSubset: count \(wanted) outside 0...\(count)")
+        let lists = indicesByClass()
+        let quotas = Self.proportionalQuotas(classSizes: lists.map(\.count), total: wanted)
+        return pick(lists: lists, quotas: quotas, seed: seed)
+    }
+
+    /// Largest-remainder apportionment of `total` over classes of the given sizes.
+    static func proportionalQuotas(classSizes: [Int], total: Int) -> [Int] {
+        let n = classSizes.reduce(0, +)
+        guard n > 0, total > 0 else { return classSizes.map { _ in 0 } }
+        var quotas = [Int]()
+        var remainders = [(rem: Int, cls: Int)]()
+        for (c, nc) in classSizes.enumerated() {
+            // total ≤ n, so total × nc fits easily for any real dataset size.
+            let (q, r) = (total * nc).quotientAndRemainder(dividingBy: n)
+            quotas.append(q)
+            remainders.append((r, c))
+        }
+        let left = total - quotas.reduce(0, +)
+        remainders.sort { $0.rem != $1.rem ? $0.rem > $1.rem : $0.cls < $1.cls }
+        for k in 0..<left { quotas[remainders[k].cls] += 1 }
+        return quotas
+    }
+
+    private func pick(lists: [[Int]], quotas: [Int], seed: UInt64) -> ImageDataset {
+        var rng = SeededRandom(seed: seed, stream: "subsample")
+        var chosen = [Int]()
+        chosen.reserveCapacity(quotas.reduce(0, +))
+        for c in 0..<lists.count {
+            let k = quotas[c]
+            guard k > 0 else { continue }
+            var list = lists[c]
+            let n = list.count
+            for i in 0..<k {
+                let j = i + rng.nextInt(below: n - i)
+                if i != j { list.swapAt(i, j) }
+            }
+            chosen.append(contentsOf: list[0..<k])
+        }
+        chosen.sort()
+        return subset(indices: chosen)
+    }
+}
+
+/// A dataset's standard train/test split.
+public struct DatasetSplits: Sendable {
+    public var train: ImageDataset
+    public var test: ImageDataset
+    public let name: DatasetName
+
+    public init(train: ImageDataset, test: ImageDataset, name: DatasetName) {
+        self.train = train
+        self.test = test
+        self.name = name
+    }
+}
+
+/// How bytes become floats. Both start from pixel/255.
+public enum Preprocessing: Sendable, Equatable {
+    /// pixel / 255, in [0, 1].
+    case scale01
+    /// (pixel/255 − mean[c]) / std[c], per channel c.
+    case standardize(mean: [Float], std: [Float])
+}
+
+extension ImageDataset {
+    /// Per-channel mean and (population, divide-by-N) standard deviation of pixel/255 over the
+    /// whole set, computed exactly from per-channel byte histograms in Double. Zeros when empty.
+    public func channelStatistics() -> (mean: [Float], std: [Float]) {
+        let c = channels
+        guard count > 0 else { return ([Float](repeating: 0, count: c), [Float](repeating: 0, count: c)) }
+        var hist = [Int](repeating: 0, count: 256 * c)
+        images.withUnsafeBufferPointer { src in
+            hist.withUnsafeMutableBufferPointer { h in
+                let p = src.baseAddress!
+                let hp = h.baseAddress!
+                let total = src.count
+                if c == 1 {
+                    var i = 0
+                    while i < total { hp[Int(p[i])] += 1; i += 1 }
+                } else {
+                    var i = 0
+                    while i < total {
+                        for ch in 0..<c { hp[ch &* 256 &+ Int(p[i &+ ch])] += 1 }
+                        i += c
+                    }
+                }
+            }
+        }
+        var means = [Float]()
+        var stds = [Float]()
+        for ch in 0..<c {
+            var n = 0.0
+            var sum = 0.0
+            for v in 0..<256 {
+                let k = Double(hist[ch * 256 + v])
+                n += k
+                sum += k * (Double(v) / 255)
+            }
+            let mean = sum / n
+            var ss = 0.0
+            for v in 0..<256 {
+                let d = Double(v) / 255 - mean
+                ss += Double(hist[ch * 256 + v]) * d * d
+            }
+            means.append(Float(mean))
+            stds.append(Float((ss / n).squareRoot()))
+        }
+        return (means, stds)
+    }
+
+    /// The float each byte value becomes, per channel: table[c × 256 + v], computed in Double.
+    public func lookupTable(for preprocessing: Preprocessing) -> [Float] {
+        var table = [Float](repeating: 0, count: 256 * channels)
+        switch preprocessing {
+        case .scale01:
+            for ch in 0..<channels {
+                for v in 0..<256 { table[ch * 256 + v] = Float(Double(v) / 255) }
+            }
+        case let .standardize(mean, std):
+            precondition(mean.count == channels && std.count == channels,
+                         "standardize: \(mean.count) means and \(std.count) stds for \(channels) channels")
+            for ch in 0..<channels {
+                precondition(std[ch] > 0 && std[ch].isFinite, "standardize: std[\(ch)] = \(std[ch]) must be positive")
+                let m = Double(mean[ch]), s = Double(std[ch])
+                for v in 0..<256 { table[ch * 256 + v] = Float((Double(v) / 255 - m) / s) }
+            }
+        }
+        return table
+    }
+
+    /// Writes the images at `indices`, in order, as floats into `dst` (indices.count × H×W×C,
+    /// NHWC), applying `preprocessing` through a 256-entry lookup table per channel.
+    public func fillBatch<C: Collection>(indices: C, preprocessing: Preprocessing,
+                                         into dst: UnsafeMutablePointer<Float>) where C.Element == Int {
+        let table = lookupTable(for: preprocessing)
+        let s = imageSize
+        let c = channels
+        let n = count
+        images.withUnsafeBufferPointer { srcBuf in
+            table.withUnsafeBufferPointer { tBuf in
+                let t = tBuf.baseAddress!
+                var out = dst
+                for i in indices {
+                    precondition(i >= 0 && i < n, "fillBatch: index \(i) outside 0..<\(n)")
+                    let p = srcBuf.baseAddress! + i * s
+                    switch c {
+                    case 1:
+                        var k = 0
+                        while k < s { out[k] = t[Int(p[k])]; k &+= 1 }
+                    case 3:
+                        let t1 = t + 256, t2 = t + 512
+                        var k = 0
+                        while k < s {
+                            out[k] = t[Int(p[k])]
+                            out[k &+ 1] = t1[Int(p[k &+ 1])]
+                            out[k &+ 2] = t2[Int(p[k &+ 2])]
+                            k &+= 3
+                        }
+                    default:
+                        var k = 0
+                        while k < s {
+                            for ch in 0..<c { out[k &+ ch] = t[ch &* 256 &+ Int(p[k &+ ch])] }
+                            k &+= c
+                        }
+                    }
+                    out += s
+                }
+            }
+        }
+    }
+
+    /// `fillBatch` into a new array.
+    public func batch<C: Collection>(indices: C, preprocessing: Preprocessing) -> [Float] where C.Element == Int {
+        let n = indices.count * imageSize
+        if n == 0 { return [] }
+        return [Float](unsafeUninitializedCapacity: n) { buf, initialized in
+            fillBatch(indices: indices, preprocessing: preprocessing, into: buf.baseAddress!)
+            initialized = n
+        }
+    }
+
+    /// `.standardize` with this set's channel statistics (the usual choice: the training set's).
+    public func standardization() -> Preprocessing {
+        let s = channelStatistics()
+        return .standardize(mean: s.mean, std: s.std)
+    }
+}
