@@ -182,11 +182,11 @@ final class DMNTests: XCTestCase {
         o.tv = [0.9, 0.95]
         let a = try buildFeatureLayers(arch: arch, data: data, preprocessing: .scale01, filters: .dmn, options: o, seed: 1)
         let b = try buildFeatureLayers(arch: arch, data: data, preprocessing: .scale01, filters: .dmn, options: o, seed: 1)
-        let wa = a.layers.compactMap { ($0 as? Conv2D)?.weights.value }, wb = b.layers.compactMap { ($0 as? Conv2D)?.weights.value }
+        let wa = a.layers.compactMap { ($0 as? ConvBlock)?.weights.value }, wb = b.layers.compactMap { ($0 as? ConvBlock)?.weights.value }
         XCTAssertEqual(wa, wb)
         XCTAssertEqual(a.reports.map(\.filters), [3, 2])
         XCTAssertTrue(a.layers.allSatisfy { !$0.trainable || $0.parameters.isEmpty })
-        for conv in a.layers.compactMap({ $0 as? Conv2D }) {
+        for conv in a.layers.compactMap({ $0 as? ConvBlock }) {
             XCTAssertEqual(conv.bias.value, [Float](repeating: 0, count: conv.filters), "DMN biases are 0")
             for f in 0..<conv.filters {
                 let norm = (0..<conv.patchSize).reduce(0.0) { $0 + Double(conv.weights.value[$1 * conv.filters + f] * conv.weights.value[$1 * conv.filters + f]) }

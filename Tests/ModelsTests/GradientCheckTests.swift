@@ -63,6 +63,11 @@ final class GradientCheckTests: XCTestCase {
         checkLayer(Conv2D(input: Shape3(5, 5, 2), filters: 3, kernel: 2, rng: &rng), batch: 3)
     }
 
+    func testFusedConvBlockGradients() {
+        var rng = SeededRandom(seed: 44)
+        checkLayer(ConvBlock(input: Shape3(8, 7, 2), filters: 3, kernel: 3, rng: &rng), batch: 2, h: 1e-3)
+    }
+
     func testDenseGradients() {
         var rng = SeededRandom(seed: 4)
         checkLayer(Dense(input: Shape3(2, 3, 2), outputs: 5, initializer: .glorot, rng: &rng), batch: 3)

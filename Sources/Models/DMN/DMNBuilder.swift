@@ -128,13 +128,11 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             }
         }
         let k = selection.filters.count
-        let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel,
-                          weights: filterMatrix(selection.filters, dimension: n))
-        conv.trainable = false
-        let relu = ReLU(name: "relu\(l + 1)", shape: conv.outputShape)
-        let pool = MaxPool2(name: "pool\(l + 1)", input: conv.outputShape)
-        layers += [conv, relu, pool]
-        shape = pool.outputShape
+        let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel,
+                              weights: filterMatrix(selection.filters, dimension: n))
+        block.trainable = false
+        layers.append(block)
+        shape = block.outputShape
         reports.append(BuiltLayerReport(layer: l + 1, filters: k, relaxedTv: selection.relaxedTv,
                                         keptPerClass: selection.keptPerClass,
                                         seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))

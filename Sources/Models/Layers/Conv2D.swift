@@ -2,7 +2,7 @@ import Numerics
 
 /// k×k convolution, stride 1, valid padding. Weights W[k·k·C, F] (a filter is a column),
 /// the layout of im2col's rows, so a DMN eigenvector of patch space is a filter as is.
-public final class Conv2D: Layer {
+public final class Conv2D: WeightLayer {
     public let name: String
     public let inputShape: Shape3
     public let outputShape: Shape3
@@ -34,6 +34,12 @@ public final class Conv2D: Layer {
         let p = kernel * kernel * input.channels
         self.init(name: name, input: input, filters: filters, kernel: kernel,
                   weights: Initializer.he.values(count: p * filters, fanIn: p, fanOut: filters, rng: &rng))
+    }
+
+    public func replica() -> Layer {
+        let r = Conv2D(name: name, input: inputShape, filters: filters, kernel: kernel, weights: weights.value, bias: bias.value)
+        r.trainable = trainable
+        return r
     }
 
     public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {

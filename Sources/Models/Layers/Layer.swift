@@ -36,6 +36,15 @@ public protocol Layer: AnyObject {
     func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float>
     /// Accumulates parameter gradients (when trainable) and returns dL/dx when asked.
     func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>?
+    /// A copy with its own buffers and its own parameters (values copied, gradients zero),
+    /// for data-parallel training.
+    func replica() -> Layer
+}
+
+/// A layer with a weight matrix (conv or dense): what Fig. 1's λ is computed over.
+public protocol WeightLayer: Layer {
+    var weights: Parameter { get }
+    var bias: Parameter { get }
 }
 
 /// A growable scratch buffer: reallocated only when a larger batch arrives.

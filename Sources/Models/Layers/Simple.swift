@@ -11,6 +11,8 @@ public final class ReLU: Layer {
 
     public init(name: String = "relu", shape: Shape3) { self.name = name; self.inputShape = shape }
 
+    public func replica() -> Layer { ReLU(name: name, shape: inputShape) }
+
     public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         let n = batch * inputShape.count
         let y = out.ensure(n)
@@ -44,6 +46,8 @@ public final class MaxPool2: Layer {
         self.outputShape = Shape3(input.height / 2, input.width / 2, input.channels)
     }
 
+    public func replica() -> Layer { MaxPool2(name: name, input: inputShape) }
+
     public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         let n = batch * outputShape.count
         let y = out.ensure(n)
@@ -63,7 +67,7 @@ public final class MaxPool2: Layer {
 
 /// Fully connected: y = x·W + b, W[in, out]. Flattening NHWC is free (the buffer is already
 /// flat), so any input shape is accepted and read as a vector of `inputShape.count`.
-public final class Dense: Layer {
+public final class Dense: WeightLayer {
     public let name: String
     public let inputShape: Shape3
     public let outputShape: Shape3
@@ -88,6 +92,12 @@ public final class Dense: Layer {
     public convenience init(name: String = "dense", input: Shape3, outputs: Int, initializer: Initializer, rng: inout SeededRandom) {
         self.init(name: name, input: input, outputs: outputs,
                   weights: initializer.values(count: input.count * outputs, fanIn: input.count, fanOut: outputs, rng: &rng))
+    }
+
+    public func replica() -> Layer {
+        let r = Dense(name: name, input: inputShape, outputs: outputs, weights: weights.value, bias: bias.value)
+        r.trainable = trainable
+        return r
     }
 
     /// The input pointer is kept for backward: callers must not overwrite it in between,

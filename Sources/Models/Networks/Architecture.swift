@@ -4,8 +4,8 @@ public struct ArchitectureError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// The paper's ConvNet shape: for each filter count, conv k×k (valid) → ReLU → 2×2 max-pool;
-/// then a dense softmax layer. "4,15" is two conv layers of 4 and 15 filters.
+/// The paper's ConvNet shape: for each filter count, conv k×k (valid) → ReLU → 2×2 max-pool
+/// (one fused `ConvBlock`); then a dense softmax layer. "4,15" is two conv layers of 4 and 15 filters.
 public struct Architecture: Sendable, Hashable {
     public var input: Shape3
     public var classes: Int
@@ -29,11 +29,9 @@ public struct Architecture: Sendable, Hashable {
         var layers: [Layer] = []
         var shape = input
         for (l, f) in convFilters.enumerated() {
-            let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel, rng: &rng)
-            let relu = ReLU(name: "relu\(l + 1)", shape: conv.outputShape)
-            let pool = MaxPool2(name: "pool\(l + 1)", input: conv.outputShape)
-            layers += [conv, relu, pool]
-            shape = pool.outputShape
+            let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel, rng: &rng)
+            layers.append(block)
+            shape = block.outputShape
         }
         return layers
     }

@@ -19,6 +19,9 @@ public final class Sequential {
 
     public var trainableParameters: [Parameter] { layers.filter(\.trainable).flatMap(\.parameters) }
 
+    /// A copy with its own buffers and parameters, for a data-parallel worker.
+    public func replica() -> Sequential { Sequential(layers.map { $0.replica() }) }
+
     /// Logits for a batch; the pointer is the last layer's buffer.
     public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         var h = UnsafePointer(layers[0].forward(x, batch: batch))
@@ -46,10 +49,6 @@ public final class Sequential {
     /// Flat copies of each weight-carrying layer's weight matrix (biases excluded), for the
     /// Fig. 1 convergence recorder.
     public func weightSnapshots() -> [[Float]] {
-        layers.compactMap { layer in
-            if let c = layer as? Conv2D { return c.weights.value }
-            if let d = layer as? Dense { return d.weights.value }
-            return nil
-        }
+        layers.compactMap { ($0 as? WeightLayer)?.weights.value }
     }
 }

@@ -24,7 +24,7 @@ public final class ConvergenceRecorder {
     /// The weight layers Fig. 1 tracks: every SGD-trained weight layer below the output
     /// layer, or the output layer alone when nothing below it is trained.
     public static func trackedLayers(of network: Sequential) -> [Int] {
-        let weighted = network.layers.filter { $0 is Conv2D || $0 is Dense }
+        let weighted = network.layers.filter { $0 is WeightLayer }
         let trained = weighted.indices.filter { weighted[$0].trainable }
         let hidden = trained.filter { $0 < weighted.count - 1 }
         return hidden.isEmpty ? trained : hidden

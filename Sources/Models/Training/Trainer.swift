@@ -11,6 +11,13 @@ public struct TrainingConfig: Sendable {
     public var seed: UInt64 = 1
     /// Test-set evaluation batch: large for throughput, bounded for memory.
     public var evaluationBatch = 500
+    /// Each batch is split into this many equal shards whose gradients are summed (data
+    /// parallelism). Fixed, not tied to the thread count, so that results do not depend on
+    /// how many cores ran them.
+    public var gradientShards = 2
+    /// Threads that work the shards; defaults to OpenBLAS's thread budget (which follows
+    /// OPENBLAS_NUM_THREADS and `repro run --jobs`). BLAS runs single-threaded meanwhile.
+    public var threads = BLAS.threads
     public init() {}
 }
 
@@ -43,26 +50,60 @@ public final class Trainer {
     public let optimizer: Optimizer
     /// Called after every optimiser step (the Fig. 1 convergence recorder hangs here).
     public var onStep: ((StepInfo) -> Void)?
-    /// Called after every epoch, with the fraction of training done.
+    /// Called after every epoch.
     public var onEpoch: ((EpochStats) -> Void)?
-    /// Called every few batches with (epoch, fraction of that epoch done).
+    /// Called every 50 steps with (epoch, fraction of that epoch done).
     public var onBatch: ((Int, Double) -> Void)?
 
-    private let input = Scratch<Float>()
-    private let labels = Scratch<Int32>()
+    /// One data-parallel worker: a network (the trained one, or a replica kept in sync with
+    /// it) and its own batch buffers.
+    final class Worker {
+        let network: Sequential
+        let parameters: [Parameter]
+        let input = Scratch<Float>()
+        let labels = Scratch<Int32>()
+        var result: (loss: Double, correct: Int) = (0, 0)
+        init(_ network: Sequential) { self.network = network; parameters = network.trainableParameters }
+    }
+    private let workers: [Worker]
 
     public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing) {
         self.network = network
         self.config = config
         self.preprocessing = preprocessing
         self.optimizer = makeOptimizer(config.optimizer, learningRate: config.learningRate, momentum: config.momentum)
+        let shards = max(1, config.gradientShards)
+        workers = [Worker(network)] + (1..<shards).map { _ in Worker(network.replica()) }
+    }
+
+    /// Runs `body` for every worker, on up to `config.threads` threads.
+    private func parallel(_ count: Int, _ body: (Int) -> Void) {
+        if config.threads > 1 && count > 1 {
+            let saved = BLAS.threads
+            BLAS.setThreads(1)
+            defer { BLAS.setThreads(saved) }
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        } else {
+            for i in 0..<count { body(i) }
+        }
+    }
+
+    /// Splits n items into the workers' contiguous shards.
+    private func shards(_ n: Int) -> [Range<Int>] {
+        let k = min(workers.count, n)
+        return (0..<k).map { i in (i * n / k)..<((i + 1) * n / k) }
+    }
+
+    private func syncReplicas() {
+        let master = workers[0].parameters
+        for w in workers.dropFirst() { for (p, q) in zip(master, w.parameters) { q.value = p.value } }
     }
 
     public func fit(train: ImageDataset, test: ImageDataset?) throws -> [EpochStats] {
         precondition(train.imageSize == network.inputShape.count, "dataset images do not match the network input")
         var history: [EpochStats] = []
         var order = Array(0..<train.count)
-        let params = network.trainableParameters
+        let params = workers[0].parameters
         var step = 0
         var seen = 0
         for epoch in 1...max(1, config.epochs) {
@@ -73,16 +114,32 @@ public final class Trainer {
             var b = 0
             while b < order.count {
                 let n = min(config.batchSize, order.count - b)
-                let batch = order[b..<(b + n)]
-                let (x, y) = fill(train, batch)
-                for p in params { p.zeroGrad() }
-                let r = network.lossAndGradients(x, labels: y, batch: n)
-                guard r.loss.isFinite else {
-                    throw TrainingError(description: "loss became \(r.loss) at epoch \(epoch), step \(step + 1): lower the learning rate")
+                let parts = shards(n)
+                syncReplicas()
+                order.withUnsafeBufferPointer { o in
+                    parallel(parts.count) { i in
+                        let w = workers[i]
+                        let idx = o[(b + parts[i].lowerBound)..<(b + parts[i].upperBound)]
+                        let (x, y) = fill(train, idx, w)
+                        for p in w.parameters { p.zeroGrad() }
+                        w.result = w.network.lossAndGradients(x, labels: y, batch: idx.count)
+                    }
+                }
+                // Each shard's gradient is its own mean; weight by its share of the batch.
+                // Worker 0 trains `network` itself, so its gradients are already in place.
+                let share0 = Float(parts[0].count) / Float(n)
+                if parts.count > 1 { for p in params { scaleInPlace(&p.grad, share0) } }
+                for (i, part) in parts.enumerated().dropFirst() {
+                    let share = Float(part.count) / Float(n)
+                    for (p, q) in zip(params, workers[i].parameters) { addScaled(&p.grad, q.grad, share) }
+                }
+                let batchLoss = parts.indices.reduce(0.0) { $0 + workers[$1].result.loss }
+                guard batchLoss.isFinite else {
+                    throw TrainingError(description: "loss became \(batchLoss) at epoch \(epoch), step \(step + 1): lower the learning rate")
                 }
                 optimizer.step(params)
-                lossSum += r.loss
-                correct += r.correct
+                lossSum += batchLoss
+                correct += parts.indices.reduce(0) { $0 + workers[$1].result.correct }
                 step += 1
                 seen += n
                 b += n
@@ -99,27 +156,39 @@ public final class Trainer {
         return history
     }
 
-    /// Accuracy and mean loss over a whole dataset, in large batches.
+    /// Accuracy and mean loss over a whole dataset, in large batches split across the workers.
     public func evaluate(_ data: ImageDataset) -> (accuracy: Double, loss: Double) {
+        syncReplicas()
         var lossSum = 0.0, correct = 0
         var b = 0
         while b < data.count {
             let n = min(config.evaluationBatch, data.count - b)
-            let (x, y) = fill(data, b..<(b + n))
-            let logits = network.forward(x, batch: n)
-            let r = softmaxCrossEntropy(logits, labels: y, batch: n, classes: network.classes, dlogits: nil)
-            lossSum += r.loss
-            correct += r.correct
+            let parts = shards(n)
+            parallel(parts.count) { i in
+                let w = workers[i]
+                let (x, y) = fill(data, (b + parts[i].lowerBound)..<(b + parts[i].upperBound), w)
+                let logits = w.network.forward(x, batch: parts[i].count)
+                w.result = softmaxCrossEntropy(logits, labels: y, batch: parts[i].count, classes: network.classes, dlogits: nil)
+            }
+            for i in parts.indices { lossSum += workers[i].result.loss; correct += workers[i].result.correct }
             b += n
         }
         return (Double(correct) / Double(max(1, data.count)), lossSum / Double(max(1, data.count)))
     }
 
-    private func fill<C: Collection>(_ data: ImageDataset, _ idx: C) -> (UnsafePointer<Float>, UnsafePointer<Int32>) where C.Element == Int {
-        let x = input.ensure(idx.count * data.imageSize)
+    private func fill<C: Collection>(_ data: ImageDataset, _ idx: C, _ w: Worker) -> (UnsafePointer<Float>, UnsafePointer<Int32>) where C.Element == Int {
+        let x = w.input.ensure(idx.count * data.imageSize)
         data.fillBatch(indices: idx, preprocessing: preprocessing, into: x)
-        let y = labels.ensure(idx.count)
+        let y = w.labels.ensure(idx.count)
         for (i, j) in idx.enumerated() { y[i] = data.labels[j] }
         return (UnsafePointer(x), UnsafePointer(y))
     }
+}
+
+private func scaleInPlace(_ a: inout [Float], _ s: Float) {
+    a.withUnsafeMutableBufferPointer { a in for j in a.indices { a[j] *= s } }
+}
+
+private func addScaled(_ a: inout [Float], _ b: [Float], _ s: Float) {
+    a.withUnsafeMutableBufferPointer { a in b.withUnsafeBufferPointer { b in for j in a.indices { a[j] += s * b[j] } } }
 }

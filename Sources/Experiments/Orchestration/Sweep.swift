@@ -1,0 +1,93 @@
+import Foundation
+
+/// `repro sweep`: one parameter of a spec replaced by a list of values, the models
+/// restricted to dmn and baseline, one dataset. Works on the parsed JSON tree and then
+/// validates it like any spec, so a sweep obeys exactly the rules of spec files.
+public enum Sweep {
+    public static let parameters = ["tpc", "tv", "tfrac", "filters"]
+    public static let defaultValues: [String: [String]] = [
+        "tpc": ["0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "1.0"],
+        "tv": ["0.9", "0.95", "0.98", "0.99", "1.0"],
+        "tfrac": ["0.1", "0.2", "0.3", "0.5", "0.7", "1.0"],
+        "filters": ["2", "4", "8", "16"],
+    ]
+    public static let defaultSpecPath = "experiments/fig3-fashion.json"
+
+    /// Splits a `--values` text: on ';' when present (so "4;8;4,15" gives filter configs with
+    /// two layers), else on ','.
+    public static func splitValues(_ text: String) -> [String] {
+        let sep: Character = text.contains(";") ? ";" : ","
+        return text.split(separator: sep, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// Builds the sweep spec. Throws SpecError (naming the file and `--values`) on bad input.
+    public static func makeSpec(specPath: String, param: String, values: [String]?, dataset: String?) throws -> ExperimentSpec {
+        let label = "\(specPath) (sweep --param \(param))"
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: specPath)) } catch {
+            throw SpecError(issues: [SpecIssue(file: specPath, path: "", line: nil, message: "no such file or unreadable")])
+        }
+        // Validate the file itself first, so its own errors are reported with its own name.
+        let original = try SpecLoader.load(data: data, file: specPath)
+        guard parameters.contains(param) else {
+            throw SpecError(issues: [SpecIssue(file: label, path: "--param", line: nil,
+                message: "found \"\(param)\"; expected one of " + parameters.map { "\"\($0)\"" }.joined(separator: ", "))])
+        }
+        let vals = values ?? defaultValues[param]!
+        let ds = dataset ?? original.datasets[0]
+        var issues: [SpecIssue] = []
+        if !Parameters.datasets.contains(ds) {
+            issues.append(SpecIssue(file: label, path: "--dataset", line: nil,
+                message: "found \"\(ds)\"; expected one of " + Parameters.datasets.map { "\"\($0)\"" }.joined(separator: ", ")))
+        }
+        var valueNodes: [JSONNode] = []
+        if vals.isEmpty || vals == [""] {
+            issues.append(SpecIssue(file: label, path: "--values", line: nil, message: "found no values; expected a comma-separated list"))
+        }
+        for v in vals where !(vals == [""]) {
+            if param == "filters" {
+                valueNodes.append(JSONNode(.string(v)))
+            } else if let d = Double(v), d.isFinite {
+                valueNodes.append(JSONNode(.number(d, text: v)))
+            } else {
+                issues.append(SpecIssue(file: label, path: "--values", line: nil,
+                    message: "found \"\(v)\"; expected numbers such as 0.9 (for --param \(param))"))
+            }
+        }
+        if !issues.isEmpty { throw SpecError(issues: issues) }
+
+        var root = try JSONReader.parse(data)
+        let paramPath: [String] = param == "filters" ? ["filters"] : ["dmn", param]
+        let grid = JSONNode(.object([JSONMember(key: "grid", value: JSONNode(.array(valueNodes)))]))
+        root = setting(root, ["name"], JSONNode(.string("sweep-\(param)")))
+        root = setting(root, ["datasets"], JSONNode(.array([JSONNode(.string(ds))])))
+        root = setting(root, ["models"], JSONNode(.array([JSONNode(.string("dmn")), JSONNode(.string("baseline"))])))
+        root = setting(root, paramPath, param == "filters" ? JSONNode(.array(valueNodes)) : grid)
+        root = removing(root, ["overrides", ds] + paramPath)
+        let hash = StableHash.short(data + Data("\nsweep param=\(param) values=\(vals.joined(separator: ",")) dataset=\(ds)\n".utf8))
+        return try SpecLoader.validate(root, file: label, hash: hash)
+    }
+
+    static func setting(_ node: JSONNode, _ path: [String], _ value: JSONNode) -> JSONNode {
+        guard let key = path.first else { return value }
+        guard case .object(var ms) = node.value else { return node }
+        if let i = ms.firstIndex(where: { $0.key == key }) {
+            ms[i].value = setting(ms[i].value, Array(path.dropFirst()), value)
+        } else {
+            let child = path.count == 1 ? value : setting(JSONNode(.object([])), Array(path.dropFirst()), value)
+            ms.append(JSONMember(key: key, value: child))
+        }
+        var n = node
+        n.value = .object(ms)
+        return n
+    }
+
+    static func removing(_ node: JSONNode, _ path: [String]) -> JSONNode {
+        guard let key = path.first, case .object(var ms) = node.value,
+              let i = ms.firstIndex(where: { $0.key == key }) else { return node }
+        if path.count == 1 { ms.remove(at: i) } else { ms[i].value = removing(ms[i].value, Array(path.dropFirst())) }
+        var n = node
+        n.value = .object(ms)
+        return n
+    }
+}

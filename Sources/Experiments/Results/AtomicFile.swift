@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+private let sysWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let sysWrite = Darwin.write
+#endif
+
+/// Crash-safe file writing: the bytes go to `tmp-<pid>-<n>-<name>.partial` in the same folder, are
+/// flushed to disk, then renamed over the target. rename(2) is atomic within a file system,
+/// so a reader (or a kill -9) sees either the old file or the new one, never a torn one.
+public enum AtomicFile {
+    nonisolated(unsafe) private static var counter = 0
+    private static let counterLock = NSLock()
+
+    public static let tempPrefix = "tmp-"
+    /// So that globs such as `*.csv` or `runs/*.json` never pick up a partial file.
+    public static let tempSuffix = ".partial"
+
+    public static func write(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        counterLock.lock(); counter += 1; let n = counter; counterLock.unlock()
+        let tmp = dir.appendingPathComponent("\(tempPrefix)\(getpid())-\(n)-\(url.lastPathComponent)\(tempSuffix)")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw AtomicFileError.cannotWrite(tmp.path, String(cString: strerror(errno))) }
+        var ok = true
+        data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < buf.count {
+                let w = sysWrite(fd, buf.baseAddress! + offset, buf.count - offset)
+                if w < 0 { if errno == EINTR { continue }; ok = false; break }
+                offset += w
+            }
+        }
+        if ok && fsync(fd) != 0 { ok = false }
+        let err = String(cString: strerror(errno))
+        close(fd)
+        guard ok else { unlink(tmp.path); throw AtomicFileError.cannotWrite(tmp.path, err) }
+        if rename(tmp.path, url.path) != 0 {
+            let e = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw AtomicFileError.cannotWrite(url.path, e)
+        }
+    }
+
+    public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url) }
+
+    /// Removes temp files left by processes that no longer exist (a kill -9 mid-write).
+    public static func removeStaleTemps(in dir: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        for name in names where name.hasPrefix(tempPrefix) {
+            let rest = name.dropFirst(tempPrefix.count)
+            guard let pidText = rest.split(separator: "-").first, let pid = Int32(pidText) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                unlink(dir.appendingPathComponent(name).path)
+            }
+        }
+    }
+}
+
+public enum AtomicFileError: Error, CustomStringConvertible {
+    case cannotWrite(String, String)
+    public var description: String {
+        switch self { case let .cannotWrite(p, e): return "cannot write \(p): \(e)" }
+    }
+}
+
+/// An exclusive advisory lock on a file (flock), released on close or process death, so two
+/// processes sharing an output folder (shards) do not interleave their table rebuilds.
+public final class FileLock {
+    private let fd: Int32
+    public init(path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw AtomicFileError.cannotWrite(path, String(cString: strerror(errno))) }
+    }
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+    deinit { close(fd) }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// `provenance.json`: what produced an output folder. Written when `repro run` starts
+/// (finished = null) and again when it ends.
+public struct Provenance: Codable, Sendable {
+    public var reproVersion: String = ReproVersion.string
+    /// `git rev-parse HEAD` of the current directory when it is a checkout, else "unknown".
+    public var gitCommit: String = "unknown"
+    /// Whether `git status --porcelain` reported local changes (nil when not a checkout).
+    public var gitDirty: Bool? = nil
+    public var command: [String] = CommandLine.arguments
+    public var specFile: String
+    public var specName: String
+    public var specHash: String
+    public var host: String = ProcessInfo.processInfo.hostName
+    public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var blasThreads: Int
+    public var jobs: Int
+    /// "I/N" when sharded.
+    public var shard: String?
+    public var executor: String
+    public var started: String
+    public var finished: String?
+    public var runsPlanned: Int
+    public var runsSkipped: Int
+    public var runsOk: Int?
+    public var runsFailed: Int?
+    /// For `repro merge`: the folders merged.
+    public var mergedFrom: [String]?
+
+    public init(specFile: String, specName: String, specHash: String, blasThreads: Int, jobs: Int, shard: String?,
+                executor: String, runsPlanned: Int, runsSkipped: Int) {
+        self.specFile = specFile; self.specName = specName; self.specHash = specHash
+        self.blasThreads = blasThreads; self.jobs = jobs; self.shard = shard; self.executor = executor
+        self.started = ISOTime.now(); self.runsPlanned = runsPlanned; self.runsSkipped = runsSkipped
+        let git = GitInfo.current()
+        self.gitCommit = git.commit; self.gitDirty = git.dirty
+    }
+
+    public func write(to folder: ResultFolder) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var d = try e.encode(self)
+        d.append(0x0A)
+        try AtomicFile.write(d, to: folder.provenanceFile)
+    }
+}
+
+public enum GitInfo {
+    /// Reads the commit at run time (not at build time): `git rev-parse HEAD` in the current
+    /// directory, if git exists and the directory is a checkout.
+    public static func current() -> (commit: String, dirty: Bool?) {
+        guard let head = run(["rev-parse", "HEAD"]), head.count >= 7 else { return ("unknown", nil) }
+        let status = run(["status", "--porcelain", "--untracked-files=no"])
+        return (head, status.map { !$0.isEmpty })
+    }
+
+    static func run(_ args: [String]) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git"] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        do { try p.run() } catch { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+
+/// The layout of an output folder:
+///
+///     <out>/runs/<id>.json     one per finished run (RunRecord)
+///     <out>/runs.csv           one row per run file
+///     <out>/history.csv        per-epoch records
+///     <out>/lambda.csv         per-step convergence rates (kind convergence)
+///     <out>/<table>.csv        one per ExtraTable name (kind fluctuation: its increments)
+///     <out>/provenance.json    who, where, when, with what
+///
+/// Tables are rebuilt from the run files alone, so they can always be regenerated.
+public struct ResultFolder: Sendable {
+    public let url: URL
+    public init(_ url: URL) { self.url = url.standardizedFileURL }
+    public var runsDirectory: URL { url.appendingPathComponent("runs", isDirectory: true) }
+    public func runFile(_ id: String) -> URL { runsDirectory.appendingPathComponent(id + ".json") }
+    public var provenanceFile: URL { url.appendingPathComponent("provenance.json") }
+    public var lockFile: URL { url.appendingPathComponent(".lock") }
+
+    public func create() throws {
+        try FileManager.default.createDirectory(at: runsDirectory, withIntermediateDirectories: true)
+    }
+
+    /// Names (ids) of the run files present, sorted.
+    public func runIds() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(AtomicFile.tempPrefix) && !$0.hasPrefix(".") }
+            .map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The record of a run if its file exists and parses.
+    public func record(_ id: String) -> RunRecord? { try? RunRecord.read(runFile(id)) }
+}
+
+/// Rebuilds the CSV tables of a folder from its run files. Keeps parsed records cached by
+/// file size and modification time so rebuilding after every run stays cheap.
+public final class ResultTables: @unchecked Sendable {
+    public let folder: ResultFolder
+    private var cache: [String: (size: Int, mtime: Date, record: RunRecord)] = [:]
+    private let lock = NSLock()
+
+    public static let reservedNames: Set<String> = ["runs", "history", "lambda", "provenance"]
+
+    public init(folder: ResultFolder) { self.folder = folder }
+
+    /// Parsed run files; unparseable ones are reported in `unreadable` and left out.
+    public func records() -> (records: [RunRecord], unreadable: [String]) {
+        var out: [RunRecord] = []
+        var bad: [String] = []
+        for id in folder.runIds() {
+            let url = folder.runFile(id)
+            let attrs = try? FileManager.default.attributesOfItem(atPath: url.path)
+            let size = (attrs?[.size] as? NSNumber)?.intValue ?? -1
+            let mtime = (attrs?[.modificationDate] as? Date) ?? .distantPast
+            if let c = cache[id], c.size == size, c.mtime == mtime { out.append(c.record); continue }
+            if let r = try? RunRecord.read(url), r.runId == id {
+                cache[id] = (size, mtime, r)
+                out.append(r)
+            } else {
+                bad.append(url.path)
+            }
+        }
+        return (ResultTables.sorted(out), bad)
+    }
+
+    /// Rebuilds every table atomically, holding the folder's lock. Returns the files written.
+    @discardableResult
+    public func rebuild() throws -> [URL] {
+        lock.lock(); defer { lock.unlock() }
+        let fileLock = try FileLock(path: folder.lockFile.path)
+        return try fileLock.withLock {
+            let recs = records().records
+            var written: [URL] = []
+            for (name, table) in ResultTables.tables(for: recs) {
+                let url = folder.url.appendingPathComponent(name + ".csv")
+                try AtomicFile.write(table.text, to: url)
+                written.append(url)
+            }
+            return written
+        }
+    }
+
+    // MARK: table contents
+
+    public static let runColumns: [String] =
+        ["run_id", "spec", "spec_hash", "kind", "dataset", "model", "filters"]
+        + Parameters.all.map(\.column)
+        + ["seed", "filter_counts", "relaxed_tv", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
+
+    public static let historyColumns = ["run_id", "epoch", "loss", "train_acc", "test_acc", "seconds"]
+    public static let lambdaColumns = ["run_id", "step", "images_seen", "layer", "lambda", "detrended", "smoothed"]
+    /// Columns that hold durations, which differ between otherwise identical runs.
+    public static let timingColumns: Set<String> = ["build_s", "sgd_s", "total_s", "seconds"]
+
+    static func format(_ v: ParamValue) -> String {
+        switch v {
+        case .real(let d): return CSVTable.number(d)
+        case .integer(let i): return String(i)
+        case .text(let s): return s
+        case .flag(let b): return b ? "true" : "false"
+        case .reals(let d): return d.map(CSVTable.number).joined(separator: "-")
+        case .integers(let i): return i.map(String.init).joined(separator: "-")
+        case .none: return "nan"
+        }
+    }
+
+    public static func runRow(_ r: RunRecord) -> [String] {
+        let o = r.outcome
+        var row = [r.runId, r.spec.name, r.spec.hash, r.run.kind.rawValue, r.run.dataset, r.run.model.rawValue,
+                   r.run.filters.map(String.init).joined(separator: "-")]
+        row += Parameters.all.map { format($0.get(r.run)) }
+        row += [String(r.run.seed),
+                o.map { $0.filterCounts.map(String.init).joined(separator: "-") } ?? "",
+                o.map { $0.relaxedTv.map { $0 ? "1" : "0" }.joined(separator: "-") } ?? "",
+                CSVTable.number(o?.trainAccuracy ?? .nan), CSVTable.number(o?.testAccuracy ?? .nan),
+                CSVTable.number(o?.buildSeconds ?? .nan), CSVTable.number(o?.sgdSeconds ?? .nan),
+                CSVTable.number(r.timings.totalSeconds),
+                r.status.rawValue, r.reason ?? ""]
+        return row
+    }
+
+    static func sortKey(_ r: RunRecord) -> [String] {
+        let filters = r.run.filters.map { String(format: "%08d", $0) }.joined(separator: "-")
+        return [r.spec.name, r.run.kind.rawValue, r.run.dataset, r.run.model.rawValue, filters]
+            + Parameters.all.map { format($0.get(r.run)) } + [String(format: "%020llu", r.run.seed), r.runId]
+    }
+
+    static func sorted(_ recs: [RunRecord]) -> [RunRecord] {
+        recs.map { (sortKey($0), $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
+    }
+
+    /// File name (without .csv) for an ExtraTable name.
+    public static func tableFileName(_ name: String) -> String {
+        let clean = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let base = clean.isEmpty ? "table" : clean
+        return reservedNames.contains(base) ? "extra-" + base : base
+    }
+
+    /// All tables for these records, by file name without extension.
+    public static func tables(for records: [RunRecord]) -> [(String, CSVTable)] {
+        let recs = sorted(records)
+        var runs = CSVTable(header: runColumns)
+        var history = CSVTable(header: historyColumns)
+        var lambda = CSVTable(header: lambdaColumns)
+        var extras: [String: (header: [String], rows: [[String: String]])] = [:]
+        var extraOrder: [String] = []
+        for r in recs {
+            runs.append(runRow(r))
+            guard let o = r.outcome else { continue }
+            for h in o.history {
+                history.append([r.runId, String(h.epoch), CSVTable.number(h.loss), CSVTable.number(h.trainAccuracy),
+                                CSVTable.number(h.testAccuracy), CSVTable.number(h.seconds)])
+            }
+            for l in o.lambdas {
+                lambda.append([r.runId, String(l.step), String(l.imagesSeen), String(l.layer), CSVTable.number(l.lambda),
+                               CSVTable.number(l.detrended), CSVTable.number(l.smoothed)])
+            }
+            for t in o.extraTables {
+                let file = tableFileName(t.name)
+                if extras[file] == nil { extras[file] = (["run_id"], []); extraOrder.append(file) }
+                for col in t.header where !extras[file]!.header.contains(col) { extras[file]!.header.append(col) }
+                for row in t.rows {
+                    var d: [String: String] = ["run_id": r.runId]
+                    for (i, col) in t.header.enumerated() where col != "run_id" { d[col] = i < row.count ? row[i] : "" }
+                    extras[file]!.rows.append(d)
+                }
+            }
+        }
+        var out: [(String, CSVTable)] = [("runs", runs), ("history", history), ("lambda", lambda)]
+        for name in extraOrder {
+            let e = extras[name]!
+            var t = CSVTable(header: e.header)
+            for d in e.rows { t.append(e.header.map { d[$0] ?? "" }) }
+            out.append((name, t))
+        }
+        return out
+    }
+}

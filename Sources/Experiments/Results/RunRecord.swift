@@ -1,0 +1,101 @@
+import Foundation
+
+public enum RunStatus: String, Codable, Sendable {
+    case ok, failed
+}
+
+public struct SpecReference: Codable, Hashable, Sendable {
+    public var name: String
+    /// First 12 hex digits of the SHA-256 of the spec file's bytes.
+    public var hash: String
+    public var file: String
+    public init(name: String, hash: String, file: String) { self.name = name; self.hash = hash; self.file = file }
+}
+
+public struct RunTimings: Codable, Hashable, Sendable {
+    /// ISO 8601, UTC.
+    public var started: String
+    public var finished: String
+    /// Wall-clock seconds of the whole run as the orchestrator measured it.
+    public var totalSeconds: Double
+    public init(started: String, finished: String, totalSeconds: Double) {
+        self.started = started; self.finished = finished; self.totalSeconds = totalSeconds
+    }
+}
+
+/// The file `runs/<id>.json`: everything about one finished run.
+public struct RunRecord: Codable, Hashable, Sendable {
+    public var format: Int = 1
+    public var runId: String
+    public var status: RunStatus
+    /// Why the run failed (the executor's error); nil when ok.
+    public var reason: String?
+    public var spec: SpecReference
+    public var run: ResolvedRun
+    /// nil when the run failed.
+    public var outcome: RunOutcome?
+    public var timings: RunTimings
+    public var host: String
+    public var reproVersion: String
+    /// The executor's type name (ModelRunExecutor, or DevelopmentExecutor for fake outcomes).
+    public var executor: String
+
+    public init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
+                outcome: RunOutcome?, timings: RunTimings, host: String = ProcessInfo.processInfo.hostName,
+                reproVersion: String = ReproVersion.string, executor: String) {
+        self.runId = runId; self.status = status; self.reason = reason; self.spec = spec; self.run = run
+        self.outcome = outcome; self.timings = timings; self.host = host; self.reproVersion = reproVersion
+        self.executor = executor
+    }
+
+    public static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }()
+
+    public func encoded() throws -> Data {
+        var d = try RunRecord.encoder.encode(self)
+        d.append(0x0A)
+        return d
+    }
+
+    public static func read(_ url: URL) throws -> RunRecord {
+        try decoder.decode(RunRecord.self, from: Data(contentsOf: url))
+    }
+
+    /// Canonical text of everything that must agree between two copies of the same run
+    /// (merge): the run, status, reason and outcome, with timing fields zeroed.
+    public var resultSignature: String {
+        var o = outcome
+        if var oo = o {
+            oo.buildSeconds = 0
+            oo.sgdSeconds = 0
+            oo.history = oo.history.map { var h = $0; h.seconds = 0; return h }
+            o = oo
+        }
+        struct Sig: Encodable { var run: ResolvedRun; var status: RunStatus; var reason: String?; var outcome: RunOutcome? }
+        return (try? CanonicalJSON.serialize(encodable: Sig(run: run, status: status, reason: reason, outcome: o))) ?? ""
+    }
+}
+
+public enum ReproVersion {
+    public static let string = "0.1.0"
+}
+
+enum ISOTime {
+    static func now() -> String { string(Date()) }
+    static func string(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: d)
+    }
+}

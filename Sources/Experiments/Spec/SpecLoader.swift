@@ -1,0 +1,414 @@
+import Foundation
+
+// Hand-written validation of experiment specs. Every problem is collected (not just the
+// first) with the file, the key path, what was found and what is allowed. See
+// docs/spec-format.md and experiments/spec.schema.json for the format.
+
+public enum SpecLoader {
+    public static let topLevelKeys = ["$schema", "name", "description", "kind", "datasets", "models", "filters",
+                                      "seeds", "dmn", "training", "data", "convergence", "overrides"]
+    public static let overrideKeys = ["filters", "dmn", "training", "data", "convergence"]
+
+    /// Reads, parses and validates a spec file. Throws `SpecError` listing every problem.
+    public static func load(path: String) throws -> ExperimentSpec {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw SpecError(issues: [SpecIssue(file: path, path: "", line: nil,
+                message: exists ? "cannot read the file" : "no such file")])
+        }
+        return try load(data: data, file: path)
+    }
+
+    public static func load(data: Data, file: String) throws -> ExperimentSpec {
+        let hash = StableHash.short(data)
+        let root: JSONNode
+        do {
+            root = try JSONReader.parse(data)
+        } catch let e as JSONSyntaxError {
+            throw SpecError(issues: [SpecIssue(file: file, path: "", line: e.line,
+                message: "invalid JSON at line \(e.line), column \(e.column): \(e.message)")])
+        }
+        return try validate(root, file: file, hash: hash)
+    }
+
+    /// Validates a parsed spec (also used by `repro sweep` on a modified tree).
+    public static func validate(_ root: JSONNode, file: String, hash: String) throws -> ExperimentSpec {
+        var v = Validator(file: file)
+        let spec = v.validateRoot(root, hash: hash)
+        if !v.issues.isEmpty || spec == nil {
+            // By line, keeping the order of discovery within a line.
+            let sorted = v.issues.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
+            throw SpecError(issues: sorted.map(\.element))
+        }
+        return spec!
+    }
+}
+
+struct Validator {
+    let file: String
+    var issues: [SpecIssue] = []
+    var warnings: [String] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func fail(_ path: String, _ node: JSONNode?, _ message: String) {
+        issues.append(SpecIssue(file: file, path: path, line: node?.line, message: message))
+    }
+
+    mutating func fail(_ path: String, line: Int?, _ message: String) {
+        issues.append(SpecIssue(file: file, path: path, line: line, message: message))
+    }
+
+    static func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : a + "." + b }
+
+    /// Members of an object, reporting duplicates and unknown keys.
+    mutating func members(_ node: JSONNode, path: String, allowed: [String], what: String) -> [String: JSONNode]? {
+        guard case .object(let ms) = node.value else {
+            fail(path, node, "found \(node.shortDescription); expected \(what)")
+            return nil
+        }
+        var out: [String: JSONNode] = [:]
+        for m in ms {
+            let p = Validator.join(path, m.key)
+            if out[m.key] != nil {
+                fail(p, line: m.line, "duplicate key \"\(m.key)\"")
+                continue
+            }
+            if !allowed.contains(m.key) {
+                let shown = allowed.filter { $0 != "$schema" }
+                var msg = "unknown key \"\(m.key)\""
+                if let s = EditDistance.suggestion(for: m.key, among: shown) { msg += "; did you mean \"\(s)\"?" } else { msg += "." }
+                msg += " Allowed keys here: " + shown.joined(separator: ", ")
+                fail(p, line: m.line, msg)
+                continue
+            }
+            out[m.key] = m.value
+        }
+        return out
+    }
+
+    // MARK: root
+
+    mutating func validateRoot(_ root: JSONNode, hash: String) -> ExperimentSpec? {
+        guard let top = members(root, path: "", allowed: SpecLoader.topLevelKeys,
+                                what: "a JSON object with keys name, datasets, models, …") else { return nil }
+
+        var name = ""
+        if let n = top["name"] {
+            if case .string(let s) = n.value {
+                if s.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) == nil {
+                    fail("name", n, "found \(n.shortDescription); expected a name of letters, digits, '.', '_' or '-' (it names the output folder results/<name>/)")
+                } else { name = s }
+            } else {
+                fail("name", n, "found \(n.shortDescription); expected a string of letters, digits, '.', '_' or '-'")
+            }
+        } else {
+            fail("name", nil, "missing; expected a string naming the experiment (the output folder is results/<name>/)")
+        }
+
+        var description: String? = nil
+        if let d = top["description"] {
+            if case .string(let s) = d.value { description = s } else { fail("description", d, "found \(d.shortDescription); expected a string") }
+        }
+
+        var kind = ExperimentKind.classify
+        if let k = top["kind"] {
+            let allowed = ExperimentKind.allCases.map(\.rawValue)
+            if case .string(let s) = k.value, let kk = ExperimentKind(rawValue: s) {
+                kind = kk
+            } else {
+                var msg = "found \(k.shortDescription); expected one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+                if case .string(let s) = k.value, let sug = EditDistance.suggestion(for: s, among: allowed) { msg += " (did you mean \"\(sug)\"?)" }
+                if case .array = k.value { msg += " (kind cannot be a grid: write one spec per kind)" }
+                fail("kind", k, msg)
+            }
+        }
+
+        var datasets: [String] = []
+        if let d = top["datasets"] {
+            datasets = choiceList(d, path: "datasets", allowed: Parameters.datasets)
+        } else {
+            fail("datasets", nil, "missing; expected a list of datasets from " + Parameters.datasets.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+
+        var models: [ModelKind] = []
+        if let m = top["models"] {
+            models = choiceList(m, path: "models", allowed: Parameters.models).compactMap(ModelKind.init(rawValue:))
+        } else {
+            fail("models", nil, "missing; expected a list of models from " + Parameters.models.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+
+        var seeds: [UInt64] = [ResolvedRun().seed]
+        if let s = top["seeds"] {
+            if let vals = axis(s, path: "seeds", type: .integer(min: 0)) {
+                seeds = []
+                for v in vals { if case .integer(let i) = v, !seeds.contains(UInt64(i)) { seeds.append(UInt64(i)) } }
+            }
+        }
+
+        var axes: [String: [ParamValue]] = [:]
+        sectionAxes(top, prefix: "", into: &axes)
+
+        var overrides: [String: [String: [ParamValue]]] = [:]
+        if let o = top["overrides"] {
+            if let byDataset = members(o, path: "overrides", allowed: Parameters.datasets,
+                                       what: "an object keyed by dataset name (" + Parameters.datasets.joined(separator: ", ") + ")") {
+                for ds in Parameters.datasets {
+                    guard let node = byDataset[ds] else { continue }
+                    let p = "overrides." + ds
+                    guard let sub = members(node, path: p, allowed: SpecLoader.overrideKeys,
+                                            what: "an object with any of " + SpecLoader.overrideKeys.joined(separator: ", ")) else { continue }
+                    var ax: [String: [ParamValue]] = [:]
+                    sectionAxes(sub, prefix: p, into: &ax)
+                    overrides[ds] = ax
+                    if !datasets.isEmpty && !datasets.contains(ds) {
+                        warnings.append("\(file): \(p): dataset \"\(ds)\" is not in datasets; its overrides are not used")
+                    }
+                }
+            }
+        }
+
+        // Cross-field rules.
+        switch kind {
+        case .convergence:
+            for m in models where m != .mlp {
+                fail("models", top["models"], "found \"\(m.rawValue)\"; kind \"convergence\" (Fig. 1) runs model \"mlp\" only")
+            }
+        case .fluctuation:
+            for m in models where m != .dmn {
+                fail("models", top["models"], "found \"\(m.rawValue)\"; kind \"fluctuation\" (Fig. 2) runs model \"dmn\" only")
+            }
+        case .classify:
+            break
+        }
+
+        guard issues.isEmpty else { return nil }
+        return ExperimentSpec(name: name, description: description, kind: kind, datasets: datasets, models: models,
+                              seeds: seeds, axes: axes, overrides: overrides, file: file, hash: hash, warnings: warnings)
+    }
+
+    /// `filters` and the four parameter sections of an object (the root or an override).
+    mutating func sectionAxes(_ obj: [String: JSONNode], prefix: String, into axes: inout [String: [ParamValue]]) {
+        if let f = obj["filters"] {
+            if let vals = filterAxis(f, path: Validator.join(prefix, "filters")) { axes["filters"] = vals }
+        }
+        for section in Parameters.sections {
+            guard let node = obj[section] else { continue }
+            let sp = Validator.join(prefix, section)
+            let keys = Parameters.keys(in: section)
+            guard let ms = members(node, path: sp, allowed: keys,
+                                   what: "an object with any of " + keys.joined(separator: ", ")) else { continue }
+            for def in Parameters.all where def.section == section {
+                guard let n = ms[def.key] else { continue }
+                if let vals = axis(n, path: Validator.join(sp, def.key), type: def.type) { axes[def.path] = vals }
+            }
+        }
+    }
+
+    // MARK: lists of choices (datasets, models)
+
+    mutating func choiceList(_ node: JSONNode, path: String, allowed: [String]) -> [String] {
+        let elements: [(JSONNode, String)]
+        switch node.value {
+        case .array(let items):
+            if items.isEmpty {
+                fail(path, node, "found an empty list; expected at least one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", "))
+                return []
+            }
+            elements = items.enumerated().map { ($1, "\(path)[\($0)]") }
+        case .object(let ms) where ms.count == 1 && ms[0].key == "grid":
+            return choiceList(ms[0].value, path: path + ".grid", allowed: allowed)
+        default:
+            elements = [(node, path)]
+        }
+        var out: [String] = []
+        for (n, p) in elements {
+            if case .string(let s) = n.value, allowed.contains(s) {
+                if !out.contains(s) { out.append(s) }
+            } else {
+                var msg = "found \(n.shortDescription); expected one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+                if case .string(let s) = n.value, let sug = EditDistance.suggestion(for: s, among: allowed) { msg += " (did you mean \"\(sug)\"?)" }
+                fail(p, n, msg)
+            }
+        }
+        return out
+    }
+
+    // MARK: filter configurations
+
+    static let filterExpectation = "comma-separated positive integers such as \"4\" or \"4,15\" (one count per layer)"
+
+    mutating func filterAxis(_ node: JSONNode, path: String) -> [ParamValue]? {
+        let elements: [(JSONNode, String)]
+        switch node.value {
+        case .array(let items):
+            if items.isEmpty {
+                fail(path, node, "found an empty list; expected a list of filter configurations, each " + Validator.filterExpectation)
+                return nil
+            }
+            elements = items.enumerated().map { ($1, "\(path)[\($0)]") }
+        case .object(let ms) where ms.count == 1 && ms[0].key == "grid":
+            return filterAxis(ms[0].value, path: path + ".grid")
+        case .object:
+            fail(path, node, "found an object; expected a list of filter configurations, each " + Validator.filterExpectation + ", or {\"grid\": [...]}")
+            return nil
+        default:
+            elements = [(node, path)]
+        }
+        var out: [ParamValue] = []
+        var ok = true
+        for (n, p) in elements {
+            if let f = filterConfig(n, path: p) {
+                if !out.contains(.integers(f)) { out.append(.integers(f)) }
+            } else { ok = false }
+        }
+        return ok ? out : nil
+    }
+
+    mutating func filterConfig(_ node: JSONNode, path: String) -> [Int]? {
+        switch node.value {
+        case .string(let s):
+            let parts = s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            var counts: [Int] = []
+            for part in parts {
+                guard !part.isEmpty, part.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(part), v >= 1, v <= 1_000_000 else {
+                    let detail: String
+                    if parts.count == 1 { detail = "" }
+                    else if part.isEmpty { detail = " with an empty count" }
+                    else { detail = " with \"\(part)\", which is not a positive integer" }
+                    fail(path, node, "found \(node.shortDescription)\(detail); expected " + Validator.filterExpectation)
+                    return nil
+                }
+                counts.append(v)
+            }
+            return counts
+        case .number(let v, let text):
+            if v == v.rounded(), v >= 1, v <= 1_000_000 { return [Int(v)] }
+            fail(path, node, "found \(text); expected " + Validator.filterExpectation)
+            return nil
+        default:
+            fail(path, node, "found \(node.shortDescription); expected " + Validator.filterExpectation)
+            return nil
+        }
+    }
+
+    // MARK: parameter axes
+
+    /// A parameter given as one value, a list of values (a grid axis) or {"grid": [...]}.
+    /// For per-layer parameters (dmn.tv) a list of numbers is ONE value; a grid is a list of
+    /// lists or {"grid": [...]}.
+    mutating func axis(_ node: JSONNode, path: String, type: ParamType) -> [ParamValue]? {
+        switch node.value {
+        case .object(let ms):
+            guard ms.count == 1, ms[0].key == "grid" else {
+                let keys = ms.map(\.key)
+                var msg = "found an object"
+                if let bad = keys.first(where: { $0 != "grid" }) {
+                    msg += " with key \"\(bad)\""
+                    if let s = EditDistance.suggestion(for: bad, among: ["grid"]) { msg += " (did you mean \"\(s)\"?)" }
+                }
+                fail(path, node, msg + "; expected " + type.expectation + ", a list of them (a grid), or {\"grid\": [...]}")
+                return nil
+            }
+            let g = ms[0].value
+            guard case .array(let items) = g.value else {
+                fail(path + ".grid", g, "found \(g.shortDescription); expected a non-empty list of values, each " + type.expectation)
+                return nil
+            }
+            if items.isEmpty {
+                fail(path + ".grid", g, "found an empty list (an empty grid); expected at least one value, each " + type.expectation)
+                return nil
+            }
+            return gridValues(items.enumerated().map { ($1, "\(path).grid[\($0)]") }, type: type)
+        case .array(let items):
+            if items.isEmpty {
+                fail(path, node, "found an empty list (an empty grid); expected " + type.expectation + " or a non-empty list of them")
+                return nil
+            }
+            if case .perLayerReal = type {
+                let numbers = items.filter { if case .number = $0.value { return true }; return false }.count
+                let lists = items.filter { if case .array = $0.value { return true }; return false }.count
+                if numbers == items.count {
+                    return single(node, path: path, type: type).map { [$0] }  // one per-layer value
+                }
+                if lists == items.count {
+                    return gridValues(items.enumerated().map { ($1, "\(path)[\($0)]") }, type: type)
+                }
+                fail(path, node, "found a list mixing numbers and lists; expected a list of numbers (one value per layer, e.g. [0.95, 0.99]), a list of such lists (a grid, e.g. [[0.9], [0.95, 0.99]]), or {\"grid\": [0.9, 0.95, [0.95, 0.99]]}")
+                return nil
+            }
+            return gridValues(items.enumerated().map { ($1, "\(path)[\($0)]") }, type: type)
+        default:
+            return single(node, path: path, type: type).map { [$0] }
+        }
+    }
+
+    mutating func gridValues(_ items: [(JSONNode, String)], type: ParamType) -> [ParamValue]? {
+        var out: [ParamValue] = []
+        var ok = true
+        for (n, p) in items {
+            if case .array = n.value, !isPerLayer(type) {
+                fail(p, n, "found a nested list; expected " + type.expectation)
+                ok = false
+                continue
+            }
+            if let v = single(n, path: p, type: type) {
+                if !out.contains(v) { out.append(v) }
+            } else { ok = false }
+        }
+        return ok ? out : nil
+    }
+
+    func isPerLayer(_ t: ParamType) -> Bool { if case .perLayerReal = t { return true }; return false }
+
+    mutating func single(_ node: JSONNode, path: String, type: ParamType) -> ParamValue? {
+        let found = "found \(node.shortDescription); expected " + type.expectation
+        switch type {
+        case let .real(lo, loIn, hi, hiIn):
+            guard case .number(let v, _) = node.value else { fail(path, node, found); return nil }
+            guard ParamType.inRange(v, lo, loIn, hi, hiIn) else { fail(path, node, found); return nil }
+            return .real(v)
+        case .integer(let m):
+            guard case .number(let v, _) = node.value, v == v.rounded(), v >= Double(m), v < 9.0e15 else { fail(path, node, found); return nil }
+            return .integer(Int(v))
+        case .optionalInteger(let m):
+            if case .null = node.value { return ParamValue.none }
+            guard case .number(let v, _) = node.value, v == v.rounded(), v >= Double(m), v < 9.0e15 else { fail(path, node, found); return nil }
+            return .integer(Int(v))
+        case .choice(let allowed):
+            guard case .string(let s) = node.value, allowed.contains(s) else {
+                var msg = found
+                if case .string(let s) = node.value, let sug = EditDistance.suggestion(for: s, among: allowed) { msg += " (did you mean \"\(sug)\"?)" }
+                fail(path, node, msg)
+                return nil
+            }
+            return .text(s)
+        case .boolean:
+            guard case .bool(let b) = node.value else { fail(path, node, found); return nil }
+            return .flag(b)
+        case let .perLayerReal(lo, loIn, hi, hiIn):
+            switch node.value {
+            case .number(let v, _):
+                guard ParamType.inRange(v, lo, loIn, hi, hiIn) else { fail(path, node, found); return nil }
+                return .reals([v])
+            case .array(let items):
+                if items.isEmpty { fail(path, node, "found an empty list; expected " + type.expectation); return nil }
+                var vals: [Double] = []
+                var ok = true
+                for (i, it) in items.enumerated() {
+                    let each = "found \(it.shortDescription); expected a number " + ParamType.range(lo, loIn, hi, hiIn) + " (the value for layer \(i + 1))"
+                    if case .number(let v, _) = it.value, ParamType.inRange(v, lo, loIn, hi, hiIn) { vals.append(v) }
+                    else { fail("\(path)[\(i)]", it, each); ok = false }
+                }
+                return ok ? .reals(vals) : nil
+            default:
+                fail(path, node, found)
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+enum CLI {
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Loads a spec; on error prints every problem and exits with status 2.
+    static func loadSpec(_ path: String) throws -> ExperimentSpec {
+        do {
+            return try SpecLoader.load(path: path)
+        } catch let e as SpecError {
+            err(e.description)
+            throw ExitCode(2)
+        }
+    }
+
+    /// Plan lines: id, dataset, model, filters, the parameters that vary in this plan, state.
+    static func planLines(_ runs: [PlannedRun], folder: ResultFolder?) -> [String] {
+        let varying = Parameters.all.filter { def in Set(runs.map { def.get($0.run) }).count > 1 }
+        var rows: [[String]] = [["id", "dataset", "model", "filters", "parameters", "state"]]
+        for r in runs {
+            var params = varying.map { "\($0.key)=\($0.get(r.run))" }
+            params.append("seed=\(r.run.seed)")
+            let state = folder.map { ExperimentRunner.state(of: r.id, in: $0).rawValue } ?? "pending"
+            rows.append([r.id, r.run.dataset, r.run.model.rawValue,
+                         r.run.filters.isEmpty ? "-" : r.run.filters.map(String.init).joined(separator: ","),
+                         params.joined(separator: " "), state])
+        }
+        let widths = (0..<6).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, v in c == 5 ? v : v.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+    }
+
+    /// Shared body of `run` and `sweep`.
+    static func execute(spec: ExperimentSpec, common: CommonOptions, execution: ExecutionOptions) throws {
+        if !common.quiet { for w in spec.warnings { err("warning: " + w) } }
+        var plan = spec.plannedRuns()
+        let shard = execution.parsedShard
+        if let s = shard { plan = s.select(plan) }
+        let folder = common.outputFolder(defaultName: spec.name)
+
+        if execution.dryRun {
+            for line in planLines(plan, folder: folder) { out(line) }
+            let done = plan.filter { ExperimentRunner.state(of: $0.id, in: folder) == .done }.count
+            out("\(plan.count) runs\(shard.map { " in shard \($0)" } ?? ""), \(done) done; output folder \(folder.url.path)")
+            return
+        }
+
+        let blas = BLASThreads.configure(jobs: execution.jobs)
+        if let w = blas.warning, !common.quiet { err("warning: " + w) }
+        var options = RunnerOptions(dataDirectory: common.dataDirectory,
+                                    spec: SpecReference(name: spec.name, hash: spec.hash, file: spec.file))
+        options.jobs = execution.jobs
+        options.retryFailed = execution.retryFailed
+        options.shard = shard
+        options.blasThreads = blas.threads
+        let runner = ExperimentRunner(executor: makeDefaultExecutor(), folder: folder, options: options,
+                                      progress: ProgressReporting.make(quiet: common.quiet))
+        let summary: RunSummary
+        do {
+            summary = try runner.run(plan)
+        } catch {
+            err("error: \(error)")
+            throw ExitCode(1)
+        }
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Datasets
+import Experiments
+import Foundation
+
+/// Options every verb that touches data or results understands.
+public struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"),
+            help: ArgumentHelp("Folder holding the datasets (default: $REPRO_DATA, else ~/.cache/repro-data).",
+                               valueName: "dir"))
+    public var dataDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output folder (default: results/<spec name>/).", valueName: "dir"))
+    public var out: String?
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    public var quiet = false
+
+    public init() {}
+
+    public var dataDirectory: URL { DataDirectory.resolve(flag: dataDir) }
+
+    public func outputFolder(defaultName: String) -> ResultFolder {
+        ResultFolder(URL(fileURLWithPath: out ?? "results/\(defaultName)", isDirectory: true))
+    }
+}
+
+/// Options of the verbs that execute runs (`run`, `sweep`).
+public struct ExecutionOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("""
+        Runs at once, each on its own thread. OpenBLAS threads per run are set so that \
+        threads × jobs ≤ cores, unless OPENBLAS_NUM_THREADS is set (then it is kept, with a warning if \
+        jobs × it exceeds the cores).
+        """, valueName: "n"))
+    public var jobs: Int = 1
+
+    @Option(name: .long, help: ArgumentHelp("""
+        Only shard I of N (1-based): the sorted run ids, every N-th starting at the I-th. Shards \
+        together cover every run exactly once; join their folders with `repro merge`.
+        """, valueName: "I/N"))
+    public var shard: String?
+
+    @Flag(name: .long, help: "Print the runs that would be executed (and which are done) and write nothing.")
+    public var dryRun = false
+
+    @Flag(name: .long, help: "Run again the runs whose file records a failure (by default they are skipped).")
+    public var retryFailed = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (found \(jobs))") }
+        if let s = shard, case .failure(let e) = Shard.parse(s) { throw ValidationError("--shard: \(e.message)") }
+    }
+
+    public var parsedShard: Shard? {
+        guard let s = shard, case .success(let sh) = Shard.parse(s) else { return nil }
+        return sh
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import XCTest
+@testable import Experiments
+
+final class GridAndIdentityTests: XCTestCase {
+    func load(_ json: String) throws -> ExperimentSpec { try SpecLoader.load(data: Data(json.utf8), file: "grid.json") }
+
+    func testDefaultsComeFromRunContract() throws {
+        let s = try load(#"{"name": "d", "datasets": ["mnist"], "models": ["dmn"]}"#)
+        let runs = s.plannedRuns()
+        XCTAssertEqual(runs.count, 1)
+        var expected = ResolvedRun()
+        expected.dataset = "mnist"
+        XCTAssertEqual(runs[0].run, expected)
+    }
+
+    func testCartesianProductCounts() throws {
+        let s = try load("""
+        {"name": "g", "datasets": ["mnist", "cifar10"], "models": ["dmn", "hybrid"], "filters": ["4", "4,15"], "seeds": [1, 2, 3],
+         "dmn": {"tpc": [0.5, 0.7, 0.9], "tv": [[0.9], [0.95, 0.99]], "centre": [false, true]},
+         "training": {"optimizer": {"grid": ["sgd", "adam"]}}}
+        """)
+        XCTAssertEqual(s.plannedRuns().count, 2 * 2 * 2 * 3 * 3 * 2 * 2 * 2)
+    }
+
+    func testPerLayerTvIsOneValue() throws {
+        let one = try load(#"{"name": "g", "datasets": ["mnist"], "models": ["dmn"], "dmn": {"tv": [0.95, 0.99]}}"#).plannedRuns()
+        XCTAssertEqual(one.count, 1)
+        XCTAssertEqual(one[0].run.dmn.tv, [0.95, 0.99])
+        let scalar = try load(#"{"name": "g", "datasets": ["mnist"], "models": ["dmn"], "dmn": {"tv": 0.97}}"#).plannedRuns()
+        XCTAssertEqual(scalar.map(\.run.dmn.tv), [[0.97]])
+        let grid = try load(#"{"name": "g", "datasets": ["mnist"], "models": ["dmn"], "dmn": {"tv": {"grid": [0.9, 0.95, [0.95, 0.99]]}}}"#).plannedRuns()
+        XCTAssertEqual(grid.map(\.run.dmn.tv), [[0.9], [0.95], [0.95, 0.99]])
+        let lists = try load(#"{"name": "g", "datasets": ["mnist"], "models": ["dmn"], "dmn": {"tv": [[0.9], [1.0]]}}"#).plannedRuns()
+        XCTAssertEqual(lists.map(\.run.dmn.tv), [[0.9], [1.0]])
+    }
+
+    func testOverridesReplaceAxesPerDataset() throws {
+        let s = try load("""
+        {"name": "o", "datasets": ["mnist", "cifar10", "cifar100"], "models": ["dmn"], "filters": ["4", "8"],
+         "dmn": {"tfrac": [0.3, 0.5]},
+         "overrides": {"cifar10": {"dmn": {"tfrac": 0.7}}, "cifar100": {"dmn": {"tfrac": 1.0}, "filters": ["16"], "data": {"cifar100Labels": "coarse"}}}}
+        """)
+        let runs = s.plannedRuns()
+        let by = Dictionary(grouping: runs, by: \.run.dataset)
+        XCTAssertEqual(Set(by["mnist"]!.map(\.run.dmn.tfrac)), [0.3, 0.5])
+        XCTAssertEqual(by["mnist"]!.count, 4)
+        XCTAssertEqual(by["cifar10"]!.map(\.run.dmn.tfrac), [0.7, 0.7])
+        XCTAssertEqual(by["cifar100"]!.map(\.run.filters), [[16]])
+        XCTAssertEqual(by["cifar100"]!.map(\.run.cifar100Labels), ["coarse"])
+        XCTAssertEqual(runs.count, 7)
+    }
+
+    func testOverrideForUnlistedDatasetWarns() throws {
+        let s = try load(#"{"name": "o", "datasets": ["mnist"], "models": ["dmn"], "overrides": {"cifar10": {"dmn": {"tfrac": 0.7}}}}"#)
+        XCTAssertEqual(s.plannedRuns().count, 1)
+        XCTAssertEqual(s.warnings.count, 1)
+        XCTAssertTrue(s.warnings[0].contains("overrides.cifar10"))
+    }
+
+    func testIgnoredParametersDoNotMultiplyRuns() throws {
+        // T_PC does not matter for the baseline or the convnet; filters do not matter for the baseline.
+        let s = try load("""
+        {"name": "n", "datasets": ["mnist"], "models": ["dmn", "convnet", "baseline"], "filters": ["4", "8"],
+         "dmn": {"tpc": [0.5, 0.9]}, "seeds": [1, 2]}
+        """)
+        let runs = s.plannedRuns()
+        XCTAssertEqual(runs.filter { $0.run.model == .dmn }.count, 2 * 2 * 2)
+        XCTAssertEqual(runs.filter { $0.run.model == .convnet }.count, 2 * 2)
+        XCTAssertEqual(runs.filter { $0.run.model == .baseline }.count, 2)
+        XCTAssertEqual(Set(runs.map(\.id)).count, runs.count)
+    }
+
+    func testShippedSpecCounts() throws {
+        let dir = TestFiles.packageRoot.appendingPathComponent("experiments")
+        func count(_ n: String) throws -> Int { try SpecLoader.load(path: dir.appendingPathComponent(n).path).plannedRuns().count }
+        XCTAssertEqual(try count("quick.json"), 3)
+        XCTAssertEqual(try count("fig3-fashion.json"), 5 * 3 * 2 + 3)      // dmn, convnet × 5 configs × 3 seeds + baseline × 3
+        XCTAssertEqual(try count("fig3.json"), 3 * (5 * 3 * 2 + 3))
+        XCTAssertEqual(try count("fig3-tpc.json"), 7 * 3 + 3)
+        XCTAssertEqual(try count("fig3-tv.json"), 5 * 3 + 3)
+        XCTAssertEqual(try count("fig3-tfrac.json"), 6 * 3 + 3)
+        XCTAssertEqual(try count("fig1.json"), 3)
+        XCTAssertEqual(try count("fig2.json"), 1)
+        let fig1 = try SpecLoader.load(path: dir.appendingPathComponent("fig1.json").path).plannedRuns()
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: fig1.map { ($0.run.dataset, $0.run.filters) }),
+                       ["mnist": [81, 81, 81, 81], "cifar10": [100, 100, 100, 100], "cifar100": [100, 100, 100, 100]])
+        let fig3 = try SpecLoader.load(path: dir.appendingPathComponent("fig3.json").path).plannedRuns().filter { $0.run.model == .dmn }
+        XCTAssertEqual(Set(fig3.filter { $0.run.dataset == "cifar10" }.map(\.run.dmn.tfrac)), [0.7])
+        XCTAssertEqual(Set(fig3.filter { $0.run.dataset == "cifar100" }.map(\.run.dmn.tfrac)), [1.0])
+    }
+
+    func testRunIdIsStable() {
+        var r = ResolvedRun()
+        r.dataset = "mnist"
+        let id = RunIdentity.id(of: r)
+        XCTAssertEqual(id.count, 12)
+        XCTAssertTrue(id.allSatisfy { $0.isHexDigit })
+        XCTAssertEqual(id, RunIdentity.id(of: r))
+        var copy = ResolvedRun()
+        copy.dataset = "mnist"
+        XCTAssertEqual(RunIdentity.id(of: copy), id)
+        // Canonical JSON: sorted keys, canonical numbers; it pins the id across machines.
+        let canon = RunIdentity.canonicalJSON(of: r)
+        XCTAssertTrue(canon.hasPrefix(#"{"cifar100Labels":"fine","dataset":"mnist","dmn":{"centre":false,"filterCount":"fixed","#), canon)
+        XCTAssertTrue(canon.contains(#""tv":[0.95,0.99]"#), canon)
+        XCTAssertTrue(canon.contains(#""seed":1,"#), canon)
+        XCTAssertEqual(id, StableHash.short(canon))
+    }
+
+    func testEveryParameterChangesTheId() {
+        var base = ResolvedRun()
+        base.kind = .convergence   // so that λ parameters count
+        base.model = .hybrid       // so that dmn and training parameters count
+        base.dataset = "cifar100"  // so that cifar100Labels counts
+        let id = RunIdentity.id(of: RunNormalization.normalize(base))
+        var variants: [(String, ResolvedRun)] = []
+        func v(_ label: String, _ f: (inout ResolvedRun) -> Void) { var r = base; f(&r); variants.append((label, r)) }
+        v("kind") { $0.kind = .classify }
+        v("dataset") { $0.dataset = "cifar10" }
+        v("model") { $0.model = .dmn }
+        v("filters") { $0.filters = [4, 15] }
+        v("seed") { $0.seed = 2 }
+        v("tpc") { $0.dmn.tpc = 0.91 }
+        v("tv") { $0.dmn.tv = [0.95, 0.991] }
+        v("tfrac") { $0.dmn.tfrac = 0.31 }
+        v("filterCount") { $0.dmn.filterCount = "thresholds" }
+        v("similarity") { $0.dmn.similarity = "pearson" }
+        v("visitOrder") { $0.dmn.visitOrder = "class-order" }
+        v("sign") { $0.dmn.sign = "both" }
+        v("centre") { $0.dmn.centre = true }
+        v("optimizer") { $0.training.optimizer = "sgd" }
+        v("learningRate") { $0.training.learningRate = 0.002 }
+        v("momentum") { $0.training.momentum = 0.8 }
+        v("batchSize") { $0.training.batchSize = 32 }
+        v("epochs") { $0.training.epochs = 4 }
+        v("preprocessing") { $0.preprocessing = "standardize" }
+        v("cifar100Labels") { $0.cifar100Labels = "coarse" }
+        v("trainLimit") { $0.trainLimit = 100 }
+        v("testLimit") { $0.testLimit = 100 }
+        v("lambdaEvery") { $0.lambdaEvery = 2 }
+        v("smoothingWindow") { $0.smoothingWindow = 10 }
+        var ids: Set<String> = [id]
+        for (label, r) in variants {
+            let other = RunIdentity.id(of: RunNormalization.normalize(r))
+            XCTAssertNotEqual(other, id, label)
+            ids.insert(other)
+        }
+        XCTAssertEqual(ids.count, variants.count + 1)
+    }
+
+    func testSHA256Vectors() {
+        XCTAssertEqual(StableHash.sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(StableHash.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(StableHash.sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(StableHash.sha256Hex(String(repeating: "a", count: 1000)),
+                       "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    func testSpecHashIsOverFileBytes() throws {
+        let json = #"{"name": "h", "datasets": ["mnist"], "models": ["dmn"]}"#
+        let a = try load(json), b = try load(json + "\n")
+        XCTAssertEqual(a.hash, StableHash.short(Data(json.utf8)))
+        XCTAssertNotEqual(a.hash, b.hash)
+        XCTAssertEqual(a.plannedRuns().map(\.id), b.plannedRuns().map(\.id))
+    }
+
+    func testSweepSpec() throws {
+        let path = TestFiles.packageRoot.appendingPathComponent("experiments/fig3.json").path
+        let s = try Sweep.makeSpec(specPath: path, param: "tfrac", values: nil, dataset: "cifar10")
+        XCTAssertEqual(s.name, "sweep-tfrac")
+        XCTAssertEqual(s.datasets, ["cifar10"])
+        XCTAssertEqual(s.models, [.dmn, .baseline])
+        let runs = s.plannedRuns()
+        // The cifar10 override (tfrac 0.7) must not win over the sweep values.
+        XCTAssertEqual(Set(runs.filter { $0.run.model == .dmn }.map(\.run.dmn.tfrac)), [0.1, 0.2, 0.3, 0.5, 0.7, 1.0])
+        XCTAssertEqual(runs.count, 6 * 5 * 3 + 3)
+        let f = try Sweep.makeSpec(specPath: path, param: "filters", values: Sweep.splitValues("4;8;4,15"), dataset: nil)
+        XCTAssertEqual(Set(f.plannedRuns().map(\.run.filters)), [[4], [8], [4, 15], []])
+        XCTAssertThrowsError(try Sweep.makeSpec(specPath: path, param: "tpc", values: ["0.5", "1.5"], dataset: nil)) { e in
+            let msg = String(describing: e)
+            XCTAssertTrue(msg.contains("dmn.tpc.grid[1]") && msg.contains("[0, 1]") && msg.contains("sweep"), msg)
+        }
+        XCTAssertThrowsError(try Sweep.makeSpec(specPath: path, param: "tv", values: ["x"], dataset: nil))
+    }
+}

@@ -1,0 +1,50 @@
+import XCTest
+@testable import Models
+@testable import Numerics
+
+/// The fused conv → ReLU → pool block against the composition of the reference layers
+/// (Conv2D on im2col + GEMM, ReLU, MaxPool2), forward and backward, plus finite differences.
+final class ConvBlockTests: XCTestCase {
+    func floats(_ n: Int, _ seed: UInt64) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<n).map { _ in Float(rng.nextGaussian()) }
+    }
+
+    func testFusedBlockMatchesReferenceLayers() {
+        // Odd conv output (9×8) exercises the dropped last row of the pool.
+        for (input, filters, batch) in [(Shape3(11, 10, 3), 5, 3), (Shape3(28, 28, 1), 4, 2), (Shape3(7, 7, 16), 32, 2)] {
+            var rng = SeededRandom(seed: 41)
+            let conv = Conv2D(input: input, filters: filters, kernel: 3, rng: &rng)
+            for i in conv.bias.value.indices { conv.bias.value[i] = Float(i % 3) * 0.1 - 0.1 }
+            let relu = ReLU(shape: conv.outputShape), pool = MaxPool2(input: conv.outputShape)
+            let block = ConvBlock(input: input, filters: filters, kernel: 3, weights: conv.weights.value, bias: conv.bias.value)
+            XCTAssertEqual(block.outputShape, pool.outputShape)
+            let x = floats(batch * input.count, 42)
+            let yRef = pool.forward(relu.forward(conv.forward(x, batch: batch), batch: batch), batch: batch)
+            let y = block.forward(x, batch: batch)
+            let n = batch * block.outputShape.count
+            for i in 0..<n { XCTAssertEqual(y[i], yRef[i], accuracy: 1e-5 * (1 + abs(yRef[i])), "\(input) output \(i)") }
+
+            let dy = floats(n, 43)
+            let dxRef = conv.backward(relu.backward(pool.backward(dy, batch: batch, needInputGrad: true)!, batch: batch,
+                                                    needInputGrad: true)!, batch: batch, needInputGrad: true)!
+            let dx = block.backward(dy, batch: batch, needInputGrad: true)!
+            for i in 0..<(batch * input.count) { XCTAssertEqual(dx[i], dxRef[i], accuracy: 1e-4, "\(input) dx \(i)") }
+            for i in conv.weights.grad.indices {
+                XCTAssertEqual(block.weights.grad[i], conv.weights.grad[i], accuracy: 1e-4 * (1 + abs(conv.weights.grad[i])), "dW \(i)")
+            }
+            for i in conv.bias.grad.indices { XCTAssertEqual(block.bias.grad[i], conv.bias.grad[i], accuracy: 1e-4) }
+        }
+    }
+
+    func testFrozenBlockStillPassesGradientDown() {
+        var rng = SeededRandom(seed: 45)
+        let block = ConvBlock(input: Shape3(6, 6, 1), filters: 2, kernel: 3, rng: &rng)
+        block.trainable = false
+        _ = block.forward(floats(36, 1), batch: 1)
+        let dx = block.backward(floats(8, 2), batch: 1, needInputGrad: true)
+        XCTAssertNotNil(dx)
+        XCTAssertEqual(block.weights.grad, [Float](repeating: 0, count: 18))
+        XCTAssertNil(block.backward(floats(8, 2), batch: 1, needInputGrad: false))
+    }
+}
