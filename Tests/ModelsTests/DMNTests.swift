@@ -148,30 +148,38 @@ final class DMNTests: XCTestCase {
         XCTAssertEqual(similarity([1, 2], [-2, -4], measure: .cosine), 1, accuracy: 1e-12)
     }
 
-    /// The streamed, chunked, Float-block density matrix against a Double computation over
-    /// explicitly extracted patches. Tolerance: 1e-5 relative to the largest entry.
+    /// The streamed, chunked density matrix against a Double computation over explicitly
+    /// extracted patches, for the direct kernel (n ≤ 32: 2 channels, widths giving a ragged
+    /// last lane group and fewer than 4 positions per row) and the im2col + SYRK path (n = 36).
+    /// Tolerance: 1e-5 relative to the largest entry.
     func testStreamedDensityEqualsNaive() {
-        let data = noiseImages(classes: 2, perClass: 9, side: 7, channels: 2)
-        let dens = accumulateDensities(data: data, preprocessing: .scale01, prefix: [], source: .conv(kernel: 3),
-                                       groups: 2, groupOf: { $0 }, chunkImages: 4)
-        let n = 18
-        for c in 0..<2 {
-            var rho = [Double](repeating: 0, count: n * n)
-            var count = 0
-            for i in data.indices(ofClass: c) {
-                for oy in 0..<5 { for ox in 0..<5 {
-                    var h = [Double]()
-                    for dy in 0..<3 { for dx in 0..<3 { for ch in 0..<2 {
-                        h.append(Double(data.images[i * 98 + ((oy + dy) * 7 + ox + dx) * 2 + ch]) / 255)
-                    } } }
-                    for a in 0..<n { for b in 0..<n { rho[a * n + b] += h[a] * h[b] } }
-                    count += 1
-                } }
+        for (channels, side) in [(2, 7), (1, 5), (1, 13), (4, 6)] {
+            let data = noiseImages(classes: 2, perClass: 9, side: side, channels: channels)
+            let dens = accumulateDensities(data: data, preprocessing: .scale01, prefix: [], source: .conv(kernel: 3),
+                                           groups: 2, groupOf: { $0 }, chunkImages: 4, threads: 2)
+            let n = 9 * channels, o = side - 2
+            for c in 0..<2 {
+                var rho = [Double](repeating: 0, count: n * n)
+                var mean = [Double](repeating: 0, count: n)
+                var count = 0
+                for i in data.indices(ofClass: c) {
+                    for oy in 0..<o { for ox in 0..<o {
+                        var h = [Double]()
+                        for dy in 0..<3 { for dx in 0..<3 { for ch in 0..<channels {
+                            h.append(Double(data.images[i * side * side * channels + ((oy + dy) * side + ox + dx) * channels + ch]) / 255)
+                        } } }
+                        for a in 0..<n { mean[a] += h[a]; for b in 0..<n { rho[a * n + b] += h[a] * h[b] } }
+                        count += 1
+                    } }
+                }
+                XCTAssertEqual(dens[c].count, count)
+                let streamed = dens[c].densityMatrix(centred: false)
+                let scale = rho.map { abs($0) }.max()! / Double(count)
+                for k in rho.indices {
+                    XCTAssertEqual(streamed[k], rho[k] / Double(count), accuracy: 1e-5 * scale, "C=\(channels) side \(side) entry \(k)")
+                }
+                for a in 0..<n { XCTAssertEqual(dens[c].mean[a], mean[a] / Double(count), accuracy: 1e-5) }
             }
-            XCTAssertEqual(dens[c].count, count)
-            let streamed = dens[c].densityMatrix(centred: false)
-            let scale = rho.map { abs($0) }.max()! / Double(count)
-            for k in rho.indices { XCTAssertEqual(streamed[k], rho[k] / Double(count), accuracy: 1e-5 * scale) }
         }
     }
 

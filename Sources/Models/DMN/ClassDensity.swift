@@ -30,6 +30,17 @@ public struct ClassDensity: Sendable {
         count += rows
     }
 
+    /// Adds every k×k patch of images x[batch, H, W, C] directly (no im2col).
+    public mutating func addPatches(of x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, kernel k: Int) {
+        sumOuter.withUnsafeMutableBufferPointer { rho in
+            sum.withUnsafeMutableBufferPointer { s in
+                accumulatePatchDensity(x, batch: batch, height: height, width: width, channels: channels, kernel: k,
+                                       rho: rho.baseAddress!, sum: s.baseAddress!)
+            }
+        }
+        count += batch * (height - k + 1) * (width - k + 1)
+    }
+
     public var mean: [Double] { sum.map { $0 / Double(max(1, count)) } }
 
     /// The full symmetric density matrix (1/N) Σ h hᵀ, or the covariance when `centred`.

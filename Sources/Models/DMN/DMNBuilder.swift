@@ -10,12 +10,18 @@ public enum PatchSource: Sendable {
     case dense
 }
 
+/// Patch dimensions up to which the direct (im2col-free) density kernel is used; above it
+/// the patches are formed in chunks and their Gram matrix taken by SYRK, which wins once the
+/// n(n+1)/2 products per patch outgrow the registers and caches.
+public let directDensityMaxDimension = 32
+
 /// Streams `data` through the frozen `prefix` and accumulates one density matrix per group
 /// (`groupOf(label)`; the identity for class-based DMN, a constant for plain PCA), chunk by
-/// chunk, so no more than `chunkImages` images' patches exist at once.
+/// chunk, so no more than `chunkImages` images' activations exist at once per thread. Groups
+/// are spread over `threads` threads, each with its own replica of the prefix.
 public func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
                                 source: PatchSource, groups: Int, groupOf: (Int) -> Int,
-                                chunkImages: Int) -> [ClassDensity] {
+                                chunkImages: Int, threads: Int = BLAS.threads) -> [ClassDensity] {
     let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
     let n: Int
     let rowsPerImage: Int
@@ -27,30 +33,52 @@ public func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing
         n = inShape.count
         rowsPerImage = 1
     }
-    var densities = (0..<groups).map { _ in ClassDensity(dimension: n) }
-    let x = UnsafeMutablePointer<Float>.allocate(capacity: chunkImages * data.imageSize)
-    let cols = UnsafeMutablePointer<Float>.allocate(capacity: chunkImages * rowsPerImage * n)
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-    defer { x.deallocate(); cols.deallocate(); scratch.deallocate() }
-
     var members = [[Int]](repeating: [], count: groups)
     for i in 0..<data.count { members[groupOf(Int(data.labels[i]))].append(i) }
-    for g in 0..<groups {
-        var start = 0
+    let workers = max(1, min(threads, groups))
+    let prefixes = [prefix] + (1..<workers).map { _ in prefix.map { $0.replica() } }
+    var densities = (0..<groups).map { _ in ClassDensity(dimension: n) }
+
+    func accumulate(group g: Int, prefix: [Layer]) -> ClassDensity {
+        var density = ClassDensity(dimension: n)
+        let chunk = max(1, chunkImages)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: chunk * data.imageSize)
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: chunk * rowsPerImage * n)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+        defer { x.deallocate(); cols.deallocate(); scratch.deallocate() }
         let idx = members[g]
+        var start = 0
         while start < idx.count {
-            let b = min(chunkImages, idx.count - start)
+            let b = min(chunk, idx.count - start)
             data.fillBatch(indices: idx[start..<(start + b)], preprocessing: preprocessing, into: x)
             var h = UnsafePointer(x)
             for layer in prefix { h = UnsafePointer(layer.forward(h, batch: b)) }
             switch source {
+            case .conv(let k) where n <= directDensityMaxDimension:
+                density.addPatches(of: h, batch: b, height: inShape.height, width: inShape.width, channels: inShape.channels, kernel: k)
             case .conv(let k):
                 im2col(h, batch: b, height: inShape.height, width: inShape.width, channels: inShape.channels, kernel: k, cols)
-                densities[g].add(block: cols, rows: b * rowsPerImage, scratch: scratch)
+                density.add(block: cols, rows: b * rowsPerImage, scratch: scratch)
             case .dense:
-                densities[g].add(block: h, rows: b, scratch: scratch)
+                density.add(block: h, rows: b, scratch: scratch)
             }
             start += b
+        }
+        return density
+    }
+
+    if workers == 1 {
+        for g in 0..<groups { densities[g] = accumulate(group: g, prefix: prefix) }
+    } else {
+        // Worker t takes groups t, t + workers, …; each writes only its own slots.
+        let saved = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(saved) }
+        densities.withUnsafeMutableBufferPointer { out in
+            let slots = out
+            DispatchQueue.concurrentPerform(iterations: workers) { t in
+                for g in stride(from: t, to: groups, by: workers) { slots[g] = accumulate(group: g, prefix: prefixes[t]) }
+            }
         }
     }
     return densities

@@ -44,7 +44,7 @@ public struct DMNOptions: Sendable, Hashable {
     /// Subtract the class mean before forming ρ_c (the paper does not: eq. 11).
     public var centre = false
     /// Images per chunk when streaming patches into the density matrices.
-    public var chunkImages = 256
+    public var chunkImages = 64
     public init() {}
 
     public func tv(forLayer l: Int) -> Double { tv.isEmpty ? 1 : tv[min(l, tv.count - 1)] }
