@@ -204,4 +204,24 @@ final class DMNTests: XCTestCase {
         let r = try buildFeatureLayers(arch: arch, data: data, preprocessing: .scale01, filters: .random, options: o, seed: 1)
         XCTAssertEqual(r.reports.map(\.filters), [3, 2])
     }
+
+    /// Dense DMN layers: the first layer's weights are the merged class eigenvectors of the
+    /// flattened images (the subspace fixture), frozen, unit norm, stacked with ReLU.
+    func testDenseFeatureLayers() throws {
+        let (data, bases) = subspaceData()
+        var o = DMNOptions()
+        o.tv = [0.999]; o.tpc = 0.9; o.filterCount = .fixed
+        let built = try buildDenseFeatureLayers(input: Shape3(1, 12, 1), classes: 3, widths: [6, 2], data: data,
+                                                preprocessing: .scale01, options: o)
+        XCTAssertEqual(built.reports.map(\.filters), [6, 2])
+        let first = built.layers[0] as! Dense
+        XCTAssertFalse(first.trainable)
+        for f in 0..<6 {
+            let v = (0..<12).map { Double(first.weights.value[$0 * 6 + f]) }
+            XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5)
+            // Each unit lies in one class's subspace.
+            let best = bases.map { b in b.map { e in zip(e, v).reduce(0) { $0 + $1.0 * $1.1 } }.reduce(0) { $0 + $1 * $1 }.squareRoot() }.max()!
+            XCTAssertGreaterThan(best, cos(1 * Double.pi / 180))
+        }
+    }
 }

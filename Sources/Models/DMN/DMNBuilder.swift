@@ -167,3 +167,35 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
     }
     return (layers, reports)
 }
+
+/// Dense DMN layers: each hidden layer's weights are the class-based principal directions
+/// of its flattened input (the layer below's ReLU outputs), as for conv layers but with the
+/// whole input as the vector h. Returns frozen Dense → ReLU pairs, `widths[l]` units each.
+public func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], data: ImageDataset,
+                                    preprocessing: Preprocessing, options: DMNOptions) throws
+    -> (layers: [Layer], reports: [BuiltLayerReport]) {
+    var layers: [Layer] = []
+    var reports: [BuiltLayerReport] = []
+    var shape = input
+    for (l, width) in widths.enumerated() {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers, source: .dense,
+                                            groups: classes, groupOf: { $0 }, chunkImages: options.chunkImages)
+        let selection: FilterSelection
+        do {
+            selection = try selectFilters(try spectra(of: densities, centred: options.centre), tv: options.tv(forLayer: l),
+                                          options: options, fixedCount: width)
+        } catch let e as FilterSelectionError {
+            throw FilterSelectionError(description: "dense layer \(l + 1): \(e.description)")
+        }
+        let dense = Dense(name: "dense\(l + 1)", input: shape, outputs: selection.filters.count,
+                          weights: filterMatrix(selection.filters, dimension: shape.count))
+        dense.trainable = false
+        layers += [dense, ReLU(name: "relu\(l + 1)", shape: dense.outputShape)]
+        shape = dense.outputShape
+        reports.append(BuiltLayerReport(layer: l + 1, filters: selection.filters.count, relaxedTv: selection.relaxedTv,
+                                        keptPerClass: selection.keptPerClass,
+                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+    }
+    return (layers, reports)
+}

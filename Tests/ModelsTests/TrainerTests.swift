@@ -1,0 +1,89 @@
+import Datasets
+import XCTest
+@testable import Models
+@testable import Numerics
+
+final class TrainerTests: XCTestCase {
+    func noise(count: Int = 96, side: Int = 10, classes: Int = 3) -> ImageDataset {
+        var rng = SeededRandom(seed: 51)
+        let images = (0..<(count * side * side)).map { _ in UInt8(rng.nextInt(below: 256)) }
+        return ImageDataset(images: images, labels: (0..<count).map { Int32($0 % classes) }, height: side, width: side,
+                            channels: 1, numClasses: classes)
+    }
+
+    func trainedWeights(shards: Int, threads: Int) throws -> [[Float]] {
+        let data = noise()
+        let arch = try Architecture(input: Shape3(10, 10, 1), classes: 3, convFilters: [3])
+        var rng = SeededRandom(seed: 52)
+        let net = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
+        var c = TrainingConfig()
+        c.optimizer = .sgd; c.learningRate = 0.05; c.momentum = 0.9; c.batchSize = 32; c.epochs = 2
+        c.gradientShards = shards; c.threads = threads
+        _ = try Trainer(network: net, config: c, preprocessing: .scale01).fit(train: data, test: nil)
+        return net.weightSnapshots()
+    }
+
+    /// Splitting each batch into shards (run on two threads) gives the same training as whole
+    /// batches, up to Float summation order: |Δw| < 1e-4.
+    func testGradientShardsMatchWholeBatches() throws {
+        let whole = try trainedWeights(shards: 1, threads: 1)
+        let sharded = try trainedWeights(shards: 2, threads: 2)
+        let serial = try trainedWeights(shards: 2, threads: 1)
+        for (a, b) in zip(whole.joined(), sharded.joined()) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        XCTAssertEqual(sharded, serial, "the thread count must not change the result")
+    }
+
+    /// λ from the recorder equals ‖w(N+δN) − w(N)‖ / ‖w(N)‖ computed from two snapshots taken
+    /// by hand around the same steps; de-trending and smoothing follow their definitions.
+    func testConvergenceRecorderMatchesSnapshots() throws {
+        let data = noise(count: 64, side: 6)
+        var rng = SeededRandom(seed: 53)
+        let net = multilayerPerceptron(input: Shape3(6, 6, 1), hidden: [5, 4], classes: 3, rng: &rng)
+        let recorder = ConvergenceRecorder(every: 2, window: 2, layers: ConvergenceRecorder.trackedLayers(of: net))
+        XCTAssertEqual(recorder.layers, [0, 1], "the two hidden layers, not the softmax")
+        recorder.start(net)
+        var snapshots: [Int: [[Float]]] = [0: net.weightSnapshots()]
+        var c = TrainingConfig()
+        c.optimizer = .sgd; c.learningRate = 0.1; c.momentum = 0; c.batchSize = 8; c.epochs = 1
+        let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+        trainer.onStep = { info in
+            recorder.observe(step: info.step, imagesSeen: info.imagesSeen, network: info.network)
+            snapshots[info.step] = info.network.weightSnapshots()
+        }
+        _ = try trainer.fit(train: data, test: nil)
+        XCTAssertEqual(recorder.records.count, 2 * 4, "8 steps, every 2nd, 2 layers")
+        var previousDetrended: [Int: Double] = [:]
+        for step in stride(from: 2, through: 8, by: 2) {
+            let rs = recorder.records.filter { $0.step == step }
+            var lambdas: [Double] = []
+            for layer in 0..<2 {
+                let old = snapshots[step - 2]![layer], new = snapshots[step]![layer]
+                let diff = zip(old, new).reduce(0.0) { $0 + Double($1.1 - $1.0) * Double($1.1 - $1.0) }.squareRoot()
+                let norm = old.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+                lambdas.append(diff / norm)
+                XCTAssertEqual(rs[layer].lambda, diff / norm, accuracy: 1e-9)
+                XCTAssertEqual(rs[layer].imagesSeen, step * 8)
+            }
+            let mean = lambdas.reduce(0, +) / 2
+            for layer in 0..<2 {
+                let d = lambdas[layer] / mean - 1
+                XCTAssertEqual(rs[layer].detrended, d, accuracy: 1e-9)
+                let expectedSmoothed = previousDetrended[layer].map { ($0 + d) / 2 } ?? d
+                XCTAssertEqual(rs[layer].smoothed, expectedSmoothed, accuracy: 1e-9)
+                previousDetrended[layer] = d
+            }
+        }
+    }
+
+    func testNonFiniteLossStopsTraining() throws {
+        let data = noise(count: 32, side: 6)
+        var rng = SeededRandom(seed: 54)
+        let net = multilayerPerceptron(input: Shape3(6, 6, 1), hidden: [4], classes: 3, rng: &rng)
+        (net.layers[0] as! Dense).weights.value[0] = .nan
+        var c = TrainingConfig()
+        c.epochs = 1
+        XCTAssertThrowsError(try Trainer(network: net, config: c, preprocessing: .scale01).fit(train: data, test: nil)) {
+            XCTAssertTrue("\($0)".contains("loss became"), "\($0)")
+        }
+    }
+}
