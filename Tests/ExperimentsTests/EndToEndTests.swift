@@ -5,31 +5,40 @@ import XCTest
 import Glibc
 #endif
 
-/// Tests through the `repro` binary. They work with whichever executor the binary uses (the
-/// development one now, ModelRunExecutor later): the spec is small (MNIST, 300 training and
-/// 200 test images, one epoch). Tests that need to inject failures run only with the
-/// development executor.
+/// Tests through the `repro` binary with the real executor (`ModelRunExecutor`). The data is
+/// Fashion-MNIST from the Debian package `dataset-fashion-mnist`; the spec is small (500
+/// training and 200 test images, one epoch, a high learning rate so that the models still
+/// learn), so a run takes tens of milliseconds in a release build; loading the data (about
+/// 0.7 s per process) dominates.
 final class EndToEndTests: XCTestCase {
-    static let spec = """
-    {
-      "name": "e2e",
-      "description": "small grid for the kill -9 and shard tests",
-      "datasets": ["mnist"],
-      "models": ["dmn", "convnet"],
-      "filters": ["4", "2,3"],
-      "seeds": [1, 2, 3],
-      "dmn": {"tpc": 0.9, "tv": [0.98, 0.99], "tfrac": 0.3, "filterCount": "fixed"},
-      "training": {"optimizer": "adam", "learningRate": 0.001, "batchSize": 32, "epochs": 1},
-      "data": {"trainLimit": 300, "testLimit": 200}
+    /// A spec over Fashion-MNIST, small enough for tests.
+    static func spec(name: String = "e2e", models: [String] = ["dmn", "convnet"], filters: [String] = ["4", "2,3"],
+                     seeds: [Int] = [1, 2, 3], dmn: String = #"{"tpc": 0.9, "tv": [0.98, 0.99], "tfrac": 0.3, "filterCount": "fixed"}"#) -> String {
+        func list(_ xs: [String]) -> String { "[" + xs.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+        return """
+        {
+          "name": "\(name)",
+          "description": "small Fashion-MNIST grid for the end-to-end tests",
+          "datasets": ["fashion-mnist"],
+          "models": \(list(models)),
+          "filters": \(list(filters)),
+          "seeds": [\(seeds.map(String.init).joined(separator: ", "))],
+          "dmn": \(dmn),
+          "training": {"optimizer": "adam", "learningRate": 0.01, "batchSize": 32, "epochs": 1},
+          "data": {"trainLimit": 500, "testLimit": 200}
+        }
+        """
     }
-    """
+    static let spec = spec()
     static let runCount = 12
-    /// Slow the development executor a little so kills land inside runs.
-    static let env = ["REPRO_DEV_DELAY": "0.4"]
 
     /// One uninterrupted, unsharded reference run, shared by the tests of this class.
     nonisolated(unsafe) static var referenceDir: URL?
     static let referenceLock = NSLock()
+
+    override func setUpWithError() throws {
+        try FashionMNIST.require()
+    }
 
     func reference() throws -> URL {
         Self.referenceLock.lock(); defer { Self.referenceLock.unlock() }
@@ -38,10 +47,19 @@ final class EndToEndTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         TestFiles.write(Self.spec, "e2e.json", in: dir)
-        let r = try ReproBinary.run(["run", "e2e.json", "--out", "out", "--jobs", "2", "--quiet"], cwd: dir, env: Self.env)
+        let r = try ReproBinary.run(["run", "e2e.json", "--out", "out", "--jobs", "2", "--quiet"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let out = dir.appendingPathComponent("out")
         XCTAssertEqual(Tables.assertParseable(out).count, Self.runCount)
+        // Real outcomes: every run ok, accuracies at least twice chance (0.1), the filters asked for.
+        let status = Tables.column("status", of: out), acc = Tables.column("test_acc", of: out)
+        let filters = Tables.column("filters", of: out), counts = Tables.column("filter_counts", of: out)
+        XCTAssertEqual(status.count, Self.runCount)
+        for (id, s) in status {
+            XCTAssertEqual(s, "ok", id)
+            XCTAssertGreaterThan(Double(acc[id] ?? "") ?? 0, 0.2, "test_acc of \(id)")
+            XCTAssertEqual(counts[id], filters[id], "filter_counts of \(id)")
+        }
         Self.referenceDir = out
         return out
     }
@@ -53,9 +71,10 @@ final class EndToEndTests: XCTestCase {
 
     func runFileCount(_ out: URL) -> Int { ResultFolder(out).runIds().count }
 
-    /// Kills `repro run` with SIGKILL at several points, checks after each kill that every file
-    /// parses and no finished run was lost, then resumes; the final tables list every run
-    /// exactly once and equal an uninterrupted run's apart from timing columns.
+    /// Kills `repro run` with SIGKILL at several points of the sweep, checks after each kill
+    /// that every file parses and no finished run was lost or changed, then resumes; the final
+    /// tables list every run exactly once and equal an uninterrupted run's apart from timing
+    /// columns (same spec, same seeds: identical accuracies, losses and filter counts).
     func testKillNineAndResume() throws {
         let ref = try reference()
         let dir = TestFiles.tempDir(self, "kill")
@@ -63,28 +82,35 @@ final class EndToEndTests: XCTestCase {
         let out = dir.appendingPathComponent("out")
         let args = ["run", "e2e.json", "--out", "out", "--jobs", "2", "--quiet"]
 
-        // Kill points: right at start, after the first file, mid-run (shortly after a file
-        // appears), during the table rebuild that follows a file, then at a fixed delay.
+        // Kill points: while the first process loads the data (no file yet), as soon as the
+        // 1st run file appears, a few milliseconds after the 4th (runs in flight, or the table
+        // rebuild that follows a file), right at the 7th and at the 10th. The runs take tens of
+        // milliseconds, so the polling must be tight and the extra delays short.
         enum Point { case afterSeconds(Double), whenFiles(Int, extra: Double) }
-        let points: [Point] = [.afterSeconds(0.02), .whenFiles(1, extra: 0), .whenFiles(3, extra: 0.15),
-                               .whenFiles(5, extra: 0.001), .afterSeconds(0.3), .whenFiles(8, extra: 0.05)]
-        var kills = 0
+        let points: [Point] = [.afterSeconds(0.05), .whenFiles(1, extra: 0), .whenFiles(4, extra: 0.004),
+                               .whenFiles(7, extra: 0), .whenFiles(10, extra: 0.001)]
+        var killedAt: [Int] = []            // run files present right after each kill
         var known: [String: String] = [:]   // run id → result signature seen so far
         for point in points {
             let before = runFileCount(out)
             if before >= Self.runCount { break }
-            let p = try ReproBinary.start(args, cwd: dir, env: Self.env)
+            let p = try ReproBinary.start(args, cwd: dir)
             let deadline = Date().addingTimeInterval(600)
             switch point {
             case .afterSeconds(let s):
                 Thread.sleep(forTimeInterval: s)
             case .whenFiles(let n, let extra):
                 while p.process.isRunning && runFileCount(out) < max(n, before + 1) && Date() < deadline {
-                    Thread.sleep(forTimeInterval: 0.002)
+                    Thread.sleep(forTimeInterval: 0.0005)
                 }
                 if extra > 0 { Thread.sleep(forTimeInterval: extra) }
             }
-            if p.process.isRunning { p.killHard(); kills += 1 } else { p.process.waitUntilExit() }
+            if p.process.isRunning {
+                p.killHard()
+                killedAt.append(runFileCount(out))
+            } else {
+                p.process.waitUntilExit()
+            }
             // Everything parses, and nothing finished before was lost or changed.
             let ids = Tables.assertParseable(out)
             XCTAssertGreaterThanOrEqual(ids.count, before, "a finished run was lost")
@@ -94,9 +120,13 @@ final class EndToEndTests: XCTestCase {
                 known[id] = sig
             }
         }
-        XCTAssertGreaterThanOrEqual(kills, 3, "the runs finished too fast to be killed")
+        print("testKillNineAndResume: run files present after each kill: \(killedAt)")
+        // The kills must have landed mid-sweep, at several different points.
+        XCTAssertGreaterThanOrEqual(killedAt.count, 4, "the sweep finished before the kills (files after each kill: \(killedAt))")
+        XCTAssertGreaterThanOrEqual(Set(killedAt.filter { $0 > 0 && $0 < Self.runCount }).count, 3,
+                                    "kills did not land at several points inside the sweep: \(killedAt)")
 
-        let final = try ReproBinary.run(args, cwd: dir, env: Self.env)
+        let final = try ReproBinary.run(args, cwd: dir)
         XCTAssertEqual(final.status, 0, final.stderr)
         let ids = Tables.assertParseable(out)
         XCTAssertEqual(ids.count, Self.runCount)
@@ -105,10 +135,35 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(Set(table.dropFirst().map { $0[0] }).count, Self.runCount, "a run appears twice")
         Tables.assertSame(ref, out)
         // Resuming a finished folder executes nothing.
-        let again = try ReproBinary.run(["run", "e2e.json", "--out", "out"], cwd: dir, env: Self.env)
+        let again = try ReproBinary.run(["run", "e2e.json", "--out", "out"], cwd: dir)
         XCTAssertEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("0 executed"), again.stderr)
         XCTAssertTrue(again.stderr.contains("\(Self.runCount) already done"), again.stderr)
+    }
+
+    /// The same spec run twice into two folders gives identical outcomes. The two executions
+    /// differ in how the work is spread over threads (one job with two OpenBLAS / gradient-shard
+    /// threads, against two jobs with one each), which must not change any result.
+    func testSameSpecSameResults() throws {
+        let dir = TestFiles.tempDir(self, "determinism")
+        TestFiles.write(Self.spec(name: "det", models: ["dmn", "convnet", "baseline", "pca", "hybrid"], seeds: [5]), "det.json", in: dir)
+        let a = try ReproBinary.run(["run", "det.json", "--out", "a", "--jobs", "1", "--quiet"], cwd: dir,
+                                    env: ["OPENBLAS_NUM_THREADS": "2"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let b = try ReproBinary.run(["run", "det.json", "--out", "b", "--jobs", "2", "--quiet"], cwd: dir,
+                                    env: ["OPENBLAS_NUM_THREADS": "1"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let da = dir.appendingPathComponent("a"), db = dir.appendingPathComponent("b")
+        // dmn, convnet, pca, hybrid × 2 filter configs, and one baseline.
+        XCTAssertEqual(Tables.assertParseable(da).count, 9)
+        XCTAssertEqual(Tables.assertParseable(db).count, 9)
+        for column in ["train_acc", "test_acc", "filter_counts", "relaxed_tv", "status"] {
+            let x = Tables.column(column, of: da), y = Tables.column(column, of: db)
+            XCTAssertEqual(x.count, 9, column)
+            XCTAssertEqual(x, y, "\(column) differs between two executions of the same spec")
+        }
+        XCTAssertTrue(Tables.column("status", of: da).values.allSatisfy { $0 == "ok" })
+        Tables.assertSame(da, db)
     }
 
     /// GNU parallel runs the shards (separate folders, then merge; and one shared folder);
@@ -126,9 +181,6 @@ final class EndToEndTests: XCTestCase {
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", command]
             p.currentDirectoryURL = dir
-            var e = ProcessInfo.processInfo.environment
-            for (k, v) in Self.env { e[k] = v }
-            p.environment = e
             p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
             try! p.run()
             p.waitUntilExit()
@@ -183,37 +235,84 @@ final class EndToEndTests: XCTestCase {
 
     func testSweepThroughCLI() throws {
         let dir = TestFiles.tempDir(self, "sweep")
-        TestFiles.write(Self.spec, "e2e.json", in: dir)
-        let r = try ReproBinary.run(["sweep", "--param", "tfrac", "--values", "0.2,0.4", "--spec", "e2e.json", "--quiet"],
-                                    cwd: dir, env: ["REPRO_DEV_DELAY": "0"])
+        TestFiles.write(Self.spec(filters: ["4"], seeds: [1, 2]), "e2e.json", in: dir)
+        let r = try ReproBinary.run(["sweep", "--param", "tfrac", "--values", "0.2,0.4", "--spec", "e2e.json", "--jobs", "2", "--quiet"],
+                                    cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let out = dir.appendingPathComponent("results/sweep-tfrac")
-        // dmn: 2 tfrac × 2 filter configs × 3 seeds; baseline: 3 seeds.
-        XCTAssertEqual(Tables.assertParseable(out).count, 2 * 2 * 3 + 3)
+        // dmn: 2 tfrac × 2 seeds; baseline: 2 seeds.
+        XCTAssertEqual(Tables.assertParseable(out).count, 2 * 2 + 2)
         let table = Tables.read(out.appendingPathComponent("runs.csv"))
         let c = table[0].firstIndex(of: "tfrac")!, m = table[0].firstIndex(of: "model")!
         XCTAssertEqual(Set(table.dropFirst().filter { $0[m] == "dmn" }.map { $0[c] }), ["0.2", "0.4"])
+        XCTAssertEqual(Set(table.dropFirst().map { $0[m] }), ["dmn", "baseline"])
+        XCTAssertTrue(Tables.column("status", of: out).values.allSatisfy { $0 == "ok" })
     }
 
-    /// Failure handling needs failures on demand: development executor only.
+    /// A real failure: a fixed filter count the data cannot give. 3×3 single-channel patches
+    /// have 9 eigenvectors per class, so 10 classes give at most 90 directions (far fewer once
+    /// T_PC = 0.5 drops the similar ones): 200 filters cannot be met. The failed run is
+    /// recorded with its reason, the others are ok; a rerun skips it, `--retry-failed` reruns
+    /// only it, and runs.csv lists every run exactly once throughout.
     func testFailedRunsExitOneAndRetry() throws {
-        guard ReproBinary.isDevelopment else { throw XCTSkip("needs the development executor (REPRO_DEV_FAIL)") }
         let dir = TestFiles.tempDir(self, "fail")
-        TestFiles.write(Self.spec, "e2e.json", in: dir)
-        let args = ["run", "e2e.json", "--out", "out"]
-        let first = try ReproBinary.run(args, cwd: dir, env: ["REPRO_DEV_FAIL": "all", "REPRO_DEV_DELAY": "0"])
-        XCTAssertEqual(first.status, 1)
-        XCTAssertTrue(first.stderr.contains("FAILED"), first.stderr)
+        TestFiles.write(Self.spec(name: "fail", models: ["dmn", "baseline"], filters: ["4", "200"], seeds: [1],
+                                  dmn: #"{"tpc": 0.5, "filterCount": "fixed"}"#), "fail.json", in: dir)
         let out = dir.appendingPathComponent("out")
-        let table = Tables.read(out.appendingPathComponent("runs.csv"))
-        XCTAssertEqual(table.count - 1, Self.runCount)
-        XCTAssertTrue(table.dropFirst().allSatisfy { $0[table[0].firstIndex(of: "status")!] == "failed" })
-        let skip = try ReproBinary.run(args, cwd: dir, env: ["REPRO_DEV_DELAY": "0"])
-        XCTAssertEqual(skip.status, 1)
+        let args = ["run", "fail.json", "--out", "out"]
+
+        func check(_ label: String) -> (failedId: String, started: String)? {
+            let table = Tables.read(out.appendingPathComponent("runs.csv"))
+            guard let h = table.first else { XCTFail("\(label): no runs.csv"); return nil }
+            let col = { (n: String) in h.firstIndex(of: n)! }
+            let rows = Array(table.dropFirst())
+            XCTAssertEqual(rows.count, 3, "\(label): dmn × {4, 200} and one baseline")
+            XCTAssertEqual(Set(rows.map { $0[0] }).count, rows.count, "\(label): a run appears twice")
+            let failed = rows.filter { $0[col("status")] == "failed" }
+            let ok = rows.filter { $0[col("status")] == "ok" }
+            XCTAssertEqual(failed.count, 1, "\(label)")
+            XCTAssertEqual(ok.count, 2, "\(label)")
+            guard let f = failed.first else { return nil }
+            XCTAssertEqual(f[col("model")], "dmn")
+            XCTAssertEqual(f[col("filters")], "200")
+            XCTAssertEqual(f[col("test_acc")], "nan")
+            XCTAssertEqual(f[col("filter_counts")], "")
+            XCTAssertTrue(f[col("reason")].contains("cannot be met"), f[col("reason")])
+            for r in ok {
+                XCTAssertEqual(r[col("reason")], "")
+                XCTAssertGreaterThan(Double(r[col("test_acc")]) ?? 0, 0.2)
+            }
+            let rec = ResultFolder(out).record(f[0])
+            XCTAssertEqual(rec?.status, .failed)
+            XCTAssertNil(rec?.outcome)
+            XCTAssertTrue(rec?.reason?.contains("cannot be met") == true, rec?.reason ?? "no reason")
+            return (f[0], rec?.timings.started ?? "")
+        }
+
+        let first = try ReproBinary.run(args, cwd: dir)
+        XCTAssertEqual(first.status, 1, first.stderr)
+        XCTAssertTrue(first.stderr.contains("FAILED"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("cannot be met"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("3 planned: 3 executed (2 ok, 1 failed)"), first.stderr)
+        guard let one = check("first run") else { return }
+        Tables.assertParseable(out)
+
+        // A plain rerun executes nothing and still exits 1 (the failure is not retried).
+        let skip = try ReproBinary.run(args, cwd: dir)
+        XCTAssertEqual(skip.status, 1, skip.stderr)
         XCTAssertTrue(skip.stderr.contains("0 executed"), skip.stderr)
-        let retry = try ReproBinary.run(args + ["--retry-failed"], cwd: dir, env: ["REPRO_DEV_DELAY": "0"])
-        XCTAssertEqual(retry.status, 0, retry.stderr)
-        XCTAssertEqual(Tables.read(out.appendingPathComponent("runs.csv")).dropFirst()
-            .filter { $0[table[0].firstIndex(of: "status")!] == "ok" }.count, Self.runCount)
+        XCTAssertTrue(skip.stderr.contains("2 already done, 1 failed earlier"), skip.stderr)
+        XCTAssertEqual(check("rerun")?.started, one.started, "the failed run was executed again without --retry-failed")
+
+        // --retry-failed executes the failed run alone; it fails again.
+        Thread.sleep(forTimeInterval: 0.01)   // so the new record's start time differs
+        let retry = try ReproBinary.run(args + ["--retry-failed"], cwd: dir)
+        XCTAssertEqual(retry.status, 1, retry.stderr)
+        XCTAssertTrue(retry.stderr.contains("3 planned: 1 executed (0 ok, 1 failed), 2 already done"), retry.stderr)
+        XCTAssertTrue(retry.stderr.contains(one.failedId), retry.stderr)
+        let again = check("retry")
+        XCTAssertEqual(again?.failedId, one.failedId)
+        XCTAssertNotEqual(again?.started, one.started, "--retry-failed did not execute the failed run again")
+        Tables.assertParseable(out)
     }
 }

@@ -5,8 +5,8 @@ import XCTest
 import Glibc
 #endif
 
-/// A deterministic in-process executor for tests, independent of the development executor
-/// (which the lead deletes once the real one is wired in).
+/// A deterministic in-process stand-in for `ModelRunExecutor`, for the orchestration unit tests
+/// (failures on demand, no data needed). The end-to-end tests use the real executor.
 struct FakeExecutor: RunExecutor {
     var failIds: Set<String> = []
     var delay: Double = 0
@@ -86,14 +86,6 @@ enum ReproBinary {
         return u
     }
 
-    /// The executor the binary uses ("DevelopmentExecutor" or "ModelRunExecutor").
-    static let executorName: String = {
-        guard let r = try? run(["version"]) else { return "unknown" }
-        return r.stdout.split(separator: "\n").first { $0.hasPrefix("executor ") }.map { String($0.dropFirst(9)) } ?? "unknown"
-    }()
-
-    static var isDevelopment: Bool { executorName == "DevelopmentExecutor" }
-
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
     /// Runs the binary to completion.
@@ -143,6 +135,31 @@ enum ReproBinary {
     }
 }
 
+/// Fashion-MNIST, the only dataset the end-to-end tests use: the Debian package
+/// `dataset-fashion-mnist` installs it in /usr/share/datasets/fashion-mnist, where `repro` finds
+/// it without a data directory.
+enum FashionMNIST {
+    static let systemPath = "/usr/share/datasets/fashion-mnist"
+    static let files = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+    static func isComplete(_ dir: String) -> Bool {
+        let fm = FileManager.default
+        return files.allSatisfy { fm.fileExists(atPath: "\(dir)/\($0)") || fm.fileExists(atPath: "\(dir)/\($0).gz") }
+    }
+
+    /// Skips the test unless `repro` can find the data (the system package, or
+    /// `$REPRO_DATA/fashion-mnist`, or `~/.cache/repro-data/fashion-mnist`).
+    static func require() throws {
+        let env = ProcessInfo.processInfo.environment
+        var home = env["HOME"] ?? ""
+        if home.isEmpty { home = NSHomeDirectory() }
+        let dataDir = env["REPRO_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.cache/repro-data"
+        if isComplete(systemPath) || isComplete("\(dataDir)/fashion-mnist") { return }
+        throw XCTSkip("Fashion-MNIST is not installed: install the Debian package with `sudo apt-get install dataset-fashion-mnist` "
+                      + "(it puts the files in \(systemPath)), or put the four IDX files in \(dataDir)/fashion-mnist")
+    }
+}
+
 enum Tables {
     /// A CSV file parsed into rows (header first).
     static func read(_ url: URL) -> [[String]] {
@@ -155,6 +172,18 @@ enum Tables {
         guard let header = rows.first else { return [] }
         let keep = header.indices.filter { !ResultTables.timingColumns.contains(header[$0]) }
         return rows.map { r in keep.map { $0 < r.count ? r[$0] : "<missing>" }.joined(separator: "|") }
+    }
+
+    /// The values of one column of runs.csv, keyed by run id.
+    static func column(_ name: String, of dir: URL, file: StaticString = #filePath, line: UInt = #line) -> [String: String] {
+        let rows = read(dir.appendingPathComponent("runs.csv"))
+        guard let header = rows.first, let c = header.firstIndex(of: name) else {
+            XCTFail("runs.csv in \(dir.path) has no column \(name)", file: file, line: line)
+            return [:]
+        }
+        var out: [String: String] = [:]
+        for r in rows.dropFirst() where c < r.count { out[r[0]] = r[c] }
+        return out
     }
 
     static func csvNames(_ dir: URL) -> [String] {

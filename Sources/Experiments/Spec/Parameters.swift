@@ -159,7 +159,8 @@ public enum RunNormalization {
         if !modelsUsingDMNParameters.contains(r.model) { r.dmn = defaults.dmn }
         // The baseline has no convolutional layers (a classifier on the pixels).
         if r.model == .baseline { r.filters = [] }
-        if r.kind != .convergence {
+        // λ is recorded for every SGD-trained model (classify and convergence runs).
+        if r.kind == .fluctuation {
             r.lambdaEvery = defaults.lambdaEvery
             r.smoothingWindow = defaults.smoothingWindow
         }
