@@ -11,6 +11,9 @@ public struct ReproCommand: ParsableCommand {
         ValidateCommand.self,
         PlanCommand.self,
         MergeCommand.self,
+        DataCommand.self,
+        BenchCommand.self,
+        ReportCommand.self, PlotCommand.self,
         VersionCommand.self,
     ]
 

@@ -1,0 +1,328 @@
+import Foundation
+
+/// Runs of one spec with the same configuration apart from the seed.
+public struct RunGroup: Sendable {
+    public var spec: String
+    public var kind: String
+    public var dataset: String
+    public var model: String
+    /// Filter counts as in runs.csv, `-`-joined ("4-15"); empty for the baseline.
+    public var filters: String
+    /// The parameter columns of runs.csv (tpc, tv, …, test_limit, …) and their values.
+    public var settings: [String: String]
+    /// Runs with status ok, in table order.
+    public var okRuns: [ReportRow]
+    public var failed: Int
+    /// Test accuracy (0…1) of the ok runs over seeds.
+    public var accuracy: Summary
+
+    public var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
+    public var seeds: [String] { okRuns.map { $0["seed"] } }
+    /// "4+15" for display.
+    public var filtersLabel: String { filters.isEmpty ? "–" : filters.replacingOccurrences(of: "-", with: "+") }
+    public func median(_ column: String) -> Double { Stats.median(okRuns.map { $0.number(column) }) }
+}
+
+/// One bar group of Fig. 3 top: a DMN configuration and the ConvNet with the same filters,
+/// training and data settings in the same spec, and the baseline of that spec and dataset.
+public struct Fig3Config: Sendable {
+    public var spec: String
+    public var dataset: String
+    public var filters: String
+    public var label: String
+    public var dmn: RunGroup?
+    public var convnet: RunGroup?
+    public var baseline: RunGroup?
+    public var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
+}
+
+public struct SweepPoint: Sendable {
+    /// The swept value (for T_v, that of layer 1).
+    public var value: Double
+    /// The value as in runs.csv ("0.98-0.99").
+    public var label: String
+    public var group: RunGroup
+}
+
+/// DMN runs of one spec that differ only in one parameter (tpc, tv or tfrac) and the seed.
+public struct ParameterSweep: Sendable {
+    public var param: String
+    public var spec: String
+    public var dataset: String
+    public var filters: String
+    public var points: [SweepPoint]
+    public var baseline: RunGroup?
+    public var label: String { "\(ReportNames.dataset(dataset)) (filters \(filters.replacingOccurrences(of: "-", with: "+")))" }
+}
+
+/// Early-training λ of the lowest and the highest recorded layer for one dataset (Fig. 1).
+public struct Fig1Early: Sendable {
+    public var dataset: String
+    public var runs: Int
+    public var lowLayer: Int
+    public var highLayer: Int
+    /// Mean smoothed de-trended λ over the early window, averaged over runs.
+    public var lowMean: Double
+    public var highMean: Double
+    /// The samples the intervals are taken over: per-run means when there are ≥ 2 runs
+    /// ("seeds"), else batch means of the de-trended λ within the window ("batches").
+    public var low: Summary
+    public var high: Summary
+    public var unit: String
+    /// Last step of the early window, and the last recorded step.
+    public var windowSteps: Int
+    public var totalSteps: Int
+}
+
+public struct TimingRow: Sendable {
+    public var dataset: String
+    public var label: String
+    public var dmnRuns: Int
+    public var dmnBuild: Double
+    public var dmnSGD: Double
+    public var convnetRuns: Int
+    public var convnetSGD: Double
+    /// ConvNet SGD time / DMN build time (how many times faster the DMN estimation is).
+    public var ratio: Double { convnetSGD / dmnBuild }
+}
+
+public enum ReportNames {
+    public static let datasetOrder = ["mnist", "fashion-mnist", "cifar10", "cifar100"]
+    public static let modelOrder = ["dmn", "convnet", "baseline", "pca", "random", "hybrid", "mlp"]
+
+    public static func dataset(_ d: String) -> String {
+        switch d {
+        case "mnist": return "MNIST"
+        case "fashion-mnist": return "Fashion-MNIST"
+        case "cifar10": return "CIFAR-10"
+        case "cifar100": return "CIFAR-100"
+        default: return d
+        }
+    }
+
+    public static func param(_ p: String) -> String {
+        switch p {
+        case "tpc": return "T_PC"
+        case "tv": return "T_v"
+        case "tfrac": return "T_frac"
+        default: return p
+        }
+    }
+
+    static func rank(_ list: [String], _ v: String) -> Int { list.firstIndex(of: v) ?? list.count }
+}
+
+/// Pure functions from parsed result tables to the groups, configurations and sweeps the
+/// report and the plots use.
+public enum Analysis {
+    /// The parameter columns of runs.csv, and those of the `dmn` section.
+    public static let parameterColumns = Parameters.all.map(\.column)
+    public static let dmnColumns = Set(Parameters.all.filter { $0.section == "dmn" }.map(\.column))
+    public static let sweepParams = ["tpc", "tv", "tfrac"]
+
+    /// Groups runs by spec, kind, dataset, model, filters and every parameter column (not the seed).
+    public static func groups(_ runs: [ReportRow]) -> [RunGroup] {
+        var order: [String] = []
+        var byKey: [String: [ReportRow]] = [:]
+        for r in runs {
+            let key = ([r["spec"], r["kind"], r["dataset"], r["model"], r["filters"]] + parameterColumns.map { r[$0] })
+                .joined(separator: "\u{1}")
+            if byKey[key] == nil { order.append(key) }
+            byKey[key, default: []].append(r)
+        }
+        let groups = order.map { key -> RunGroup in
+            let rows = byKey[key]!
+            let f = rows[0]
+            let ok = rows.filter { $0["status"] == "ok" }
+            var settings: [String: String] = [:]
+            for c in parameterColumns { settings[c] = f[c] }
+            return RunGroup(spec: f["spec"], kind: f["kind"], dataset: f["dataset"], model: f["model"], filters: f["filters"],
+                            settings: settings, okRuns: ok, failed: rows.count - ok.count,
+                            accuracy: Summary(ok.map { $0.number("test_acc") }))
+        }
+        return groups.sorted(by: groupOrder)
+    }
+
+    static func filterKey(_ f: String) -> [Int] {
+        let parts = f.split(separator: "-").map { Int($0) ?? 0 }
+        return [parts.count] + parts
+    }
+
+    static func groupOrder(_ a: RunGroup, _ b: RunGroup) -> Bool {
+        let da = ReportNames.rank(ReportNames.datasetOrder, a.dataset), db = ReportNames.rank(ReportNames.datasetOrder, b.dataset)
+        if da != db { return da < db }
+        if a.dataset != b.dataset { return a.dataset < b.dataset }
+        if a.spec != b.spec { return a.spec < b.spec }
+        let fa = filterKey(a.filters), fb = filterKey(b.filters)
+        if fa != fb { return fa.lexicographicallyPrecedes(fb) }
+        let ma = ReportNames.rank(ReportNames.modelOrder, a.model), mb = ReportNames.rank(ReportNames.modelOrder, b.model)
+        if ma != mb { return ma < mb }
+        for c in parameterColumns where a.settings[c] != b.settings[c] {
+            let x = ReportRow.parseNumber(a.settings[c] ?? ""), y = ReportRow.parseNumber(b.settings[c] ?? "")
+            if x.isFinite && y.isFinite && x != y { return x < y }
+            return (a.settings[c] ?? "") < (b.settings[c] ?? "")
+        }
+        return false
+    }
+
+    /// The settings outside the `dmn` section (training, data, convergence), as one key.
+    static func sharedKey(_ g: RunGroup) -> String {
+        parameterColumns.filter { !dmnColumns.contains($0) }.map { g.settings[$0] ?? "" }.joined(separator: "\u{1}")
+    }
+
+    /// "k=v k=v" for the columns whose values differ among `groups` (for labels).
+    public static func varying(_ groups: [RunGroup], columns: [String] = parameterColumns) -> [String] {
+        columns.filter { c in Set(groups.map { $0.settings[c] ?? "" }).count > 1 }
+    }
+
+    static func describe(_ g: RunGroup, columns: [String]) -> String {
+        columns.map { "\($0)=\(g.settings[$0] ?? "")" }.joined(separator: " ")
+    }
+
+    /// The baseline for runs of `spec` on `dataset` with the training/data settings of `like`:
+    /// from the same spec if there is one, else any spec with the same settings.
+    static func baseline(for like: RunGroup, in groups: [RunGroup]) -> RunGroup? {
+        let candidates = groups.filter { $0.kind == "classify" && $0.model == "baseline" && $0.dataset == like.dataset
+            && sharedKey($0) == sharedKey(like) }
+        return candidates.first { $0.spec == like.spec } ?? candidates.first
+    }
+
+    /// Fig. 3 top configurations. A cell is (spec, dataset, filters, training/data settings) of
+    /// kind classify. A cell with a ConvNet gives one configuration per DMN setting in it
+    /// (none: ConvNet only). A cell without ConvNet gives one only when it has exactly one DMN
+    /// setting; cells with several are parameter sweeps (Fig. 3 bottom).
+    public static func fig3Configs(_ groups: [RunGroup]) -> [Fig3Config] {
+        let classify = groups.filter { $0.kind == "classify" && ($0.model == "dmn" || $0.model == "convnet") }
+        var order: [String] = []
+        var cells: [String: [RunGroup]] = [:]
+        for g in classify {
+            let key = [g.spec, g.dataset, g.filters, sharedKey(g)].joined(separator: "\u{2}")
+            if cells[key] == nil { order.append(key) }
+            cells[key, default: []].append(g)
+        }
+        var configs: [Fig3Config] = []
+        for key in order {
+            let cell = cells[key]!
+            let dmns = cell.filter { $0.model == "dmn" }
+            let conv = cell.first { $0.model == "convnet" }
+            if conv == nil && dmns.count != 1 { continue }
+            let vary = varying(dmns, columns: parameterColumns.filter { dmnColumns.contains($0) })
+            let ref = conv ?? dmns[0]
+            let base = baseline(for: ref, in: groups)
+            for d in (dmns.isEmpty ? [nil] : dmns.map(Optional.some)) {
+                var label = ref.filtersLabel
+                if let d = d, !vary.isEmpty { label += " (\(describe(d, columns: vary)))" }
+                configs.append(Fig3Config(spec: ref.spec, dataset: ref.dataset, filters: ref.filters, label: label,
+                                          dmn: d, convnet: conv, baseline: base))
+            }
+        }
+        // Disambiguate labels repeated within a dataset: by spec, then by the settings that differ.
+        let byDataset = Dictionary(grouping: configs.indices, by: { configs[$0].dataset })
+        for (_, idx) in byDataset {
+            let labels = Dictionary(grouping: idx, by: { configs[$0].label })
+            for (_, same) in labels where same.count > 1 {
+                let specs = Set(same.map { configs[$0].spec })
+                let refs = same.map { configs[$0].convnet ?? configs[$0].dmn! }
+                let vary = varying(refs, columns: parameterColumns.filter { !dmnColumns.contains($0) })
+                for (k, i) in same.enumerated() {
+                    var extra: [String] = []
+                    if specs.count > 1 { extra.append(configs[i].spec) }
+                    if !vary.isEmpty { extra.append(describe(refs[k], columns: vary)) }
+                    if !extra.isEmpty { configs[i].label += " [\(extra.joined(separator: "; "))]" }
+                }
+            }
+        }
+        return configs
+    }
+
+    /// Parameter sweeps of the DMN (kind classify): groups of one spec, dataset and filters
+    /// that differ only in `param` (tpc, tv or tfrac), with at least two values.
+    public static func sweeps(_ groups: [RunGroup], param: String) -> [ParameterSweep] {
+        let dmn = groups.filter { $0.kind == "classify" && $0.model == "dmn" }
+        let others = parameterColumns.filter { $0 != param }
+        var order: [String] = []
+        var byKey: [String: [RunGroup]] = [:]
+        for g in dmn {
+            let key = ([g.spec, g.dataset, g.filters] + others.map { g.settings[$0] ?? "" }).joined(separator: "\u{1}")
+            if byKey[key] == nil { order.append(key) }
+            byKey[key, default: []].append(g)
+        }
+        var out: [ParameterSweep] = []
+        for key in order {
+            let gs = byKey[key]!
+            guard Set(gs.map { $0.settings[param] ?? "" }).count >= 2 else { continue }
+            var points: [SweepPoint] = gs.map { g -> SweepPoint in
+                let label = g.settings[param] ?? ""
+                let first = label.split(separator: "-").first.map(String.init) ?? label
+                return SweepPoint(value: ReportRow.parseNumber(first), label: label, group: g)
+            }
+            points.sort { (a: SweepPoint, b: SweepPoint) -> Bool in
+                if a.value != b.value { return a.value < b.value }
+                return a.label < b.label
+            }
+            out.append(ParameterSweep(param: param, spec: gs[0].spec, dataset: gs[0].dataset, filters: gs[0].filters,
+                             points: points, baseline: baseline(for: gs[0], in: groups)))
+        }
+        return out
+    }
+
+    /// Median DMN build time and SGD time against the median ConvNet SGD time, per configuration.
+    public static func timings(_ configs: [Fig3Config]) -> [TimingRow] {
+        configs.compactMap { c in
+            guard let d = c.dmn, let v = c.convnet, !d.okRuns.isEmpty, !v.okRuns.isEmpty else { return nil }
+            return TimingRow(dataset: c.dataset, label: c.label, dmnRuns: d.okRuns.count, dmnBuild: d.median("build_s"),
+                             dmnSGD: d.median("sgd_s"), convnetRuns: v.okRuns.count, convnetSGD: v.median("sgd_s"))
+        }
+    }
+
+    /// Batches used for the interval of Fig. 1's early window when there is only one run.
+    public static let fig1Batches = 10
+    /// Fraction of the recorded steps that counts as "early".
+    public static let fig1EarlyFraction = 0.1
+
+    /// Fig. 1, per dataset: the smoothed de-trended λ of the lowest (1) and highest layer,
+    /// averaged over the steps ≤ 10% of the run's last recorded step (at least the first one).
+    /// Intervals: over runs (seeds) when the dataset has ≥ 2 convergence runs; with one run,
+    /// over `fig1Batches` consecutive batches of the window, using the de-trended (unsmoothed)
+    /// λ, because the moving average makes neighbouring smoothed values nearly identical.
+    public static func fig1Early(lambda: [ReportRow], runs: [ReportRow]) -> [Fig1Early] {
+        let conv = runs.filter { $0["kind"] == "convergence" && $0["status"] == "ok" }
+        let byRun = Dictionary(grouping: lambda, by: { $0["run_id"] })
+        var perDataset: [String: [(low: Double, high: Double, lowBatches: [Double], highBatches: [Double],
+                                   lowLayer: Int, highLayer: Int, window: Int, total: Int)]] = [:]
+        for r in conv {
+            guard let rows = byRun[r["run_id"]], !rows.isEmpty else { continue }
+            let steps = rows.map { Int($0.number("step")) }
+            let total = steps.max() ?? 0, first = steps.min() ?? 0
+            let window = max(first, Int((Double(total) * fig1EarlyFraction).rounded(.down)))
+            let early = rows.filter { Int($0.number("step")) <= window }
+            let layers = Set(early.map { Int($0.number("layer")) })
+            guard let lo = layers.min(), let hi = layers.max(), lo != hi else { continue }
+            func values(_ layer: Int, _ col: String) -> [(Int, Double)] {
+                early.filter { Int($0.number("layer")) == layer }.map { (Int($0.number("step")), $0.number(col)) }
+                    .filter { $0.1.isFinite }.sorted { $0.0 < $1.0 }
+            }
+            let lowS = values(lo, "smoothed").map(\.1), highS = values(hi, "smoothed").map(\.1)
+            guard !lowS.isEmpty, !highS.isEmpty else { continue }
+            func batches(_ v: [Double]) -> [Double] {
+                let b = min(fig1Batches, v.count)
+                guard b > 0 else { return [] }
+                return (0..<b).map { i in Stats.mean(Array(v[(i * v.count / b)..<((i + 1) * v.count / b)])) }
+            }
+            perDataset[r["dataset"], default: []].append(
+                (Stats.mean(lowS), Stats.mean(highS), batches(values(lo, "detrended").map(\.1)),
+                 batches(values(hi, "detrended").map(\.1)), lo, hi, window, total))
+        }
+        return perDataset.keys.sorted { ReportNames.rank(ReportNames.datasetOrder, $0) < ReportNames.rank(ReportNames.datasetOrder, $1) }
+            .map { ds in
+                let v = perDataset[ds]!
+                let multi = v.count >= 2
+                return Fig1Early(dataset: ds, runs: v.count, lowLayer: v.map(\.lowLayer).min()!, highLayer: v.map(\.highLayer).max()!,
+                                 lowMean: Stats.mean(v.map(\.low)), highMean: Stats.mean(v.map(\.high)),
+                                 low: Summary(multi ? v.map(\.low) : v[0].lowBatches),
+                                 high: Summary(multi ? v.map(\.high) : v[0].highBatches),
+                                 unit: multi ? "seeds" : "batches", windowSteps: v.map(\.window).max()!,
+                                 totalSteps: v.map(\.total).max()!)
+            }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+
+/// One row of a results CSV table, by column name.
+public struct ReportRow: Sendable, Equatable {
+    public var values: [String: String]
+
+    public init(_ values: [String: String]) { self.values = values }
+
+    /// The field, or "" when the column is absent.
+    public subscript(_ column: String) -> String { values[column] ?? "" }
+
+    /// The field as a number: NaN when absent, empty or not a number (`nan`, `inf`, `-inf` read as such).
+    public func number(_ column: String) -> Double { ReportRow.parseNumber(self[column]) }
+
+    public static func parseNumber(_ s: String) -> Double {
+        switch s.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "", "nan": return .nan
+        case "inf", "+inf": return .infinity
+        case "-inf": return -.infinity
+        case let t: return Double(t) ?? .nan
+        }
+    }
+}
+
+/// A CSV table parsed into rows keyed by the header.
+public struct ParsedTable: Sendable, Equatable {
+    public var header: [String]
+    public var rows: [ReportRow]
+
+    public init(header: [String], rows: [ReportRow]) { self.header = header; self.rows = rows }
+
+    /// Parses CSV text (RFC 4180, header first) with the results' own CSV reader.
+    public init(csv text: String) {
+        let lines = CSVTable.parse(text).filter { !($0.count == 1 && $0[0].isEmpty) }
+        let head = lines.first ?? []
+        header = head
+        rows = lines.dropFirst().map { fields in
+            var d: [String: String] = [:]
+            for (i, col) in head.enumerated() { d[col] = i < fields.count ? fields[i] : "" }
+            return ReportRow(d)
+        }
+    }
+
+    public init(_ table: CSVTable) { self.init(csv: table.text) }
+
+    public static let empty = ParsedTable(header: [], rows: [])
+}
+
+/// What `provenance.json` says, read leniently (every field optional).
+public struct ProvenanceInfo: Sendable, Equatable {
+    public var folder: String
+    public var present = false
+    public var reproVersion: String?
+    public var gitCommit: String?
+    public var gitDirty: Bool?
+    public var command: [String]?
+    public var specFile: String?
+    public var specName: String?
+    public var host: String?
+    public var cores: Int?
+    public var blasThreads: Int?
+    public var jobs: Int?
+    public var shard: String?
+    public var executor: String?
+    public var started: String?
+    public var finished: String?
+    public var runsOk: Int?
+    public var runsFailed: Int?
+    public var mergedFrom: [String]?
+
+    public init(folder: String) { self.folder = folder }
+
+    public init(folder: String, json data: Data) {
+        self.folder = folder
+        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return }
+        present = true
+        func str(_ k: String) -> String? { o[k] as? String }
+        func int(_ k: String) -> Int? { (o[k] as? NSNumber)?.intValue }
+        reproVersion = str("reproVersion"); gitCommit = str("gitCommit")
+        gitDirty = (o["gitDirty"] as? NSNumber)?.boolValue
+        command = o["command"] as? [String]
+        specFile = str("specFile"); specName = str("specName"); host = str("host")
+        cores = int("cores"); blasThreads = int("blasThreads"); jobs = int("jobs")
+        shard = str("shard"); executor = str("executor"); started = str("started"); finished = str("finished")
+        runsOk = int("runsOk"); runsFailed = int("runsFailed")
+        mergedFrom = o["mergedFrom"] as? [String]
+    }
+}
+
+/// The tables of one or more results folders, joined. A run id present in several folders is
+/// taken once, from the first folder that has it with status ok (else the first that has it),
+/// and so are its rows in the other tables.
+public struct ResultSet: Sendable {
+    public var folders: [String] = []
+    public var runs: [ReportRow] = []
+    public var lambda: [ReportRow] = []
+    public var fluctuation: [ReportRow] = []
+    public var fluctuationSummary: [ReportRow] = []
+    public var provenance: [ProvenanceInfo] = []
+    /// Problems met while reading (missing tables, unreadable files), for the report.
+    public var notes: [String] = []
+
+    public init() {}
+
+    /// One folder's tables, already parsed.
+    public struct FolderTables: Sendable {
+        public var folder: String
+        public var runs: ParsedTable
+        public var lambda: ParsedTable
+        public var fluctuation: ParsedTable
+        public var fluctuationSummary: ParsedTable
+        public var provenance: ProvenanceInfo
+
+        public init(folder: String, runs: ParsedTable, lambda: ParsedTable = .empty, fluctuation: ParsedTable = .empty,
+                    fluctuationSummary: ParsedTable = .empty, provenance: ProvenanceInfo? = nil) {
+            self.folder = folder; self.runs = runs; self.lambda = lambda; self.fluctuation = fluctuation
+            self.fluctuationSummary = fluctuationSummary; self.provenance = provenance ?? ProvenanceInfo(folder: folder)
+        }
+    }
+
+    /// Joins parsed folders (pure; no file access).
+    public static func join(_ parts: [FolderTables]) -> ResultSet {
+        var set = ResultSet()
+        // Which folder supplies each run id: the first with status ok, else the first.
+        var owner: [String: Int] = [:]
+        for (i, p) in parts.enumerated() {
+            for r in p.runs.rows {
+                let id = r["run_id"]
+                if let o = owner[id] {
+                    let okThere = parts[o].runs.rows.contains { $0["run_id"] == id && $0["status"] == "ok" }
+                    if !okThere && r["status"] == "ok" { owner[id] = i }
+                } else {
+                    owner[id] = i
+                }
+            }
+        }
+        for (i, p) in parts.enumerated() {
+            set.folders.append(p.folder)
+            set.provenance.append(p.provenance)
+            func mine(_ r: ReportRow) -> Bool { owner[r["run_id"]] == i }
+            set.runs += p.runs.rows.filter(mine)
+            set.lambda += p.lambda.rows.filter(mine)
+            set.fluctuation += p.fluctuation.rows.filter(mine)
+            set.fluctuationSummary += p.fluctuationSummary.rows.filter(mine)
+        }
+        return set
+    }
+
+    /// Reads results folders: their CSV tables, or, when runs.csv is missing, the tables
+    /// rebuilt in memory from the run files in runs/. Throws when a folder has neither.
+    public static func load(folders: [URL]) throws -> ResultSet {
+        var parts: [FolderTables] = []
+        var notes: [String] = []
+        for url in folders {
+            let folder = ResultFolder(url)
+            let path = url.path
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+                throw ReportError("\(path): no such folder")
+            }
+            var tables: [String: ParsedTable] = [:]
+            let runsCSV = url.appendingPathComponent("runs.csv")
+            if FileManager.default.fileExists(atPath: runsCSV.path) {
+                for name in ["runs", "lambda", "fluctuation", "fluctuation_summary"] {
+                    let f = url.appendingPathComponent(name + ".csv")
+                    guard FileManager.default.fileExists(atPath: f.path) else { continue }
+                    guard let text = try? String(contentsOf: f, encoding: .utf8) else {
+                        notes.append("\(f.path): unreadable, left out"); continue
+                    }
+                    tables[name] = ParsedTable(csv: text)
+                }
+            } else if !folder.runIds().isEmpty {
+                let (records, bad) = ResultTables(folder: folder).records()
+                for b in bad { notes.append("\(b): unreadable run file, left out") }
+                for (name, t) in ResultTables.tables(for: records) { tables[name] = ParsedTable(t) }
+                notes.append("\(path): no runs.csv; tables rebuilt in memory from \(records.count) run files")
+            } else {
+                throw ReportError("\(path): not a results folder (no runs.csv and no run files in runs/)")
+            }
+            var prov = ProvenanceInfo(folder: path)
+            if let d = try? Data(contentsOf: folder.provenanceFile) {
+                prov = ProvenanceInfo(folder: path, json: d)
+                if !prov.present { notes.append("\(folder.provenanceFile.path): does not parse") }
+            } else {
+                notes.append("\(path): no provenance.json")
+            }
+            parts.append(FolderTables(folder: path, runs: tables["runs"] ?? .empty, lambda: tables["lambda"] ?? .empty,
+                                      fluctuation: tables["fluctuation"] ?? .empty,
+                                      fluctuationSummary: tables["fluctuation_summary"] ?? .empty, provenance: prov))
+        }
+        var set = join(parts)
+        set.notes = notes + set.notes
+        return set
+    }
+}
+
+public struct ReportError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}

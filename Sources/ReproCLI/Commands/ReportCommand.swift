@@ -1,0 +1,82 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write REPORT.md: provenance, Fig. 3 tables, timings, and a verdict on each claim of the paper.",
+        discussion: """
+        Reads the tables of one or more results folders (runs.csv, lambda.csv, fluctuation.csv, \
+        fluctuation_summary.csv, provenance.json; when runs.csv is missing, the run files in runs/) \
+        and writes a Markdown report: the provenance of each folder (command, commit, host, BLAS \
+        threads), test accuracy per dataset × filter configuration × model (n seeds, mean ± 95% t \
+        interval), the median DMN build time against the median ConvNet SGD time, the parameter \
+        sweeps, and each claim of the paper with a verdict computed from the data: supported, not \
+        supported, or inconclusive (the rule of each claim is printed in the report). A run id \
+        found in several folders is counted once. Images from `repro plot` lying beside the report \
+        are linked. The verdicts are also printed, one line each, unless --quiet.
+
+        Examples:
+          repro report results/quick
+          repro report results/fig1 results/fig2 results/fig3* --out REPORT.md
+          repro report results/fig3 --out -    (to standard output)
+
+        Exit status: 0 when the report was written; 1 when a folder cannot be read.
+        """)
+
+    @Argument(help: ArgumentHelp("Results folders of `repro run` / `repro merge`.", valueName: "results"))
+    var results: [String]
+
+    @Option(name: .long, help: ArgumentHelp("Report file, or - for standard output (default: REPORT.md in the first results folder).",
+                                            valueName: "file"))
+    var out: String?
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+
+    func validate() throws {
+        if results.isEmpty { throw ValidationError("give at least one results folder") }
+    }
+
+    func run() throws {
+        let set: ResultSet
+        do {
+            set = try ResultSet.load(folders: results.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        } catch {
+            CLI.err("error: \(error)")
+            throw ExitCode(1)
+        }
+        let analysis = ReportAnalysis(set)
+        let target = out ?? URL(fileURLWithPath: results[0], isDirectory: true).appendingPathComponent("REPORT.md").path
+        let figures = target == "-" ? [] : PlotCommand.figureNames.flatMap { name in
+            ["\(name).png"].filter {
+                FileManager.default.fileExists(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().appendingPathComponent($0).path)
+            }
+        }
+        let text = ReportWriter.markdown(analysis, generated: ReportCommand.now(), figures: figures)
+        if target == "-" {
+            CLI.out(text)
+        } else {
+            do {
+                let url = URL(fileURLWithPath: target)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try AtomicFile.write(text, to: url)
+            } catch {
+                CLI.err("error: cannot write \(target): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        if !quiet {
+            for n in set.notes { CLI.err("note: " + n) }
+            for c in analysis.claims { CLI.err("\(c.verdict.rawValue): \(c.claim) — \(c.summary)") }
+            if target != "-" { CLI.err("wrote \(target)") }
+        }
+    }
+}

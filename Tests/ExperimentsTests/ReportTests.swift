@@ -1,0 +1,463 @@
+import Foundation
+import XCTest
+@testable import Experiments
+
+/// Hand-made result tables in the documented format (docs/results-format.md), for the report
+/// and plot tests.
+enum ReportFixtures {
+    nonisolated(unsafe) static var counter = 0
+    static let lock = NSLock()
+
+    static func nextId() -> String {
+        lock.lock(); defer { lock.unlock() }
+        counter += 1
+        return String(format: "%012x", counter)
+    }
+
+    /// A runs.csv row with every documented column; parameters at their defaults unless given.
+    static func run(spec: String = "t", kind: String = "classify", dataset: String, model: String, filters: String,
+                    seed: Int, acc: Double, params: [String: String] = [:], status: String = "ok",
+                    build: Double = 1.5, sgd: Double = 12) -> ReportRow {
+        var d: [String: String] = [
+            "run_id": nextId(), "spec": spec, "spec_hash": "0123456789ab", "kind": kind, "dataset": dataset,
+            "model": model, "filters": model == "baseline" ? "" : filters,
+            "tpc": "0.9", "tv": "0.98-0.99", "tfrac": "0.3", "filter_count": "fixed", "similarity": "cosine",
+            "visit_order": "round-robin", "sign": "mean-positive", "centre": "false", "optimizer": "adam",
+            "learning_rate": "0.001", "momentum": "0.9", "batch_size": "64", "epochs": "3", "preprocessing": "scale",
+            "cifar100_labels": "fine", "train_limit": "nan", "test_limit": "nan", "lambda_every": "1",
+            "smoothing_window": "50", "seed": String(seed), "filter_counts": model == "baseline" ? "" : filters,
+            "relaxed_tv": "", "train_acc": CSVTable.number(acc), "test_acc": status == "ok" ? CSVTable.number(acc) : "nan",
+            "build_s": CSVTable.number(build), "sgd_s": CSVTable.number(sgd), "total_s": CSVTable.number(build + sgd + 0.5),
+            "status": status, "reason": status == "ok" ? "" : "boom, \"quoted\"",
+        ]
+        for (k, v) in params { d[k] = v }
+        return ReportRow(d)
+    }
+
+    /// Three seeds with mean `mean` and standard deviation `sd` (values mean − sd, mean, mean + sd).
+    static func seeds(_ mean: Double, _ sd: Double) -> [Double] { [mean - sd, mean, mean + sd] }
+
+    /// DMN and ConvNet runs (three seeds each) of one configuration.
+    static func pair(dataset: String, filters: String, dmn: [Double], convnet: [Double], spec: String = "t") -> [ReportRow] {
+        dmn.enumerated().map { run(spec: spec, dataset: dataset, model: "dmn", filters: filters, seed: $0.offset + 1, acc: $0.element) }
+            + convnet.enumerated().map { run(spec: spec, dataset: dataset, model: "convnet", filters: filters, seed: $0.offset + 1,
+                                             acc: $0.element, build: 0, sgd: 40) }
+    }
+
+    static func baseline(dataset: String, mean: Double, spec: String = "t") -> [ReportRow] {
+        seeds(mean, 0.002).enumerated().map { run(spec: spec, dataset: dataset, model: "baseline", filters: "", seed: $0.offset + 1, acc: $0.element) }
+    }
+
+    /// DMN runs over values of `param` (three seeds each), with a baseline.
+    static func sweep(_ param: String, dataset: String = "mnist", values: [String], means: [Double], sd: Double) -> [ReportRow] {
+        var rows: [ReportRow] = []
+        for (v, m) in zip(values, means) {
+            for (i, a) in seeds(m, sd).enumerated() {
+                rows.append(run(spec: "sweep-\(param)", dataset: dataset, model: "dmn", filters: "4", seed: i + 1, acc: a,
+                                params: [param: v, "filter_count": "thresholds"]))
+            }
+        }
+        return rows + baseline(dataset: dataset, mean: 0.92, spec: "sweep-\(param)")
+    }
+
+    /// Convergence runs with λ records: `layerMeans[r][l]` is the early smoothed λ of layer l+1 in run r.
+    static func convergence(dataset: String, layerMeans: [[Double]], steps: Int = 200) -> (runs: [ReportRow], lambda: [ReportRow]) {
+        var runs: [ReportRow] = [], lambda: [ReportRow] = []
+        for (r, means) in layerMeans.enumerated() {
+            let row = run(spec: "fig1", kind: "convergence", dataset: dataset, model: "mlp", filters: "8-8-8-8", seed: r + 1, acc: 0.5)
+            runs.append(row)
+            for step in 1...steps {
+                for (l, m) in means.enumerated() {
+                    // Early on the given level (with a little wiggle), later everything drifts to 0.
+                    let v = step <= steps / 5 ? m + 0.01 * sin(Double(step + l)) : 0.2 * sin(Double(step) / 7 + Double(l))
+                    lambda.append(ReportRow(["run_id": row["run_id"], "step": String(step), "images_seen": String(step * 32),
+                                             "layer": String(l + 1), "lambda": "0.01", "detrended": CSVTable.number(v),
+                                             "smoothed": CSVTable.number(v)]))
+                }
+            }
+        }
+        return (runs, lambda)
+    }
+
+    static func csv(_ rows: [ReportRow], columns: [String]) -> String {
+        var t = CSVTable(header: columns)
+        for r in rows { t.append(columns.map { r[$0] }) }
+        return t.text
+    }
+
+    /// A results folder holding every table the report and the plots read: classify runs on
+    /// two datasets (with a failed run), a T_PC and a T_frac sweep, convergence runs with λ,
+    /// fluctuation increments and their summary, and provenance.json.
+    static func writeFolder(_ dir: URL) {
+        var runs: [ReportRow] = []
+        runs += pair(dataset: "mnist", filters: "4", dmn: seeds(0.975, 0.002), convnet: seeds(0.978, 0.002))
+        runs += pair(dataset: "mnist", filters: "4-15", dmn: seeds(0.982, 0.002), convnet: seeds(0.985, 0.001))
+        runs += baseline(dataset: "mnist", mean: 0.92)
+        runs += pair(dataset: "cifar10", filters: "8", dmn: seeds(0.47, 0.005), convnet: seeds(0.41, 0.01))
+        runs += baseline(dataset: "cifar10", mean: 0.38)
+        runs.append(run(dataset: "cifar10", model: "dmn", filters: "8", seed: 9, acc: .nan, status: "failed"))
+        runs += sweep("tpc", values: ["0.5", "0.8", "0.9", "1.0"], means: [0.90, 0.95, 0.96, 0.92], sd: 0.002)
+        runs += sweep("tfrac", values: ["0.1", "0.3", "1.0"], means: [0.93, 0.955, 0.958], sd: 0.002)
+        let c1 = convergence(dataset: "mnist", layerMeans: [[0.8, 0.1, -0.3, -0.5]])
+        let c2 = convergence(dataset: "cifar10", layerMeans: [[1.2, 0.0, -0.5, -0.6], [1.1, 0.1, -0.4, -0.7]])
+        runs += c1.runs + c2.runs
+        let fl = run(spec: "fig2", kind: "fluctuation", dataset: "mnist", model: "dmn", filters: "4", seed: 1, acc: .nan)
+        runs.append(fl)
+        var fluct: [ReportRow] = []
+        var summary: [ReportRow] = []
+        var x: UInt64 = 12345
+        for n in 1...64 {
+            for mu in 0..<3 {
+                x = x &* 6364136223846793005 &+ 1442695040888963407
+                let u = Double(x >> 11) / Double(1 << 53)
+                fluct.append(ReportRow(["run_id": fl["run_id"], "class": "0", "n": String(n), "mu": String(mu),
+                                        "eigenvalue": "0.5", "scaled_increment": CSVTable.number((u - 0.5) * 2 / Double(n).squareRoot())]))
+            }
+        }
+        for b in 0..<7 {
+            summary.append(ReportRow(["run_id": fl["run_id"], "n_from": String(1 << b), "n_to": String((1 << (b + 1)) - 1),
+                                      "count": String(3 << b), "mean": "0", "variance": CSVTable.number(0.3 / Double(1 << b))]))
+        }
+        let folder = ResultFolder(dir)
+        try! folder.create()
+        TestFiles.write(csv(runs, columns: ResultTables.runColumns), "runs.csv", in: dir)
+        TestFiles.write(csv(c1.lambda + c2.lambda, columns: ResultTables.lambdaColumns), "lambda.csv", in: dir)
+        TestFiles.write(csv(fluct, columns: ["run_id", "class", "n", "mu", "eigenvalue", "scaled_increment"]), "fluctuation.csv", in: dir)
+        TestFiles.write(csv(summary, columns: ["run_id", "n_from", "n_to", "count", "mean", "variance"]), "fluctuation_summary.csv", in: dir)
+        TestFiles.write("""
+        {"reproVersion": "0.1.0", "gitCommit": "0123456789abcdef0123", "gitDirty": false,
+         "command": ["repro", "run", "experiments/fig3.json"], "specFile": "experiments/fig3.json", "specName": "fig3",
+         "specHash": "0123456789ab", "host": "testhost", "cores": 8, "blasThreads": 4, "jobs": 2, "shard": null,
+         "executor": "ModelRunExecutor", "started": "2026-01-01T00:00:00Z", "finished": "2026-01-01T01:00:00Z",
+         "runsPlanned": 60, "runsSkipped": 0, "runsOk": 59, "runsFailed": 1}
+        """, "provenance.json", in: dir)
+    }
+}
+
+final class ReportTests: XCTestCase {
+    typealias F = ReportFixtures
+
+    func analysis(_ runs: [ReportRow], lambda: [ReportRow] = []) -> ReportAnalysis {
+        var set = ResultSet()
+        set.folders = ["mem"]
+        set.runs = runs
+        set.lambda = lambda
+        return ReportAnalysis(set)
+    }
+
+    func claim(_ id: String, _ runs: [ReportRow], lambda: [ReportRow] = [], file: StaticString = #filePath, line: UInt = #line) -> ClaimCheck {
+        let a = analysis(runs, lambda: lambda)
+        guard let c = a.claims.first(where: { $0.id == id }) else {
+            XCTFail("no claim \(id)", file: file, line: line)
+            return ClaimCheck(id: id, claim: "", rule: "", verdict: .inconclusive, summary: "", findings: [])
+        }
+        return c
+    }
+
+    func assertVerdict(_ id: String, _ runs: [ReportRow], lambda: [ReportRow] = [], _ expected: Verdict,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        let c = claim(id, runs, lambda: lambda, file: file, line: line)
+        XCTAssertEqual(c.verdict, expected, "\(id): \(c.summary)\n" + c.findings.map { "\($0.label): \($0.verdict.rawValue) \($0.text)" }.joined(separator: "\n"),
+                       file: file, line: line)
+    }
+
+    // MARK: statistics
+
+    func testTQuantilesMatchTables() {
+        let known: [(Int, Double)] = [(1, 12.7062047), (2, 4.30265273), (3, 3.18244631), (4, 2.77644511), (5, 2.57058184),
+                                      (6, 2.44691185), (9, 2.26215716), (10, 2.22813885), (20, 2.08596345), (30, 2.04227246),
+                                      (100, 1.98397152)]
+        for (df, t) in known { XCTAssertEqual(Stats.t95(df: df), t, accuracy: 1e-6, "df \(df)") }
+        XCTAssertEqual(Stats.tQuantile(probability: 0.95, df: 10), 1.81246112, accuracy: 1e-6)
+        XCTAssertEqual(Stats.tQuantile(probability: 0.995, df: 3), 5.84090931, accuracy: 1e-6)
+        XCTAssertEqual(Stats.tQuantile(probability: 0.025, df: 4), -2.77644511, accuracy: 1e-6)
+        XCTAssertEqual(Stats.t95(df: 100_000), 1.959964, accuracy: 1e-4)
+        XCTAssertEqual(Stats.studentTCDF(0, df: 7), 0.5, accuracy: 1e-15)
+        XCTAssertEqual(Stats.studentTCDF(1, df: 1), 0.75, accuracy: 1e-12)   // Cauchy
+        XCTAssertEqual(Stats.studentTCDF(2, df: 2), 0.5 + 2 / (2 * (6.0).squareRoot()), accuracy: 1e-12)
+        XCTAssertEqual(Stats.studentTCDF(-1.3, df: 5) + Stats.studentTCDF(1.3, df: 5), 1, accuracy: 1e-12)
+    }
+
+    func testSummaryAndConfidenceInterval() {
+        let s = Summary([1, 2, 3])
+        XCTAssertEqual(s.n, 3)
+        XCTAssertEqual(s.mean, 2, accuracy: 1e-12)
+        XCTAssertEqual(s.std, 1, accuracy: 1e-12)
+        XCTAssertEqual(s.halfWidth, 4.30265273 / 3.0.squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(s.lo, 2 - 2.48413771, accuracy: 1e-6)
+        XCTAssertTrue(s.hasInterval)
+        let t = Summary([0.5, 0.7, .nan])
+        XCTAssertEqual(t.n, 2)
+        XCTAssertEqual(t.halfWidth, 12.7062047 * Stats.sampleStd([0.5, 0.7]) / 2.0.squareRoot(), accuracy: 1e-6)
+        let one = Summary([0.9])
+        XCTAssertFalse(one.hasInterval)
+        XCTAssertEqual(one.mean, 0.9)
+        XCTAssertTrue(one.std.isNaN)
+        XCTAssertEqual(Summary([]).n, 0)
+        XCTAssertEqual(Stats.median([3, 1, 2]), 2)
+        XCTAssertEqual(Stats.median([4, 1, 2, 3]), 2.5)
+        XCTAssertEqual(Fmt.ci(s), "200.00 ± 248.41")
+    }
+
+    // MARK: rules on summaries
+
+    func testRules() {
+        let a = Summary(F.seeds(0.50, 0.001)), b = Summary(F.seeds(0.45, 0.001)), wide = Summary(F.seeds(0.48, 0.05))
+        XCTAssertEqual(Rules.above(a, b), .supported)
+        XCTAssertEqual(Rules.above(b, a), .notSupported)
+        XCTAssertEqual(Rules.above(a, wide), .inconclusive)
+        XCTAssertEqual(Rules.above(a, Summary([0.1])), .inconclusive)   // no interval
+        XCTAssertEqual(Rules.margin(a, b, lo: 0.04, hi: 0.06), .supported)
+        XCTAssertEqual(Rules.margin(a, b, lo: 0.06, hi: 0.10), .notSupported)
+        XCTAssertEqual(Rules.margin(a, b, lo: 0.01, hi: 0.03), .notSupported)
+        XCTAssertEqual(Rules.margin(wide, b, lo: 0.02, hi: 0.10), .inconclusive)
+        XCTAssertEqual(Rules.within(a, Summary(F.seeds(0.495, 0.001)), tolerance: 0.01, overlapMeansEqual: false), .supported)
+        XCTAssertEqual(Rules.within(a, b, tolerance: 0.01, overlapMeansEqual: false), .notSupported)
+        XCTAssertEqual(Rules.within(a, wide, tolerance: 0.01, overlapMeansEqual: false), .inconclusive)
+        XCTAssertEqual(Rules.within(a, wide, tolerance: 0.01, overlapMeansEqual: true), .supported)
+        XCTAssertEqual(Rules.within(a, Summary(F.seeds(0.486, 0.001)), tolerance: 0.01, overlapMeansEqual: true), .inconclusive)
+        XCTAssertEqual(Rules.notWorse(b, a, tolerance: 0.01), .notSupported)
+        XCTAssertEqual(Rules.notWorse(a, b, tolerance: 0.01), .supported)
+        XCTAssertEqual(Rules.notWorse(wide, a, tolerance: 0.01), .inconclusive)
+        XCTAssertEqual(Rules.combine([.supported, .supported, .inconclusive], need: 2), .supported)
+        XCTAssertEqual(Rules.combine([.supported, .notSupported, .notSupported], need: 2), .notSupported)
+        XCTAssertEqual(Rules.combine([.supported, .inconclusive, .notSupported], need: 2), .inconclusive)
+        XCTAssertEqual(Rules.combine([], need: 0), .inconclusive)
+        let s = [0.90, 0.95, 0.96, 0.92].map { Summary(F.seeds($0, 0.002)) }
+        XCTAssertEqual(Rules.interiorOptimum(s), .supported)
+        XCTAssertEqual(Rules.lastNotBest(s), .supported)
+        let up = [0.90, 0.92, 0.94, 0.97].map { Summary(F.seeds($0, 0.002)) }
+        XCTAssertEqual(Rules.interiorOptimum(up), .notSupported)
+        XCTAssertEqual(Rules.lastNotBest(up), .notSupported)
+        let down = [0.97, 0.95, 0.94, 0.93].map { Summary(F.seeds($0, 0.002)) }
+        XCTAssertEqual(Rules.interiorOptimum(down), .notSupported)   // best at the low end
+        XCTAssertEqual(Rules.interiorOptimum(Array(s.prefix(2))), .inconclusive)   // too few values
+    }
+
+    // MARK: each claim: supported, not supported, inconclusive
+
+    func testMNISTWithinOnePoint() {
+        let id = "mnist-within-1pt"
+        func table(_ d: [Double], _ sd: Double) -> [ReportRow] {
+            ["4", "8", "4-15"].enumerated().flatMap { i, f in
+                F.pair(dataset: "mnist", filters: f, dmn: F.seeds(0.98 + d[i], sd), convnet: F.seeds(0.98, sd))
+            } + F.baseline(dataset: "mnist", mean: 0.92)
+        }
+        // Within 1 point in two configs, 3 points below (separated) in one: "almost all" holds.
+        assertVerdict(id, table([-0.003, 0.004, -0.03], 0.001), .supported)
+        assertVerdict(id, table([-0.003, 0.004, 0.002], 0.001), .supported)
+        // 3–5 points below with tight intervals in two configs.
+        assertVerdict(id, table([-0.003, -0.05, -0.03], 0.001), .notSupported)
+        // 3 points below in two configs but the intervals overlap.
+        assertVerdict(id, table([-0.003, -0.03, -0.03], 0.02), .inconclusive)
+        // No MNIST DMN/ConvNet pair: inconclusive, and says what is missing.
+        let c = claim(id, F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(0.5, 0.01), convnet: F.seeds(0.5, 0.01)))
+        XCTAssertEqual(c.verdict, .inconclusive)
+        XCTAssertTrue(c.summary.contains("no data"), c.summary)
+        XCTAssertTrue(c.summary.contains("MNIST"), c.summary)
+        // One seed each: no intervals, inconclusive even though the means differ a lot.
+        let single = F.pair(dataset: "mnist", filters: "4", dmn: [0.90], convnet: [0.98])
+        XCTAssertEqual(claim(id, single).verdict, .inconclusive)
+    }
+
+    func testCIFAR10Above() {
+        let id = "cifar10-above"
+        func table(_ dmn: Double, _ conv: Double, _ sd: Double) -> [ReportRow] {
+            F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(dmn, sd), convnet: F.seeds(conv, sd))
+                + F.pair(dataset: "cifar10", filters: "4-15", dmn: F.seeds(dmn + 0.02, sd), convnet: F.seeds(conv, sd))
+        }
+        assertVerdict(id, table(0.50, 0.44, 0.005), .supported)
+        assertVerdict(id, table(0.40, 0.46, 0.005), .notSupported)
+        assertVerdict(id, table(0.46, 0.45, 0.02), .inconclusive)
+    }
+
+    func testCIFAR10TwoLayerMargin() {
+        let id = "cifar10-two-layer-5-10pt"
+        func table(_ d: Double, _ sd: Double) -> [ReportRow] {
+            F.pair(dataset: "cifar10", filters: "4-15", dmn: F.seeds(0.45 + d, sd), convnet: F.seeds(0.45, sd))
+                // One-layer configurations do not count for this claim.
+                + F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(0.30, 0.001), convnet: F.seeds(0.45, 0.001))
+        }
+        assertVerdict(id, table(0.07, 0.002), .supported)
+        assertVerdict(id, table(0.02, 0.002), .notSupported)   // clearly less than 5 points
+        assertVerdict(id, table(0.15, 0.002), .notSupported)   // clearly more than 10 points
+        assertVerdict(id, table(0.07, 0.02), .inconclusive)    // the intervals overlap
+    }
+
+    func testCIFAR100OneLayerAbove() {
+        let id = "cifar100-one-layer-above"
+        func table(_ dmn: Double, _ conv: Double, _ sd: Double) -> [ReportRow] {
+            F.pair(dataset: "cifar100", filters: "8", dmn: F.seeds(dmn, sd), convnet: F.seeds(conv, sd))
+                + F.pair(dataset: "cifar100", filters: "8-16", dmn: F.seeds(0.1, 0.001), convnet: F.seeds(0.3, 0.001))
+        }
+        assertVerdict(id, table(0.25, 0.20, 0.003), .supported)
+        assertVerdict(id, table(0.18, 0.22, 0.003), .notSupported)
+        assertVerdict(id, table(0.21, 0.20, 0.01), .inconclusive)
+    }
+
+    func testCIFAR100TwoLayerEqual() {
+        let id = "cifar100-two-layer-equal"
+        func table(_ d: Double, _ sd: Double) -> [ReportRow] {
+            F.pair(dataset: "cifar100", filters: "8-16", dmn: F.seeds(0.25 + d, sd), convnet: F.seeds(0.25, sd))
+        }
+        assertVerdict(id, table(0.005, 0.001), .supported)   // within a point
+        assertVerdict(id, table(0.03, 0.02), .supported)     // 3 points apart, but the CIs overlap: "equal" by the claim's definition
+        assertVerdict(id, table(0.05, 0.001), .notSupported) // CIs more than a point apart
+        // For this claim overlapping CIs count as equal, so its inconclusive zone is: CIs
+        // separated, by at most one point, while the means are more than a point apart.
+        assertVerdict(id, table(0.014, 0.001), .inconclusive)
+    }
+
+    func testTPCClaims() {
+        let v = ["0.5", "0.8", "0.9", "1.0"]
+        let peaked = F.sweep("tpc", values: v, means: [0.90, 0.95, 0.96, 0.92], sd: 0.002)
+        let rising = F.sweep("tpc", values: v, means: [0.90, 0.92, 0.94, 0.97], sd: 0.002)
+        let flat = F.sweep("tpc", values: v, means: [0.95, 0.955, 0.96, 0.955], sd: 0.02)
+        assertVerdict("tpc-interior-optimum", peaked, .supported)
+        assertVerdict("tpc-interior-optimum", rising, .notSupported)
+        assertVerdict("tpc-interior-optimum", flat, .inconclusive)
+        assertVerdict("tpc-one-hurts", peaked, .supported)
+        assertVerdict("tpc-one-hurts", rising, .notSupported)
+        assertVerdict("tpc-one-hurts", flat, .inconclusive)
+        XCTAssertTrue(claim("tpc-interior-optimum", peaked).summary.contains("best mean at 0.9 (inside the paper's 0.8–0.9)"))
+        // Without a run at 1 the second claim cannot be judged.
+        let noOne = F.sweep("tpc", values: ["0.5", "0.8", "0.9"], means: [0.90, 0.95, 0.96], sd: 0.002)
+        assertVerdict("tpc-one-hurts", noOne, .inconclusive)
+        assertVerdict("tpc-interior-optimum", [], .inconclusive)
+    }
+
+    func testTVClaims() {
+        let v = ["0.9", "0.95", "0.98", "1.0"]
+        let peaked = F.sweep("tv", values: v, means: [0.93, 0.95, 0.965, 0.94], sd: 0.002)
+        let rising = F.sweep("tv", values: v, means: [0.90, 0.92, 0.94, 0.97], sd: 0.002)
+        let flat = F.sweep("tv", values: v, means: [0.95, 0.955, 0.96, 0.955], sd: 0.02)
+        assertVerdict("tv-interior-optimum", peaked, .supported)
+        assertVerdict("tv-interior-optimum", rising, .notSupported)
+        assertVerdict("tv-interior-optimum", flat, .inconclusive)
+        assertVerdict("tv-one-not-best", peaked, .supported)
+        assertVerdict("tv-one-not-best", rising, .notSupported)
+        assertVerdict("tv-one-not-best", flat, .inconclusive)
+        // Per-layer values ("0.98-0.99") are placed by their first layer's value.
+        let perLayer = F.sweep("tv", values: ["0.9-0.99", "0.98-0.99", "1.0-1.0"], means: [0.93, 0.965, 0.94], sd: 0.002)
+        assertVerdict("tv-interior-optimum", perLayer, .supported)
+    }
+
+    func testTFracClaim() {
+        let id = "tfrac-0.3-0.4-as-good-as-1"
+        let v = ["0.1", "0.3", "0.5", "1.0"]
+        assertVerdict(id, F.sweep("tfrac", values: v, means: [0.93, 0.975, 0.976, 0.978], sd: 0.002), .supported)
+        assertVerdict(id, F.sweep("tfrac", values: v, means: [0.90, 0.95, 0.97, 0.98], sd: 0.002), .notSupported)
+        assertVerdict(id, F.sweep("tfrac", values: v, means: [0.90, 0.95, 0.97, 0.98], sd: 0.03), .inconclusive)
+        // Only MNIST counts.
+        assertVerdict(id, F.sweep("tfrac", dataset: "cifar10", values: v, means: [0.3, 0.45, 0.46, 0.47], sd: 0.002), .inconclusive)
+    }
+
+    func testFig1Claim() {
+        let id = "fig1-lower-above-upper"
+        // Two seeds per dataset: intervals over seeds.
+        let up = F.convergence(dataset: "mnist", layerMeans: [[0.8, 0.1, -0.3, -0.5], [0.75, 0.0, -0.2, -0.55]])
+        assertVerdict(id, up.runs, lambda: up.lambda, .supported)
+        let down = F.convergence(dataset: "mnist", layerMeans: [[-0.5, 0, 0.2, 0.6], [-0.55, 0, 0.1, 0.65]])
+        assertVerdict(id, down.runs, lambda: down.lambda, .notSupported)
+        let mixed = F.convergence(dataset: "mnist", layerMeans: [[0.5, 0, 0, -0.4], [-0.5, 0, 0, 0.4]])
+        assertVerdict(id, mixed.runs, lambda: mixed.lambda, .inconclusive)
+        // One run: intervals over batches of the window.
+        let one = F.convergence(dataset: "cifar10", layerMeans: [[1.0, 0.2, -0.4, -0.8]])
+        assertVerdict(id, one.runs, lambda: one.lambda, .supported)
+        let c = claim(id, one.runs, lambda: one.lambda)
+        XCTAssertTrue(c.findings[0].text.contains("CI over 10 batches of the de-trended λ"), c.findings[0].text)
+        XCTAssertTrue(c.findings[0].text.contains("steps ≤ 20 of 200"), c.findings[0].text)
+        // A failing dataset makes the claim not supported overall.
+        assertVerdict(id, one.runs + down.runs, lambda: one.lambda + down.lambda, .notSupported)
+        assertVerdict(id, [], .inconclusive)
+    }
+
+    // MARK: tables, grouping, output
+
+    func testParsedTableAndJoin() {
+        let t = ParsedTable(csv: "run_id,status,reason\na,ok,\nb,failed,\"x, \"\"y\"\"\"\n")
+        XCTAssertEqual(t.header, ["run_id", "status", "reason"])
+        XCTAssertEqual(t.rows.count, 2)
+        XCTAssertEqual(t.rows[1]["reason"], "x, \"y\"")
+        XCTAssertEqual(t.rows[0]["missing"], "")
+        XCTAssertTrue(t.rows[0].number("reason").isNaN)
+        XCTAssertEqual(ReportRow.parseNumber("-inf"), -.infinity)
+        XCTAssertEqual(ReportRow.parseNumber("1e-05"), 1e-5)
+        // The same run in two folders: taken once, from the folder where it is ok.
+        let a = ParsedTable(csv: "run_id,status,test_acc\nr1,failed,nan\nr2,ok,0.5\n")
+        let b = ParsedTable(csv: "run_id,status,test_acc\nr1,ok,0.7\nr3,ok,0.6\n")
+        let lb = ParsedTable(csv: "run_id,step,layer,smoothed\nr1,1,1,0.3\n")
+        let la = ParsedTable(csv: "run_id,step,layer,smoothed\nr1,1,1,9\n")
+        let set = ResultSet.join([.init(folder: "A", runs: a, lambda: la), .init(folder: "B", runs: b, lambda: lb)])
+        XCTAssertEqual(set.runs.map { $0["run_id"] }.sorted(), ["r1", "r2", "r3"])
+        XCTAssertEqual(set.runs.first { $0["run_id"] == "r1" }?["test_acc"], "0.7")
+        XCTAssertEqual(set.lambda.map { $0["smoothed"] }, ["0.3"])
+        XCTAssertEqual(set.folders, ["A", "B"])
+    }
+
+    func testGroupsConfigsSweepsAndTimings() {
+        var runs = F.pair(dataset: "mnist", filters: "4", dmn: F.seeds(0.97, 0.001), convnet: F.seeds(0.98, 0.001))
+        runs += F.baseline(dataset: "mnist", mean: 0.92)
+        runs.append(F.run(dataset: "mnist", model: "dmn", filters: "4", seed: 7, acc: .nan, status: "failed"))
+        runs += F.sweep("tpc", values: ["0.5", "0.9", "1.0"], means: [0.9, 0.95, 0.93], sd: 0.001)
+        let a = analysis(runs)
+        let dmn = a.groups.first { $0.model == "dmn" && $0.spec == "t" }!
+        XCTAssertEqual(dmn.accuracy.n, 3)
+        XCTAssertEqual(dmn.failed, 1)
+        // The sweep's spec has three DMN settings and no ConvNet: not a Fig. 3 top configuration.
+        XCTAssertEqual(a.configs.count, 1)
+        XCTAssertEqual(a.configs[0].label, "4")
+        XCTAssertEqual(a.configs[0].baseline?.accuracy.n, 3)
+        XCTAssertEqual(a.sweeps.count, 1)
+        XCTAssertEqual(a.sweeps[0].points.map(\.value), [0.5, 0.9, 1.0])
+        XCTAssertEqual(a.sweeps[0].baseline?.spec, "sweep-tpc")
+        XCTAssertEqual(a.timings.count, 1)
+        XCTAssertEqual(a.timings[0].dmnBuild, 1.5)
+        XCTAssertEqual(a.timings[0].convnetSGD, 40)
+        XCTAssertEqual(a.timings[0].ratio, 40 / 1.5, accuracy: 1e-12)
+        // The same configuration from two specs is labelled by spec.
+        let two = analysis(runs + F.pair(dataset: "mnist", filters: "4", dmn: F.seeds(0.9, 0.01), convnet: F.seeds(0.9, 0.01), spec: "quick"))
+        XCTAssertEqual(Set(two.configs.map(\.label)), ["4 [quick]", "4 [t]"])
+    }
+
+    func testMarkdownReport() {
+        let dir = TestFiles.tempDir(self, "report")
+        F.writeFolder(dir)
+        let set = try! ResultSet.load(folders: [dir])
+        let text = ReportWriter.markdown(ReportAnalysis(set), generated: "2026-01-01T00:00:00Z", figures: ["fig1.png"])
+        for needle in ["# Reproduction report", "## Claims", "## Provenance", "0123456789ab", "testhost (8)", "| 4 |",
+                       "repro run experiments/fig3.json",
+                       "### MNIST", "### CIFAR-10", "## DMN build time vs ConvNet SGD time", "26.7×",
+                       "### T_PC, MNIST (filters 4)", "## Fig. 1", "## Fig. 2", "![fig1.png](fig1.png)", "## Claims in detail",
+                       "Failed runs", "boom, \"quoted\"", "Rule: "] {
+            XCTAssertTrue(text.contains(needle), "report lacks \(needle)")
+        }
+        // Each claim appears with one of the three verdicts.
+        let a = ReportAnalysis(set)
+        XCTAssertEqual(a.claims.count, 11)
+        XCTAssertEqual(a.claims.first { $0.id == "mnist-within-1pt" }?.verdict, .supported)
+        XCTAssertEqual(a.claims.first { $0.id == "cifar10-above" }?.verdict, .supported)
+        XCTAssertEqual(a.claims.first { $0.id == "tpc-interior-optimum" }?.verdict, .supported)
+        XCTAssertEqual(a.claims.first { $0.id == "fig1-lower-above-upper" }?.verdict, .supported)
+        XCTAssertEqual(a.claims.first { $0.id == "cifar100-one-layer-above" }?.verdict, .inconclusive)
+    }
+
+    func testReportCommand() throws {
+        let dir = TestFiles.tempDir(self, "report-cli")
+        F.writeFolder(dir)
+        let r = try ReproBinary.run(["report", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = try String(contentsOf: dir.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(text.contains("## Claims in detail"))
+        XCTAssertTrue(r.stderr.contains("supported: MNIST"), r.stderr)
+        let toStdout = try ReproBinary.run(["report", dir.path, "--out", "-", "--quiet"])
+        XCTAssertEqual(toStdout.status, 0, toStdout.stderr)
+        XCTAssertTrue(toStdout.stdout.hasPrefix("# Reproduction report"))
+        XCTAssertEqual(toStdout.stderr, "")
+        let missing = try ReproBinary.run(["report", dir.appendingPathComponent("nope").path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("no such folder"), missing.stderr)
+        let usage = try ReproBinary.run(["report"])
+        XCTAssertEqual(usage.status, 64)
+    }
+}
