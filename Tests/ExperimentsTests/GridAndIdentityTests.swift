@@ -74,7 +74,9 @@ final class GridAndIdentityTests: XCTestCase {
     func testShippedSpecCounts() throws {
         let dir = TestFiles.packageRoot.appendingPathComponent("experiments")
         func count(_ n: String) throws -> Int { try SpecLoader.load(path: dir.appendingPathComponent(n).path).plannedRuns().count }
-        XCTAssertEqual(try count("quick.json"), 3)
+        XCTAssertEqual(try count("quick.json"), 2 * 2 + 1)                 // dmn, convnet × 2 configs + baseline
+        XCTAssertEqual(try count("ablations.json"), 2 * (5 * 2 * 3 + 3))   // 5 models × 2 configs × 3 seeds + baseline, 2 datasets
+        XCTAssertEqual(try count("dmn-thresholds.json"), 2 * 2 * 3)
         XCTAssertEqual(try count("fig3-fashion.json"), 5 * 3 * 2 + 3)      // dmn, convnet × 5 configs × 3 seeds + baseline × 3
         XCTAssertEqual(try count("fig3.json"), 3 * (5 * 3 * 2 + 3))
         XCTAssertEqual(try count("fig3-tpc.json"), 7 * 3 + 3)

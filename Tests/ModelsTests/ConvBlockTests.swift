@@ -19,7 +19,10 @@ final class ConvBlockTests: XCTestCase {
             let relu = ReLU(shape: conv.outputShape), pool = MaxPool2(input: conv.outputShape)
             let block = ConvBlock(input: input, filters: filters, kernel: 3, weights: conv.weights.value, bias: conv.bias.value)
             XCTAssertEqual(block.outputShape, pool.outputShape)
-            let x = floats(batch * input.count, 42)
+            // Layers keep a pointer to their input for backward: the buffer must outlive it.
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * input.count)
+            defer { x.deallocate() }
+            x.initialize(from: floats(batch * input.count, 42), count: batch * input.count)
             let yRef = pool.forward(relu.forward(conv.forward(x, batch: batch), batch: batch), batch: batch)
             let y = block.forward(x, batch: batch)
             let n = batch * block.outputShape.count
@@ -41,8 +44,11 @@ final class ConvBlockTests: XCTestCase {
         var rng = SeededRandom(seed: 45)
         let block = ConvBlock(input: Shape3(6, 6, 1), filters: 2, kernel: 3, rng: &rng)
         block.trainable = false
-        _ = block.forward(floats(36, 1), batch: 1)
-        let dx = block.backward(floats(8, 2), batch: 1, needInputGrad: true)
+        let x = floats(36, 1)
+        let dx = x.withUnsafeBufferPointer { xp -> UnsafeMutablePointer<Float>? in
+            _ = block.forward(xp.baseAddress!, batch: 1)
+            return block.backward(floats(8, 2), batch: 1, needInputGrad: true)
+        }
         XCTAssertNotNil(dx)
         XCTAssertEqual(block.weights.grad, [Float](repeating: 0, count: 18))
         XCTAssertNil(block.backward(floats(8, 2), batch: 1, needInputGrad: false))

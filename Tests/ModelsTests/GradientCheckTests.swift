@@ -33,8 +33,11 @@ final class GradientCheckTests: XCTestCase {
         let x = seededFloats(batch * layer.inputShape.count, 21)
         let r = seededFloats(batch * layer.outputShape.count, 22)
         for p in layer.parameters { p.zeroGrad() }
-        _ = layer.forward(x, batch: batch)
-        let dx = layer.backward(r, batch: batch, needInputGrad: true)!
+        // Layers keep a pointer to their input for backward: keep x's buffer alive across both.
+        let dx = x.withUnsafeBufferPointer { xp -> UnsafeMutablePointer<Float> in
+            _ = layer.forward(xp.baseAddress!, batch: batch)
+            return layer.backward(r, batch: batch, needInputGrad: true)!
+        }
         let analyticX = (0..<x.count).map { Double(dx[$0]) }
         var numericX = [Double](repeating: 0, count: x.count)
         for i in x.indices {
@@ -141,8 +144,10 @@ final class GradientCheckTests: XCTestCase {
         var rng = SeededRandom(seed: 6)
         let dense = Dense(input: Shape3(1, 1, 4), outputs: 3, initializer: .glorot, rng: &rng)
         let x = seededFloats(4, 1), r = seededFloats(3, 2)
-        _ = dense.forward(x, batch: 1)
-        _ = dense.backward(r, batch: 1, needInputGrad: false)
+        x.withUnsafeBufferPointer { xp in
+            _ = dense.forward(xp.baseAddress!, batch: 1)
+            _ = dense.backward(r, batch: 1, needInputGrad: false)
+        }
         var numeric = [Double](repeating: 0, count: 12)
         for i in 0..<12 {
             let v = dense.weights.value[i]
