@@ -420,6 +420,23 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(Set(two.configs.map(\.label)), ["4 [quick]", "4 [t]"])
     }
 
+    /// The centre point of the Fig. 3 bottom specs (T_PC 0.9 = T_v 0.98 = T_frac 0.3) is one run
+    /// id shared by several specs; joined folders keep it once, under one spec. Every sweep
+    /// through that point must still include it.
+    func testSweepsShareTheirCentrePointAcrossSpecs() {
+        func dmn(_ spec: String, _ params: [String: String]) -> [ReportRow] {
+            (1...3).map { F.run(spec: spec, dataset: "mnist", model: "dmn", filters: "4", seed: $0, acc: 0.97,
+                                params: params.merging(["filter_count": "thresholds"]) { a, _ in a }) }
+        }
+        var runs = dmn("fig3-tpc", ["tpc": "0.5"]) + dmn("fig3-tpc", ["tpc": "0.9"])   // the centre, kept under fig3-tpc
+        runs += dmn("fig3-tfrac", ["tfrac": "0.1"]) + dmn("fig3-tfrac", ["tfrac": "1.0"])
+        let a = analysis(runs)
+        let tfrac = a.sweeps.first { $0.param == "tfrac" }
+        XCTAssertEqual(tfrac?.points.map(\.value), [0.1, 0.3, 1.0])
+        XCTAssertEqual(tfrac?.spec, "fig3-tfrac")
+        XCTAssertEqual(a.sweeps.first { $0.param == "tpc" }?.points.map(\.value), [0.5, 0.9])
+    }
+
     func testMarkdownReport() {
         let dir = TestFiles.tempDir(self, "report")
         F.writeFolder(dir)

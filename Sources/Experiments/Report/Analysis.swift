@@ -243,7 +243,9 @@ public enum Analysis {
         var order: [String] = []
         var byKey: [String: [RunGroup]] = [:]
         for g in dmn {
-            let key = ([g.spec, g.dataset, g.filters] + others.map { g.settings[$0] ?? "" }).joined(separator: "\u{1}")
+            // Not keyed by spec: a run shared by several sweep specs (their common centre
+            // point, e.g. T_PC 0.9 = T_v 0.98 = T_frac 0.3) has one id and is kept once.
+            let key = ([g.dataset, g.filters] + others.map { g.settings[$0] ?? "" }).joined(separator: "\u{1}")
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(g)
         }
@@ -260,7 +262,9 @@ public enum Analysis {
                 if a.value != b.value { return a.value < b.value }
                 return a.label < b.label
             }
-            out.append(ParameterSweep(param: param, spec: gs[0].spec, dataset: gs[0].dataset, filters: gs[0].filters,
+            let specs = Dictionary(gs.map { ($0.spec, 1) }, uniquingKeysWith: +)
+            let spec = specs.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key
+            out.append(ParameterSweep(param: param, spec: spec, dataset: gs[0].dataset, filters: gs[0].filters,
                              points: points, baseline: baseline(for: gs[0], in: groups)))
         }
         return out
