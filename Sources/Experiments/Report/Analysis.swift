@@ -253,8 +253,16 @@ public enum Analysis {
         for key in order {
             let gs = byKey[key]!
             guard Set(gs.map { $0.settings[param] ?? "" }).count >= 2 else { continue }
-            var points: [SweepPoint] = gs.map { g -> SweepPoint in
+            let specs = Dictionary(gs.map { ($0.spec, 1) }, uniquingKeysWith: +)
+            let spec = specs.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key
+            // One point per value: where specs share a setting, the sweep's own spec wins.
+            var byLabel: [String: RunGroup] = [:]
+            for g in gs {
                 let label = g.settings[param] ?? ""
+                if let kept = byLabel[label], kept.spec == spec || g.spec != spec { continue }
+                byLabel[label] = g
+            }
+            var points: [SweepPoint] = byLabel.map { label, g -> SweepPoint in
                 let first = label.split(separator: "-").first.map(String.init) ?? label
                 return SweepPoint(value: ReportRow.parseNumber(first), label: label, group: g)
             }
@@ -262,8 +270,6 @@ public enum Analysis {
                 if a.value != b.value { return a.value < b.value }
                 return a.label < b.label
             }
-            let specs = Dictionary(gs.map { ($0.spec, 1) }, uniquingKeysWith: +)
-            let spec = specs.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key
             out.append(ParameterSweep(param: param, spec: spec, dataset: gs[0].dataset, filters: gs[0].filters,
                              points: points, baseline: baseline(for: gs[0], in: groups)))
         }
