@@ -25,15 +25,13 @@ public final class Conv2D: WeightLayer {
         self.inputShape = input
         self.kernel = kernel
         self.outputShape = Shape3(input.height - kernel + 1, input.width - kernel + 1, filters)
-        let p = kernel * kernel * input.channels
-        self.weights = Parameter(name: "\(name).w", shape: [p, filters], value: weights)
-        self.bias = Parameter(name: "\(name).b", shape: [filters], value: bias ?? [Float](repeating: 0, count: filters))
+        (self.weights, self.bias) = convParameters(name: name, input: input, filters: filters, kernel: kernel,
+                                                   weights: weights, bias: bias)
     }
 
     public convenience init(name: String = "conv", input: Shape3, filters: Int, kernel: Int = 3, rng: inout SeededRandom) {
-        let p = kernel * kernel * input.channels
         self.init(name: name, input: input, filters: filters, kernel: kernel,
-                  weights: Initializer.he.values(count: p * filters, fanIn: p, fanOut: filters, rng: &rng))
+                  weights: heConvWeights(input: input, filters: filters, kernel: kernel, rng: &rng))
     }
 
     public func replica() -> Layer {

@@ -47,6 +47,20 @@ public protocol WeightLayer: Layer {
     var bias: Parameter { get }
 }
 
+/// Weight matrix W[k·k·C, F] and bias of a conv layer (`Conv2D` and `ConvBlock` share it).
+func convParameters(name: String, input: Shape3, filters: Int, kernel: Int, weights: [Float],
+                    bias: [Float]?) -> (Parameter, Parameter) {
+    let p = kernel * kernel * input.channels
+    return (Parameter(name: "\(name).w", shape: [p, filters], value: weights),
+            Parameter(name: "\(name).b", shape: [filters], value: bias ?? [Float](repeating: 0, count: filters)))
+}
+
+/// He-initialised conv filters for a ReLU that follows.
+func heConvWeights(input: Shape3, filters: Int, kernel: Int, rng: inout SeededRandom) -> [Float] {
+    let p = kernel * kernel * input.channels
+    return Initializer.he.values(count: p * filters, fanIn: p, fanOut: filters, rng: &rng)
+}
+
 /// A growable scratch buffer: reallocated only when a larger batch arrives.
 final class Scratch<T> {
     private(set) var pointer: UnsafeMutablePointer<T>
