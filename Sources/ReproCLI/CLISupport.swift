@@ -21,6 +21,16 @@ enum CLI {
         }
     }
 
+    /// Reads results folders for `report` and `plot`; on error prints it and exits with status 1.
+    static func loadResults(_ paths: [String]) throws -> ResultSet {
+        do {
+            return try ResultSet.load(folders: paths.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        } catch {
+            err("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
     /// Plan lines: id, dataset, model, filters, the parameters that vary in this plan, state.
     static func planLines(_ runs: [PlannedRun], folder: ResultFolder?) -> [String] {
         let varying = Parameters.all.filter { def in Set(runs.map { def.get($0.run) }).count > 1 }

@@ -9,11 +9,6 @@ public enum BLAS {
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
-
-    /// The thread count the user asked for through the environment, if any.
-    public static var environmentThreads: Int? {
-        ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
-    }
 }
 
 /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major.
@@ -27,31 +22,10 @@ public func sgemm(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
                 beta, c, Int32(n))
 }
 
-/// Double-precision version of `sgemm`, same conventions.
-@inline(__always)
-public func dgemm(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
-                  alpha: Double = 1, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
-                  beta: Double = 0, _ c: UnsafeMutablePointer<Double>) {
-    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
-                beta, c, Int32(n))
-}
-
 /// C[n×n] (upper triangle) += alpha · Aᵀ·A for A stored rows×n row-major: the Gram matrix of
 /// A's rows, which is how a density matrix Σ h hᵀ is accumulated from a block of vectors h.
 @inline(__always)
 public func ssyrkGram(rows: Int, n: Int, alpha: Float = 1, _ a: UnsafePointer<Float>,
                       beta: Float = 1, _ c: UnsafeMutablePointer<Float>) {
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(rows), alpha, a, Int32(n), beta, c, Int32(n))
-}
-
-@inline(__always)
-public func dsyrkGram(rows: Int, n: Int, alpha: Double = 1, _ a: UnsafePointer<Double>,
-                      beta: Double = 1, _ c: UnsafeMutablePointer<Double>) {
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(rows), alpha, a, Int32(n), beta, c, Int32(n))
-}
-
-/// Copies the upper triangle of an n×n row-major matrix onto its lower triangle.
-public func symmetrizeFromUpper<T>(_ c: UnsafeMutablePointer<T>, n: Int) {
-    for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
 }

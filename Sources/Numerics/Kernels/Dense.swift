@@ -45,13 +45,3 @@ public func softmaxCrossEntropy(_ logits: UnsafePointer<Float>, labels: UnsafePo
     }
     return (loss, correct)
 }
-
-/// Index of the largest logit of each row.
-public func argmaxRows(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Int32>) {
-    for r in 0..<rows {
-        let z = a + r * cols
-        var mx = z[0], arg = 0
-        for k in 1..<cols where z[k] > mx { mx = z[k]; arg = k }
-        out[r] = Int32(arg)
-    }
-}

@@ -64,13 +64,7 @@ struct PlotCommand: ParsableCommand {
     }
 
     func run() throws {
-        let set: ResultSet
-        do {
-            set = try ResultSet.load(folders: results.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        } catch {
-            CLI.err("error: \(error)")
-            throw ExitCode(1)
-        }
+        let set = try CLI.loadResults(results)
         let outDir = URL(fileURLWithPath: out ?? results[0], isDirectory: true)
         let applicable: [String]
         do {

@@ -46,13 +46,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let set: ResultSet
-        do {
-            set = try ResultSet.load(folders: results.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        } catch {
-            CLI.err("error: \(error)")
-            throw ExitCode(1)
-        }
+        let set = try CLI.loadResults(results)
         let analysis = ReportAnalysis(set)
         let target = out ?? URL(fileURLWithPath: results[0], isDirectory: true).appendingPathComponent("REPORT.md").path
         let figures = target == "-" ? [] : PlotCommand.figureNames.flatMap { name in
