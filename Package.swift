@@ -27,7 +27,7 @@ let package = Package(
             "Experiments", "Models", "Datasets", "Numerics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "repro", dependencies: ["ReproCLI"]),
+        .executableTarget(name: "repro", dependencies: ["ReproCLI", "Numerics"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets"]),

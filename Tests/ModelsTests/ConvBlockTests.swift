@@ -2,8 +2,8 @@ import XCTest
 @testable import Models
 @testable import Numerics
 
-/// The fused conv → ReLU → pool block against the composition of the reference layers
-/// (Conv2D on im2col + GEMM, ReLU, MaxPool2), forward and backward, plus finite differences.
+/// The fused conv → ReLU → pool block, in both its algorithms, against the composition of the
+/// reference layers (Conv2D on im2col + GEMM, ReLU, MaxPool2), forward and backward.
 final class ConvBlockTests: XCTestCase {
     func floats(_ n: Int, _ seed: UInt64) -> [Float] {
         var rng = SeededRandom(seed: seed)
@@ -11,13 +11,17 @@ final class ConvBlockTests: XCTestCase {
     }
 
     func testFusedBlockMatchesReferenceLayers() {
-        // Odd conv output (9×8) exercises the dropped last row of the pool.
-        for (input, filters, batch) in [(Shape3(11, 10, 3), 5, 3), (Shape3(28, 28, 1), 4, 2), (Shape3(7, 7, 16), 32, 2)] {
+        // Odd conv output (9×8) exercises the dropped last row of the pool; 28×28×1 with 16
+        // filters at batch 7 runs the GEMM path in two chunks (6 images, then 1).
+        for algorithm in ConvBlockAlgorithm.allCases {
+        for (input, filters, batch) in [(Shape3(11, 10, 3), 5, 3), (Shape3(28, 28, 1), 4, 2), (Shape3(7, 7, 16), 32, 2),
+                                        (Shape3(28, 28, 1), 16, 7)] {
             var rng = SeededRandom(seed: 41)
             let conv = Conv2D(input: input, filters: filters, kernel: 3, rng: &rng)
             for i in conv.bias.value.indices { conv.bias.value[i] = Float(i % 3) * 0.1 - 0.1 }
             let relu = ReLU(shape: conv.outputShape), pool = MaxPool2(input: conv.outputShape)
             let block = ConvBlock(input: input, filters: filters, kernel: 3, weights: conv.weights.value, bias: conv.bias.value)
+            block.algorithm = algorithm
             XCTAssertEqual(block.outputShape, pool.outputShape)
             // Layers keep a pointer to their input for backward: the buffer must outlive it.
             let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * input.count)
@@ -26,24 +30,37 @@ final class ConvBlockTests: XCTestCase {
             let yRef = pool.forward(relu.forward(conv.forward(x, batch: batch), batch: batch), batch: batch)
             let y = block.forward(x, batch: batch)
             let n = batch * block.outputShape.count
-            for i in 0..<n { XCTAssertEqual(y[i], yRef[i], accuracy: 1e-5 * (1 + abs(yRef[i])), "\(input) output \(i)") }
+            for i in 0..<n { XCTAssertEqual(y[i], yRef[i], accuracy: 1e-5 * (1 + abs(yRef[i])), "\(algorithm) \(input) output \(i)") }
 
             let dy = floats(n, 43)
             let dxRef = conv.backward(relu.backward(pool.backward(dy, batch: batch, needInputGrad: true)!, batch: batch,
                                                     needInputGrad: true)!, batch: batch, needInputGrad: true)!
             let dx = block.backward(dy, batch: batch, needInputGrad: true)!
-            for i in 0..<(batch * input.count) { XCTAssertEqual(dx[i], dxRef[i], accuracy: 1e-4, "\(input) dx \(i)") }
+            for i in 0..<(batch * input.count) { XCTAssertEqual(dx[i], dxRef[i], accuracy: 1e-4, "\(algorithm) \(input) dx \(i)") }
             for i in conv.weights.grad.indices {
-                XCTAssertEqual(block.weights.grad[i], conv.weights.grad[i], accuracy: 1e-4 * (1 + abs(conv.weights.grad[i])), "dW \(i)")
+                XCTAssertEqual(block.weights.grad[i], conv.weights.grad[i], accuracy: 1e-4 * (1 + abs(conv.weights.grad[i])), "\(algorithm) dW \(i)")
             }
-            for i in conv.bias.grad.indices { XCTAssertEqual(block.bias.grad[i], conv.bias.grad[i], accuracy: 1e-4) }
+            for i in conv.bias.grad.indices { XCTAssertEqual(block.bias.grad[i], conv.bias.grad[i], accuracy: 1e-4, "\(algorithm) dBias") }
+        }
         }
     }
 
+    func testPreferredAlgorithmFollowsLayerSize() {
+        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 9, filters: 4), .direct)
+        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 144, filters: 32), .gemm)
+        var rng = SeededRandom(seed: 46)
+        let block = ConvBlock(input: Shape3(13, 13, 16), filters: 32, kernel: 3, rng: &rng)
+        XCTAssertEqual(block.algorithm, .gemm)
+        block.algorithm = .direct
+        XCTAssertEqual((block.replica() as! ConvBlock).algorithm, .direct)
+    }
+
     func testFrozenBlockStillPassesGradientDown() {
+        for algorithm in ConvBlockAlgorithm.allCases {
         var rng = SeededRandom(seed: 45)
         let block = ConvBlock(input: Shape3(6, 6, 1), filters: 2, kernel: 3, rng: &rng)
         block.trainable = false
+        block.algorithm = algorithm
         let x = floats(36, 1)
         let dx = x.withUnsafeBufferPointer { xp -> UnsafeMutablePointer<Float>? in
             _ = block.forward(xp.baseAddress!, batch: 1)
@@ -52,5 +69,6 @@ final class ConvBlockTests: XCTestCase {
         XCTAssertNotNil(dx)
         XCTAssertEqual(block.weights.grad, [Float](repeating: 0, count: 18))
         XCTAssertNil(block.backward(floats(8, 2), batch: 1, needInputGrad: false))
+        }
     }
 }

@@ -68,7 +68,11 @@ final class GradientCheckTests: XCTestCase {
 
     func testFusedConvBlockGradients() {
         var rng = SeededRandom(seed: 44)
-        checkLayer(ConvBlock(input: Shape3(8, 7, 2), filters: 3, kernel: 3, rng: &rng), batch: 2, h: 1e-3)
+        for algorithm in ConvBlockAlgorithm.allCases {
+            let block = ConvBlock(input: Shape3(8, 7, 2), filters: 3, kernel: 3, rng: &rng)
+            block.algorithm = algorithm
+            checkLayer(block, batch: 2, h: 1e-3)
+        }
     }
 
     func testDenseGradients() {

@@ -104,3 +104,22 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(mean, 0, accuracy: 0.03)
     }
 }
+
+final class OpenBLASCoreTests: XCTestCase {
+    let sapphireRapidsFlags = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512bw avx512vl avx512_bf16 amx_tile\nbogomips\t: 4200.00\n"
+
+    func testForcesTheWidestKnownKernelsOnlyAfterAGenericFallback() {
+        let flags = OpenBLASCore.cpuFlags(cpuinfo: sapphireRapidsFlags)
+        XCTAssertTrue(flags.contains("avx512_bf16"))
+        XCTAssertFalse(flags.contains("bogomips"))
+        XCTAssertEqual(OpenBLASCore.override(current: "Prescott", cpuFlags: flags, environment: [:]), "Cooperlake")
+        XCTAssertEqual(OpenBLASCore.override(current: "Prescott", cpuFlags: flags.subtracting(["avx512_bf16"]), environment: [:]), "SkylakeX")
+        XCTAssertEqual(OpenBLASCore.override(current: "Prescott", cpuFlags: ["sse2", "avx", "avx2", "fma"], environment: [:]), "Haswell")
+        XCTAssertEqual(OpenBLASCore.override(current: "Prescott", cpuFlags: ["sse2", "avx"], environment: [:]), "Sandybridge")
+        // OpenBLAS knew the CPU, the CPU has nothing wider, or the user chose: leave it alone.
+        XCTAssertNil(OpenBLASCore.override(current: "Haswell", cpuFlags: flags, environment: [:]))
+        XCTAssertNil(OpenBLASCore.override(current: "Prescott", cpuFlags: ["sse2", "sse3"], environment: [:]))
+        XCTAssertNil(OpenBLASCore.override(current: "Prescott", cpuFlags: flags, environment: ["OPENBLAS_CORETYPE": "Prescott"]))
+        XCTAssertEqual(OpenBLASCore.cpuFlags(cpuinfo: "no flags here"), [])
+    }
+}

@@ -13,6 +13,7 @@ public struct ThroughputResult: Codable, Sendable {
     public var batch: Int
     public var images: Int
     public var threads: Int
+    public var blasCore = OpenBLASCore.current
     public var trainImagesPerSecond: Double
     public var inferImagesPerSecond: Double
 
@@ -45,13 +46,16 @@ func elapsed(_ body: () throws -> Void) rethrows -> Double {
 }
 
 /// SGD (lr 0.01, momentum 0.9, batch 64, the peer's settings) on the first `images` images.
+/// `algorithm` forces one ConvBlock algorithm on every layer; nil keeps each layer's preferred one.
 public func measureThroughput(config: [Int], data: ImageDataset, images: Int, repeats: Int,
-                              batch: Int = 64) throws -> ThroughputResult {
+                              batch: Int = 64, algorithm: ConvBlockAlgorithm? = nil) throws -> ThroughputResult {
     let train = data.subset(indices: Array(0..<min(images, data.count)))
     let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
                                 convFilters: config)
     var rng = SeededRandom(seed: 1, stream: "bench")
-    let net = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
+    let features = arch.randomFeatureLayers(rng: &rng)
+    if let algorithm { for case let block as ConvBlock in features { block.algorithm = algorithm } }
+    let net = arch.network(features: features, rng: &rng)
     var c = TrainingConfig()
     c.optimizer = .sgd; c.learningRate = 0.01; c.momentum = 0.9; c.batchSize = batch; c.epochs = 1
     c.evaluationBatch = 1000

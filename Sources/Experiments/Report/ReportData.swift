@@ -59,6 +59,7 @@ public struct ProvenanceInfo: Sendable, Equatable {
     public var host: String?
     public var cores: Int?
     public var blasThreads: Int?
+    public var blasCore: String?
     public var jobs: Int?
     public var shard: String?
     public var executor: String?
@@ -80,7 +81,7 @@ public struct ProvenanceInfo: Sendable, Equatable {
         gitDirty = (o["gitDirty"] as? NSNumber)?.boolValue
         command = o["command"] as? [String]
         specFile = str("specFile"); specName = str("specName"); host = str("host")
-        cores = int("cores"); blasThreads = int("blasThreads"); jobs = int("jobs")
+        cores = int("cores"); blasThreads = int("blasThreads"); blasCore = str("blasCore"); jobs = int("jobs")
         shard = str("shard"); executor = str("executor"); started = str("started"); finished = str("finished")
         runsOk = int("runsOk"); runsFailed = int("runsFailed")
         mergedFrom = o["mergedFrom"] as? [String]

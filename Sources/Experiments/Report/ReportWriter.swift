@@ -58,12 +58,12 @@ public enum ReportWriter {
         // Provenance.
         p("## Provenance")
         p()
-        table(["folder", "spec", "git commit", "host (cores)", "BLAS threads", "jobs", "runs ok / failed", "started", "finished"],
+        table(["folder", "spec", "git commit", "host (cores)", "BLAS threads (kernels)", "jobs", "runs ok / failed", "started", "finished"],
               a.set.provenance.map { v in
                   guard v.present else { return ["`\(v.folder)`", "no provenance.json", "", "", "", "", "", "", ""] }
                   let commit = (v.gitCommit.map { String($0.prefix(12)) } ?? "?") + (v.gitDirty == true ? " (modified)" : "")
                   return ["`\(v.folder)`", v.specName ?? "?", commit, "\(v.host ?? "?") (\(v.cores.map(String.init) ?? "?"))",
-                          v.blasThreads.map(String.init) ?? "?", v.jobs.map(String.init) ?? "?",
+                          (v.blasThreads.map(String.init) ?? "?") + (v.blasCore.map { " (\($0))" } ?? ""), v.jobs.map(String.init) ?? "?",
                           "\(v.runsOk.map(String.init) ?? "?") / \(v.runsFailed.map(String.init) ?? "?")",
                           v.started ?? "?", v.finished ?? "not finished"]
               })

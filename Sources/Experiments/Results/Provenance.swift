@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// `provenance.json`: what produced an output folder. Written when `repro run` starts
 /// (finished = null) and again when it ends.
@@ -15,6 +16,8 @@ public struct Provenance: Codable, Sendable {
     public var host: String = ProcessInfo.processInfo.hostName
     public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
     public var blasThreads: Int
+    /// OpenBLAS's kernel family (see `OpenBLASCore`); nil in folders written before it was recorded.
+    public var blasCore: String? = OpenBLASCore.current
     public var jobs: Int
     /// "I/N" when sharded.
     public var shard: String?

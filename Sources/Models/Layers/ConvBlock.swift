@@ -1,5 +1,19 @@
 import Numerics
 
+/// How a `ConvBlock` computes: both give the same block up to Float rounding (tested).
+public enum ConvBlockAlgorithm: String, CaseIterable, Sendable {
+    /// The fused direct kernels: registers hold a window's four outputs for four filters.
+    case direct
+    /// Patches of the pooling windows into a matrix, then sgemm (forward, dW and dx).
+    case gemm
+
+    /// Measured with `repro bench --conv-algorithm` on 2 cores (benchmarks/PROFILING.md):
+    /// the direct kernel wins while patch × filters is small, sgemm beyond.
+    public static func preferred(patchSize: Int, filters: Int) -> ConvBlockAlgorithm {
+        patchSize * filters >= 128 ? .gemm : .direct
+    }
+}
+
 /// Conv k×k → ReLU → 2×2 max-pool as one layer, on the fused kernels. Weights W[k·k·C, F],
 /// the same layout as `Conv2D`, so DMN filters drop in unchanged.
 public final class ConvBlock: WeightLayer {
@@ -10,6 +24,7 @@ public final class ConvBlock: WeightLayer {
     public let weights: Parameter
     public let bias: Parameter
     public var trainable = true
+    public var algorithm: ConvBlockAlgorithm
     public var parameters: [Parameter] { [weights, bias] }
     public var filters: Int { outputShape.channels }
     public var patchSize: Int { kernel * kernel * inputShape.channels }
@@ -19,6 +34,9 @@ public final class ConvBlock: WeightLayer {
     private let winners = Scratch<UInt8>()
     private let dIn = Scratch<Float>()
     private let acc = Scratch<Float>()
+    private let cols = Scratch<Float>()
+    private let z = Scratch<Float>()
+    private let dCols = Scratch<Float>()
 
     public init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, weights: [Float], bias: [Float]? = nil) {
         precondition(input.height - kernel + 1 >= 2 && input.width - kernel + 1 >= 2,
@@ -29,6 +47,7 @@ public final class ConvBlock: WeightLayer {
         self.outputShape = Shape3((input.height - kernel + 1) / 2, (input.width - kernel + 1) / 2, filters)
         (self.weights, self.bias) = convParameters(name: name, input: input, filters: filters, kernel: kernel,
                                                    weights: weights, bias: bias)
+        self.algorithm = .preferred(patchSize: kernel * kernel * input.channels, filters: filters)
     }
 
     public convenience init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, rng: inout SeededRandom) {
@@ -39,6 +58,7 @@ public final class ConvBlock: WeightLayer {
     public func replica() -> Layer {
         let r = ConvBlock(name: name, input: inputShape, filters: filters, kernel: kernel, weights: weights.value, bias: bias.value)
         r.trainable = trainable
+        r.algorithm = algorithm
         return r
     }
 
@@ -47,6 +67,7 @@ public final class ConvBlock: WeightLayer {
         lastInput = x
         let n = batch * outputShape.count
         let y = out.ensure(n)
+        if algorithm == .gemm { forwardGEMM(x, batch: batch, y); return y }
         weights.value.withUnsafeBufferPointer { w in
             bias.value.withUnsafeBufferPointer { b in
                 convReluPool2Forward(x, batch: batch, height: inputShape.height, width: inputShape.width,
@@ -61,6 +82,7 @@ public final class ConvBlock: WeightLayer {
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
         guard trainable || needInputGrad else { return nil }
         let dx = needInputGrad ? dIn.ensure(batch * inputShape.count) : nil
+        if algorithm == .gemm { backwardGEMM(dy, batch: batch, dx: dx); return dx }
         weights.value.withUnsafeBufferPointer { w in
             weights.grad.withUnsafeMutableBufferPointer { dw in
                 bias.grad.withUnsafeMutableBufferPointer { db in
@@ -73,5 +95,56 @@ public final class ConvBlock: WeightLayer {
             }
         }
         return dx
+    }
+
+    private var windows: Int { outputShape.height * outputShape.width }
+
+    /// The GEMM path works through a batch in chunks of about 4096 patch rows, so its scratch
+    /// stays a few MB (cache-sized, and no 100 MB buffers at inference batch 1000); backward
+    /// forms the chunk's patches again rather than keeping a whole batch of them.
+    private var chunkImages: Int { max(1, 4096 / (4 * windows)) }
+
+    private func forwardGEMM(_ x: UnsafePointer<Float>, batch: Int, _ y: UnsafeMutablePointer<Float>) {
+        let win = winners.ensure(batch * outputShape.count)
+        for first in stride(from: 0, to: batch, by: chunkImages) {
+            let n = min(chunkImages, batch - first), rows = 4 * n * windows
+            let c = cols.ensure(rows * patchSize), zz = z.ensure(rows * filters)
+            im2colPoolWindows(x + first * inputShape.count, batch: n, height: inputShape.height, width: inputShape.width,
+                              channels: inputShape.channels, kernel: kernel, c)
+            weights.value.withUnsafeBufferPointer { w in
+                sgemm(false, false, m: rows, n: filters, k: patchSize, c, w.baseAddress!, beta: 0, zz)
+            }
+            bias.value.withUnsafeBufferPointer { b in
+                maxOfFourRelu(zz, windows: n * windows, filters: filters, bias: b.baseAddress!,
+                              y + first * outputShape.count, winners: win + first * outputShape.count)
+            }
+        }
+    }
+
+    private func backwardGEMM(_ dy: UnsafePointer<Float>, batch: Int, dx: UnsafeMutablePointer<Float>?) {
+        dx?.update(repeating: 0, count: batch * inputShape.count)
+        for first in stride(from: 0, to: batch, by: chunkImages) {
+            let n = min(chunkImages, batch - first), rows = 4 * n * windows
+            let dz = z.ensure(rows * filters)
+            bias.grad.withUnsafeMutableBufferPointer { db in
+                scatterToWinners(dy + first * outputShape.count, winners: winners.pointer + first * outputShape.count,
+                                 windows: n * windows, filters: filters, dz, dBias: trainable ? db.baseAddress! : nil)
+            }
+            if trainable {
+                let c = cols.ensure(rows * patchSize)
+                im2colPoolWindows(lastInput! + first * inputShape.count, batch: n, height: inputShape.height,
+                                  width: inputShape.width, channels: inputShape.channels, kernel: kernel, c)
+                weights.grad.withUnsafeMutableBufferPointer { dw in
+                    sgemm(true, false, m: patchSize, n: filters, k: rows, c, dz, beta: 1, dw.baseAddress!)
+                }
+            }
+            guard let dx else { continue }
+            let dc = dCols.ensure(rows * patchSize)
+            weights.value.withUnsafeBufferPointer { w in
+                sgemm(false, true, m: rows, n: patchSize, k: filters, dz, w.baseAddress!, beta: 0, dc)
+            }
+            col2imPoolWindowsAdd(dc, batch: n, height: inputShape.height, width: inputShape.width,
+                                 channels: inputShape.channels, kernel: kernel, dx + first * inputShape.count)
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import Models
 import Numerics
 
 struct BenchCommand: ParsableCommand {
@@ -41,6 +42,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per line (for benchmarks/ratios.py) instead of a table.")
     var json = false
 
+    @Option(name: .customLong("conv-algorithm"),
+            help: ArgumentHelp("ConvBlock algorithm for every layer: auto (each layer's preferred: direct for small patch × filters, gemm above), direct, gemm.",
+                               valueName: "algorithm"))
+    var convAlgorithm: String = "auto"
+
     @Flag(name: .customLong("skip-dmn"), help: "Skip the DMN build measurement.")
     var skipDMN = false
 
@@ -59,6 +65,9 @@ struct BenchCommand: ParsableCommand {
         for i in inputs.split(whereSeparator: { $0 == ";" || $0 == " " }) where i != "28x28x1" && i != "32x32x3" {
             throw ValidationError("--inputs: '\(i)' is not one of 28x28x1, 32x32x3")
         }
+        guard convAlgorithm == "auto" || ConvBlockAlgorithm(rawValue: convAlgorithm) != nil else {
+            throw ValidationError("--conv-algorithm: '\(convAlgorithm)' is not one of auto, direct, gemm")
+        }
         guard images >= 64 else { throw ValidationError("--images must be at least 64") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
     }
@@ -76,12 +85,13 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let dir = DataDirectory.resolve(flag: dataDir)
-        if !json { print("repro bench: OpenBLAS threads \(BLAS.threads), \(ProcessInfo.processInfo.activeProcessorCount) cores") }
+        if !json { print("repro bench: OpenBLAS threads \(BLAS.threads), kernels \(OpenBLASCore.current), \(ProcessInfo.processInfo.activeProcessorCount) cores") }
         let fashion = try loadDataset(.fashionMNIST, from: dir)
         for input in inputs.split(whereSeparator: { $0 == ";" || $0 == " " }) {
             let data = input == "28x28x1" ? fashion.train : try loadDataset(.cifar10, from: dir).train
             for config in try parsedConfigs() {
-                let r = try measureThroughput(config: config, data: data, images: images, repeats: repeats)
+                let r = try measureThroughput(config: config, data: data, images: images, repeats: repeats,
+                                              algorithm: ConvBlockAlgorithm(rawValue: convAlgorithm))
                 emit(r, String(format: "%-8@ %@  train %9.0f img/s   infer %9.0f img/s   (%d images, %d threads)",
                                r.config, r.input, r.trainImagesPerSecond, r.inferImagesPerSecond, r.images, r.threads))
             }

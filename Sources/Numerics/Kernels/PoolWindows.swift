@@ -1,0 +1,91 @@
+// The GEMM form of the fused conv → ReLU → 2×2 max-pool block (see ConvBlock.swift for the
+// direct form and the layouts of x, w, y and winners).
+//
+// Why a second form: the direct kernel keeps a window's four conv outputs for four filters
+// in registers, which is right while a patch and the filter count are small, but a deeper
+// layer (a 144-long patch against 32 filters) is a real matrix product that sgemm runs far
+// closer to peak. Only the conv outputs inside pooling windows are formed: the rows of
+// `cols` are the patches at the four positions of each window, so the pooled max is taken
+// over four consecutive rows of z = cols · W and no conv-sized map is written.
+//
+// Row order of cols[B·PH·PW·4, k·k·C] and z[B·PH·PW·4, F]: (b, py, px, q), with q = 2·dy + dx
+// the position inside the window, the same numbering as `winners`.
+
+/// cols ← the k×k patches at the four conv positions of every pooling window of x[B, H, W, C].
+public func im2colPoolWindows(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
+                              kernel k: Int, _ cols: UnsafeMutablePointer<Float>) {
+    let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
+    let run = k * channels            // one kernel row of a patch is contiguous in NHWC
+    let rowStride = width * channels
+    var dst = cols
+    for b in 0..<batch {
+        let img = x + b * height * rowStride
+        for py in 0..<ph {
+            for px in 0..<pw {
+                for q in 0..<4 {
+                    let corner = img + (2 * py + q / 2) * rowStride + (2 * px + q % 2) * channels
+                    for dy in 0..<k { (dst + dy * run).update(from: corner + dy * rowStride, count: run) }
+                    dst += k * run
+                }
+            }
+        }
+    }
+}
+
+/// dx[B, H, W, C] += the scatter of dcols (the adjoint of `im2colPoolWindows`).
+public func col2imPoolWindowsAdd(_ dcols: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
+                                 kernel k: Int, _ dx: UnsafeMutablePointer<Float>) {
+    let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
+    let run = k * channels
+    let rowStride = width * channels
+    var src = dcols
+    for b in 0..<batch {
+        let img = dx + b * height * rowStride
+        for py in 0..<ph {
+            for px in 0..<pw {
+                for q in 0..<4 {
+                    let corner = img + (2 * py + q / 2) * rowStride + (2 * px + q % 2) * channels
+                    for dy in 0..<k {
+                        let d = corner + dy * rowStride, s = src + dy * run
+                        for i in 0..<run { d[i] += s[i] }
+                    }
+                    src += k * run
+                }
+            }
+        }
+    }
+}
+
+/// y[windows, F] = max(0, max_q z[4·window + q, F] + bias) and the winning q, or `noGradient`
+/// where the ReLU clipped. The bias is added after the max (max(z + b) = max(z) + b); the
+/// first position wins ties, as in the direct kernel.
+public func maxOfFourRelu(_ z: UnsafePointer<Float>, windows: Int, filters f: Int, bias: UnsafePointer<Float>,
+                          _ y: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<UInt8>) {
+    for wi in 0..<windows {
+        let z0 = z + 4 * wi * f, out = wi * f
+        for o in 0..<f {
+            var best = z0[o], at: UInt8 = 0
+            if z0[f + o] > best { best = z0[f + o]; at = 1 }
+            if z0[2 * f + o] > best { best = z0[2 * f + o]; at = 2 }
+            if z0[3 * f + o] > best { best = z0[3 * f + o]; at = 3 }
+            let v = best + bias[o]
+            y[out + o] = v > 0 ? v : 0
+            winners[out + o] = v > 0 ? at : noGradient
+        }
+    }
+}
+
+/// dz[4·windows, F] ← dy[windows, F] at each winner's row and 0 elsewhere; dBias += Σ of the
+/// gradients that pass (the adjoint of `maxOfFourRelu`).
+public func scatterToWinners(_ dy: UnsafePointer<Float>, winners: UnsafePointer<UInt8>, windows: Int, filters f: Int,
+                             _ dz: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?) {
+    dz.update(repeating: 0, count: 4 * windows * f)
+    for wi in 0..<windows {
+        let out = wi * f
+        for o in 0..<f where winners[out + o] != noGradient {
+            let g = dy[out + o]
+            dz[(4 * wi + Int(winners[out + o])) * f + o] = g
+            dBias?[o] += g
+        }
+    }
+}
