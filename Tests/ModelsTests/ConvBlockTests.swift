@@ -11,11 +11,11 @@ final class ConvBlockTests: XCTestCase {
     }
 
     func testFusedBlockMatchesReferenceLayers() {
-        // Odd conv output (9×8) exercises the dropped last row of the pool; 28×28×1 with 16
-        // filters at batch 7 runs the GEMM path in two chunks (6 images, then 1).
+        // Odd conv output (9×8) exercises the dropped last row of the pool; 28×28×16 at batch 7
+        // runs the GEMM path in two chunks (5 images of 2¹⁹ / (4 · 169 · 144), then 2).
         for algorithm in ConvBlockAlgorithm.allCases {
         for (input, filters, batch) in [(Shape3(11, 10, 3), 5, 3), (Shape3(28, 28, 1), 4, 2), (Shape3(7, 7, 16), 32, 2),
-                                        (Shape3(28, 28, 1), 16, 7)] {
+                                        (Shape3(28, 28, 16), 8, 7)] {
             var rng = SeededRandom(seed: 41)
             let conv = Conv2D(input: input, filters: filters, kernel: 3, rng: &rng)
             for i in conv.bias.value.indices { conv.bias.value[i] = Float(i % 3) * 0.1 - 0.1 }

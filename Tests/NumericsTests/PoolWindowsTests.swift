@@ -5,7 +5,8 @@ import XCTest
 /// from the definitions.
 final class PoolWindowsTests: XCTestCase {
     /// Odd conv outputs (the last row/column of the conv map belongs to no window) and C > 1.
-    let shapes = [(batch: 2, h: 7, w: 8, c: 3, k: 3), (batch: 1, h: 6, w: 6, c: 1, k: 3), (batch: 2, h: 5, w: 7, c: 2, k: 2)]
+    let shapes = [(batch: 2, h: 7, w: 8, c: 3, k: 3), (batch: 1, h: 6, w: 6, c: 1, k: 3), (batch: 2, h: 5, w: 7, c: 2, k: 2),
+                  (batch: 1, h: 6, w: 5, c: 5, k: 3)]
 
     func testPatchRowsAreTheFourWindowPositions() {
         for s in shapes {

@@ -11,6 +11,21 @@
 // Row order of cols[B·PH·PW·4, k·k·C] and z[B·PH·PW·4, F]: (b, py, px, q), with q = 2·dy + dx
 // the position inside the window, the same numbering as `winners`.
 
+/// dst[0..<n] ← src[0..<n] for the short runs of a patch row (k·C floats, often 3 or 9),
+/// where a memmove call per run costs more than the copy.
+@inline(__always) func copyRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 8 <= n {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                    as: SIMD8<Float>.self)
+        i += 8
+    }
+    if i + 4 <= n { store4(load4(src + i), dst + i); i += 4 }
+    if i < n { dst[i] = src[i] }
+    if i + 1 < n { dst[i + 1] = src[i + 1] }
+    if i + 2 < n { dst[i + 2] = src[i + 2] }
+}
+
 /// cols ← the k×k patches at the four conv positions of every pooling window of x[B, H, W, C].
 public func im2colPoolWindows(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
                               kernel k: Int, _ cols: UnsafeMutablePointer<Float>) {
@@ -24,7 +39,7 @@ public func im2colPoolWindows(_ x: UnsafePointer<Float>, batch: Int, height: Int
             for px in 0..<pw {
                 for q in 0..<4 {
                     let corner = img + (2 * py + q / 2) * rowStride + (2 * px + q % 2) * channels
-                    for dy in 0..<k { (dst + dy * run).update(from: corner + dy * rowStride, count: run) }
+                    for dy in 0..<k { copyRun(corner + dy * rowStride, dst + dy * run, run) }
                     dst += k * run
                 }
             }
