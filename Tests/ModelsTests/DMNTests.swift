@@ -149,11 +149,11 @@ final class DMNTests: XCTestCase {
     }
 
     /// The streamed, chunked density matrix against a Double computation over explicitly
-    /// extracted patches, for the direct kernel (n ≤ 32: 2 channels, widths giving a ragged
-    /// last lane group and fewer than 4 positions per row) and the im2col + SYRK path (n = 36).
+    /// extracted patches, for the direct kernel (n ≤ 64: 1, 2 and 4 channels, rows not a
+    /// multiple of 4 floats and fewer than 4 positions per row) and the im2col + SYRK path (n = 72).
     /// Tolerance: 1e-5 relative to the largest entry.
     func testStreamedDensityEqualsNaive() {
-        for (channels, side) in [(2, 7), (1, 5), (1, 13), (4, 6)] {
+        for (channels, side) in [(2, 7), (1, 5), (1, 13), (4, 6), (8, 5)] {
             let data = noiseImages(classes: 2, perClass: 9, side: side, channels: channels)
             let dens = accumulateDensities(data: data, preprocessing: .scale01, prefix: [], source: .conv(kernel: 3),
                                            groups: 2, groupOf: { $0 }, chunkImages: 4, threads: 2)

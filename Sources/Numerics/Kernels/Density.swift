@@ -11,88 +11,171 @@ public func accumulateDensity(block: UnsafePointer<Float>, rows: Int, n: Int,
 
 /// Σ h hᵀ (upper triangle) and Σ h over every stride-1 k×k patch h of each image of
 /// x[B, H, W, C], added into Double accumulators rho[n×n] and sum[n], n = k·k·C, with h in
-/// im2col order (dy·k + dx)·C + c — without forming the patches: four horizontally adjacent
-/// patches are taken at once as SIMD4 lanes and their n(n+1)/2 products accumulated in
-/// Float for one image, then flushed to Double. For small n (a first layer's 9 or 27)
-/// this reads each pixel a few times instead of writing and re-reading k² copies of it.
+/// im2col order (dy·k + dx)·C + c. Entries below rho's diagonal are not touched.
+///
+/// No patches are formed. Entry ((dy1, dx1, c1), (dy2, dx2, c2)) is the sum, over a
+/// rectangle of OH×OW pixels, of the product image x[q, c1]·x[q + r, c2] for the lag
+/// r = (dy2 − dy1, dx2 − dx1); in an NHWC row that partner sits at the flat offset
+/// s = rx·C + c2 − c1, so each (ry, s) needs one elementwise product of a row with a
+/// shifted row, summed over images. The upper triangle needs ry = 0 with s ∈ [0, kC) and
+/// ry ∈ [1, k) with s ∈ (−kC, kC): 13 products per pixel for 3×3×1 instead of 45 per patch.
+/// Those product images, summed over a chunk of images in Float and then into Double, are
+/// reduced to rho by rectangle sums at the end of the call.
 public func accumulatePatchDensity(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
                                    kernel k: Int, rho: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>) {
-    // Constant k and C for the common first layers let the compiler unroll the n(n+1)/2
-    // products completely; anything else runs the same code with runtime bounds.
-    switch (k, channels) {
-    case (3, 1): patchDensityKernel(x, batch, height, width, 1, 3, rho, sum)
-    case (3, 3): patchDensityKernel(x, batch, height, width, 3, 3, rho, sum)
-    default: patchDensityKernel(x, batch, height, width, channels, k, rho, sum)
-    }
-}
-
-@inline(__always)
-func patchDensityKernel(_ x: UnsafePointer<Float>, _ batch: Int, _ height: Int, _ width: Int, _ c: Int,
-                        _ k: Int, _ rho: UnsafeMutablePointer<Double>, _ sum: UnsafeMutablePointer<Double>) {
-    let n = k * k * c
+    precondition(k >= 1 && channels >= 1 && height >= k && width >= k, "accumulatePatchDensity: bad shape")
+    guard batch > 0 else { return }
+    let c = channels, n = k * k * c, kc = k * c
     let oh = height - k + 1, ow = width - k + 1
-    let pairs = n * (n + 1) / 2
-    let acc = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: pairs)
-    let sums = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: n)
-    let v = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: n)
-    defer { acc.deallocate(); sums.deallocate(); v.deallocate() }
-    // Lane starts of each row: 0, 4, 8, …; the last group is moved back to end at ow − 1 and
-    // its lanes already covered are masked out.
-    let groups = (ow + 3) / 4
-    for b in 0..<batch {
-        let img = x + b * height * width * c
-        acc.update(repeating: .zero, count: pairs)
-        sums.update(repeating: .zero, count: n)
-        for oy in 0..<oh {
-            for g in 0..<groups {
-                var ox = 4 * g
-                var mask = SIMD4<Float>(repeating: 1)
-                if ow < 4 {
-                    for l in ow..<4 { mask[l] = 0 }
-                } else if ox + 4 > ow {
-                    for l in 0..<(ox + 4 - ow) { mask[l] = 0 }
-                    ox = ow - 4
-                }
-                var e = 0
-                for dy in 0..<k {
-                    let row = img + ((oy + dy) * width + ox) * c
-                    for dx in 0..<k {
-                        for ch in 0..<c {
-                            let p = row + dx * c + ch
-                            if c == 1 && ow >= 4 {
-                                v[e] = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) * mask
-                            } else {
-                                // Lanes past the image edge (only when ow < 4) stay 0.
-                                var lanes = SIMD4<Float>.zero
-                                for l in 0..<4 where mask[l] != 0 { lanes[l] = p[l * c] }
-                                v[e] = lanes
-                            }
-                            e += 1
-                        }
-                    }
-                }
-                var i = 0
-                for e1 in 0..<n {
-                    let a = v[e1]
-                    sums[e1] += a
-                    for e2 in e1..<n {
-                        acc[i] += a * v[e2]
-                        i += 1
+    let rowLen = width * c, imageLen = height * rowLen
+    // Four-float row segments; the last may run past the row into garbage that is never read.
+    let segments = (rowLen + 3) / 4, paddedRow = 4 * segments
+
+    // Lags (ry, s) in runs of consecutive s at one ry: a run shares one base pointer, so a
+    // pass over the images has only compile-time displacements and keeps its accumulators in
+    // registers. Long runs are split evenly into passes of at most `maxLagRun`.
+    var runs: [(ry: Int, s0: Int, count: Int, lag: Int)] = []
+    var lags = 0
+    for ry in 0..<k {
+        let lo = ry == 0 ? 0 : 1 - kc
+        let len = kc - lo
+        let pieces = (len + maxLagRun - 1) / maxLagRun
+        var s = lo
+        for p in 0..<pieces {
+            let count = len / pieces + (p < len % pieces ? 1 : 0)
+            runs.append((ry, s, count, lags))
+            s += count
+            lags += count
+        }
+    }
+
+    // Every window of OH rows contains rows [k − 1, H − k + 1), so each product image is kept
+    // as that band's sum (slot 0) plus the first and last k − 1 rows one by one (slots 1…):
+    // (2k − 1) rows instead of H, and rows no window reads (y + ry ≥ H) never enter a sum.
+    let slots = 2 * k - 1
+    let bandEnd = height - k + 1
+    func slot(_ y: Int) -> Int { y < k - 1 ? 1 + y : (y >= bandEnd ? k + y - bandEnd : 0) }
+    let lagStride = slots * paddedRow
+    // Lags 0..<lags, then the plain pixel sums for Σ h.
+    let acc = UnsafeMutablePointer<Double>.allocate(capacity: (lags + 1) * lagStride)
+    acc.initialize(repeating: 0, count: (lags + 1) * lagStride)
+    let pixelAcc = acc + lags * lagStride
+
+    // A shifted row of the chunk's last image reads up to (k − 1) rows + kC + 2 floats past
+    // its end: the chunk is copied into a buffer with that much (zeroed) slack, so no read
+    // leaves memory of our own.
+    let chunkCap = min(batch, densityChunkImages)
+    let slack = (k - 1) * rowLen + kc + 4
+    let buf = UnsafeMutablePointer<Float>.allocate(capacity: chunkCap * imageLen + slack)
+    (buf + chunkCap * imageLen).initialize(repeating: 0, count: slack)
+    let pixelSum = UnsafeMutablePointer<Float>.allocate(capacity: imageLen)
+    let window = UnsafeMutablePointer<Double>.allocate(capacity: paddedRow)
+    defer { acc.deallocate(); buf.deallocate(); pixelSum.deallocate(); window.deallocate() }
+
+    var start = 0
+    while start < batch {
+        let nb = min(chunkCap, batch - start)
+        let src = x + start * imageLen
+        buf.update(from: src, count: nb * imageLen)
+        pixelSum.update(from: src, count: imageLen)
+        for b in 1..<max(1, nb) {
+            let img = src + b * imageLen
+            for i in 0..<imageLen { pixelSum[i] += img[i] }
+        }
+        for y in 0..<height {
+            let rowSlot = slot(y) * paddedRow
+            let pixels = pixelAcc + rowSlot, pixelRow = pixelSum + y * rowLen
+            for i in 0..<rowLen { pixels[i] += Double(pixelRow[i]) }
+            for seg in 0..<segments {
+                let a = UnsafePointer(buf) + y * rowLen + 4 * seg
+                let out = acc + rowSlot + 4 * seg
+                for r in runs {
+                    let q = a + r.ry * rowLen + r.s0
+                    let o = out + r.lag * lagStride
+                    // A literal count per case lets each instance unroll into registers.
+                    switch r.count {
+                    case 1: lagPass(a, q, nb, imageLen, 1, o, lagStride)
+                    case 2: lagPass(a, q, nb, imageLen, 2, o, lagStride)
+                    case 3: lagPass(a, q, nb, imageLen, 3, o, lagStride)
+                    case 4: lagPass(a, q, nb, imageLen, 4, o, lagStride)
+                    case 5: lagPass(a, q, nb, imageLen, 5, o, lagStride)
+                    case 6: lagPass(a, q, nb, imageLen, 6, o, lagStride)
+                    case 7: lagPass(a, q, nb, imageLen, 7, o, lagStride)
+                    case 8: lagPass(a, q, nb, imageLen, 8, o, lagStride)
+                    case 9: lagPass(a, q, nb, imageLen, 9, o, lagStride)
+                    case 10: lagPass(a, q, nb, imageLen, 10, o, lagStride)
+                    case 11: lagPass(a, q, nb, imageLen, 11, o, lagStride)
+                    default: lagPass(a, q, nb, imageLen, 12, o, lagStride)
                     }
                 }
             }
         }
-        // One image's worth of lanes (≤ OH·OW/4 products each) is summed in Float; the
-        // running total over the data set is kept in Double.
-        do {
-            var i = 0
-            for e1 in 0..<n {
-                sum[e1] += Double(sums[e1].sum())
-                for e2 in e1..<n {
-                    rho[e1 * n + e2] += Double(acc[i].sum())
-                    i += 1
+        start += nb
+    }
+
+    // Rectangle sums: rows [dy1, dy1 + OH) of a product image into `window`, then its pixel
+    // columns [dx1, dx1 + OW) at the flat position e1 = dx1·C + c1.
+    func fillWindow(_ image: UnsafeMutablePointer<Double>, firstRow dy: Int) {
+        window.update(from: image, count: paddedRow)
+        for y in dy..<(dy + oh) where slot(y) != 0 {
+            let row = image + slot(y) * paddedRow
+            for i in 0..<rowLen { window[i] += row[i] }
+        }
+    }
+    func columns(from e: Int) -> Double {
+        var t = 0.0
+        for ox in 0..<ow { t += window[ox * c + e] }
+        return t
+    }
+    for r in runs {
+        for j in 0..<r.count {
+            let s = r.s0 + j
+            for dy1 in 0..<(k - r.ry) {
+                fillWindow(acc + (r.lag + j) * lagStride, firstRow: dy1)
+                // Partner e1 + s = dx2·C + c2 must lie in the same patch row.
+                for e1 in max(0, -s)..<min(kc, kc - s) {
+                    rho[(dy1 * kc + e1) * n + (dy1 + r.ry) * kc + e1 + s] += columns(from: e1)
                 }
             }
+        }
+    }
+    for dy in 0..<k {
+        fillWindow(pixelAcc, firstRow: dy)
+        for e in 0..<kc { sum[dy * kc + e] += columns(from: e) }
+    }
+}
+
+/// Images whose products are summed in Float before going into the Double accumulators:
+/// each Float sum then has at most 64 terms.
+let densityChunkImages = 64
+
+/// Most lags one pass keeps in registers: 12 SIMD4 accumulators, the pixels and a product
+/// fill SSE2's 16 vector registers.
+let maxLagRun = 12
+
+/// out[j·lagStride ..< +4] += Σ_images a[0..<4] ⊙ q[j ..< j + 4] for j < count, the images
+/// `stride` floats apart. With `count` a literal at the call, the loop over j unrolls and the
+/// accumulators stay in registers across the image loop.
+@inline(__always)
+func lagPass(_ a: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ images: Int, _ stride: Int, _ count: Int,
+             _ out: UnsafeMutablePointer<Double>, _ lagStride: Int) {
+    withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: count) { buffer in
+        let t = buffer.baseAddress!
+        for j in 0..<count { t[j] = .zero }
+        var pa = a, pq = q
+        for _ in 0..<images {
+            let v = UnsafeRawPointer(pa).loadUnaligned(as: SIMD4<Float>.self)
+            for j in 0..<count { t[j] += v * UnsafeRawPointer(pq + j).loadUnaligned(as: SIMD4<Float>.self) }
+            pa += stride
+            pq += stride
+        }
+        for j in 0..<count {
+            let o = UnsafeMutableRawPointer(out + j * lagStride)
+            let lo = SIMD2<Double>(Double(t[j][0]), Double(t[j][1]))
+            let hi = SIMD2<Double>(Double(t[j][2]), Double(t[j][3]))
+            o.storeBytes(of: o.loadUnaligned(as: SIMD2<Double>.self) + lo, as: SIMD2<Double>.self)
+            o.storeBytes(of: o.loadUnaligned(fromByteOffset: 16, as: SIMD2<Double>.self) + hi,
+                         toByteOffset: 16, as: SIMD2<Double>.self)
         }
     }
 }
