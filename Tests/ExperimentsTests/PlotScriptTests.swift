@@ -27,7 +27,7 @@ final class PlotScriptTests: XCTestCase {
         p.arguments = args
         if let c = cwd { p.currentDirectoryURL = c }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("gp-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let h = try FileHandle(forWritingTo: log)
         p.standardOutput = h

@@ -19,6 +19,7 @@ public struct ThroughputResult: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case tool, config, input, batch, images, threads
+        case blasCore = "blas_core"
         case trainImagesPerSecond = "train_images_per_s", inferImagesPerSecond = "infer_images_per_s"
     }
 }

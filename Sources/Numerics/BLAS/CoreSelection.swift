@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Why this exists: OpenBLAS picks its kernels from the CPU model once, when the library is
 /// loaded. A release older than the CPU (Debian 12's 0.3.21 on a 2023 Xeon, for one) does not
-/// know the model and falls back to its generic SSE3 "Prescott" kernels, which run sgemm 3–4×
+/// know the model and falls back to its generic SSE3 "Prescott" kernels, which run sgemm about 5×
 /// slower than the AVX-512 ones the CPU can use. OpenBLAS honours `OPENBLAS_CORETYPE` only at
 /// load time, so the remedy is to start the process again with it set; `repro` does that at
 /// start-up (`reexecIfNeeded`). A user's own `OPENBLAS_CORETYPE` always wins, so
