@@ -26,48 +26,45 @@
     if i + 2 < n { dst[i + 2] = src[i + 2] }
 }
 
+/// Calls `body` with the offset of each patch's top-left pixel in x[B, H, W, C], in the
+/// row order of cols: (b, py, px, q).
+@inline(__always) func forEachPoolWindowPatch(batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
+                                              _ body: (Int) -> Void) {
+    let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
+    let rowStride = width * channels
+    for b in 0..<batch {
+        for py in 0..<ph {
+            for px in 0..<pw {
+                for q in 0..<4 { body((b * height + 2 * py + q / 2) * rowStride + (2 * px + q % 2) * channels) }
+            }
+        }
+    }
+}
+
 /// cols ← the k×k patches at the four conv positions of every pooling window of x[B, H, W, C].
 public func im2colPoolWindows(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
                               kernel k: Int, _ cols: UnsafeMutablePointer<Float>) {
-    let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
     let run = k * channels            // one kernel row of a patch is contiguous in NHWC
     let rowStride = width * channels
     var dst = cols
-    for b in 0..<batch {
-        let img = x + b * height * rowStride
-        for py in 0..<ph {
-            for px in 0..<pw {
-                for q in 0..<4 {
-                    let corner = img + (2 * py + q / 2) * rowStride + (2 * px + q % 2) * channels
-                    for dy in 0..<k { copyRun(corner + dy * rowStride, dst + dy * run, run) }
-                    dst += k * run
-                }
-            }
-        }
+    forEachPoolWindowPatch(batch: batch, height: height, width: width, channels: channels, kernel: k) { corner in
+        for dy in 0..<k { copyRun(x + corner + dy * rowStride, dst + dy * run, run) }
+        dst += k * run
     }
 }
 
 /// dx[B, H, W, C] += the scatter of dcols (the adjoint of `im2colPoolWindows`).
 public func col2imPoolWindowsAdd(_ dcols: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
                                  kernel k: Int, _ dx: UnsafeMutablePointer<Float>) {
-    let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
     let run = k * channels
     let rowStride = width * channels
     var src = dcols
-    for b in 0..<batch {
-        let img = dx + b * height * rowStride
-        for py in 0..<ph {
-            for px in 0..<pw {
-                for q in 0..<4 {
-                    let corner = img + (2 * py + q / 2) * rowStride + (2 * px + q % 2) * channels
-                    for dy in 0..<k {
-                        let d = corner + dy * rowStride, s = src + dy * run
-                        for i in 0..<run { d[i] += s[i] }
-                    }
-                    src += k * run
-                }
-            }
+    forEachPoolWindowPatch(batch: batch, height: height, width: width, channels: channels, kernel: k) { corner in
+        for dy in 0..<k {
+            let d = dx + corner + dy * rowStride, s = src + dy * run
+            for i in 0..<run { d[i] += s[i] }
         }
+        src += k * run
     }
 }
 
