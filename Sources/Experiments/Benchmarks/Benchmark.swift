@@ -33,6 +33,9 @@ public struct DMNBuildResult: Codable, Sendable {
     public var seconds: Double
     public var filters: Int
     public var threads: Int
+    /// For per-layer builds of a stacked config: which config ("4,15") and layer (1-based).
+    public var config: String?
+    public var layer: Int?
 }
 
 func median(_ xs: [Double]) -> Double {
@@ -92,6 +95,29 @@ public func measureDMNBuild(data: ImageDataset, tfrac: Double, repeats: Int) thr
     }
     return DMNBuildResult(dataset: "", tfrac: tfrac, images: subset.count, seconds: median(times), filters: filters,
                           threads: BLAS.threads)
+}
+
+/// Each layer's build time when a whole stacked DMN is built (the paper's fixed filter counts,
+/// T_v 0.98 / 0.99, T_PC 0.9): layer l's patches come from layers 1…l−1's outputs, so its
+/// time includes propagating the subset through them. Median of `repeats` per layer.
+public func measureDMNBuildPerLayer(config: [Int], data: ImageDataset, tfrac: Double,
+                                    repeats: Int) throws -> [DMNBuildResult] {
+    let subset = data.stratifiedSubset(fraction: tfrac, seed: 0)
+    let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
+                                convFilters: config)
+    var o = DMNOptions()
+    o.tfrac = tfrac; o.tv = config.indices.map { $0 == 0 ? 0.98 : 0.99 }; o.tpc = 0.9; o.filterCount = .fixed
+    var times = [[Double]](repeating: [], count: config.count)
+    var filters = [Int](repeating: 0, count: config.count)
+    for _ in 0..<max(1, repeats) {
+        let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn, options: o, seed: 0)
+        for r in built.reports { times[r.layer - 1].append(r.seconds); filters[r.layer - 1] = r.filters }
+    }
+    let name = config.map(String.init).joined(separator: ",")
+    return config.indices.map { l in
+        DMNBuildResult(task: "dmn-build-\(name)-layer\(l + 1)", dataset: "", tfrac: tfrac, images: subset.count,
+                       seconds: median(times[l]), filters: filters[l], threads: BLAS.threads, config: name, layer: l + 1)
+    }
 }
 
 /// Peak resident memory of this process so far, in MiB.

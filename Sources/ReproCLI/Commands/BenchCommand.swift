@@ -14,7 +14,9 @@ struct BenchCommand: ParsableCommand {
         0.9) over the first --images training images, one warm-up epoch excluded, median of \
         --repeats epochs; inference images/s (batches of 1000) likewise. 28x28x1 is Fashion-MNIST, \
         32x32x3 is CIFAR-10 (from the data folder). Then the layer-1 DMN build on Fashion-MNIST \
-        (T_frac 0.3, T_v 0.98, T_PC 0.9), median of 5, and the peak resident memory.
+        (T_frac 0.3, T_v 0.98, T_PC 0.9), median of 5; the time of each layer of a two-layer \
+        "4,15" DMN (fixed filter counts, T_v 0.98 / 0.99), median of 5; and the peak resident \
+        memory.
         Build in release for numbers that mean anything: swift build -c release.
         benchmarks/compare.sh runs this and the Keras/numpy peers and prints the ratios.
 
@@ -101,6 +103,11 @@ struct BenchCommand: ParsableCommand {
             r.dataset = "fashion-mnist"
             emit(r, String(format: "DMN layer-1 build, Fashion-MNIST, T_frac 0.3 (%d images): %.4f s, %d filters",
                            r.images, r.seconds, r.filters))
+            for var layer in try measureDMNBuildPerLayer(config: [4, 15], data: fashion.train, tfrac: 0.3, repeats: 5) {
+                layer.dataset = "fashion-mnist"
+                emit(layer, String(format: "DMN \"4,15\" build, layer %d (%d filters), Fashion-MNIST, T_frac 0.3: %.4f s",
+                                   layer.layer ?? 0, layer.filters, layer.seconds))
+            }
         }
         struct Memory: Encodable { var tool = "repro"; var task = "peak-rss"; var mib: Double }
         let m = peakResidentMiB()
