@@ -44,12 +44,7 @@ public struct ImageDataset: Sendable {
                      "ImageDataset: \(images.count) image bytes for \(labels.count) images of \(height)×\(width)×\(channels)")
         precondition(labels.allSatisfy { $0 >= 0 && Int($0) < numClasses },
                      "ImageDataset: a label is outside 0..<\(numClasses)")
-        self.images = images
-        self.labels = labels
-        self.height = height
-        self.width = width
-        self.channels = channels
-        self.numClasses = numClasses
+        self.init(validated: images, labels: labels, height: height, width: width, channels: channels, numClasses: numClasses)
     }
 
     /// Unchecked, for the loaders, which have already validated everything.

@@ -4,44 +4,42 @@ import Foundation
 // Weights are stored as W[k·k·C, F] row-major, row index (dy·k + dx)·C + c, which is also
 // the column order of im2col, so a filter is a column of W and a patch is a row of cols.
 
+/// Calls `body` with the offset of each stride-1 patch's top-left pixel in x[B, H, W, C], in
+/// the row order of cols: (b, oy, ox).
+@inline(__always) func forEachPatch(batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
+                                    _ body: (Int) -> Void) {
+    let oh = height - k + 1, ow = width - k + 1
+    for b in 0..<batch {
+        for oy in 0..<oh {
+            for ox in 0..<ow { body(((b * height + oy) * width + ox) * channels) }
+        }
+    }
+}
+
 /// cols[B·OH·OW, k·k·C] ← patches of x[B, H, W, C]; OH = H−k+1, OW = W−k+1.
 public func im2col(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
                    kernel k: Int, _ cols: UnsafeMutablePointer<Float>) {
-    let oh = height - k + 1, ow = width - k + 1
     let run = k * channels            // one kernel row of a patch is contiguous in NHWC
-    let rowLen = k * run
+    let rowStride = width * channels
     var dst = cols
-    for b in 0..<batch {
-        let img = x + b * height * width * channels
-        for oy in 0..<oh {
-            for ox in 0..<ow {
-                for dy in 0..<k {
-                    (dst + dy * run).update(from: img + ((oy + dy) * width + ox) * channels, count: run)
-                }
-                dst += rowLen
-            }
-        }
+    forEachPatch(batch: batch, height: height, width: width, channels: channels, kernel: k) { corner in
+        for dy in 0..<k { (dst + dy * run).update(from: x + corner + dy * rowStride, count: run) }
+        dst += k * run
     }
 }
 
 /// dx[B, H, W, C] += scatter of dcols[B·OH·OW, k·k·C] (the adjoint of im2col).
 public func col2imAdd(_ dcols: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
                       kernel k: Int, _ dx: UnsafeMutablePointer<Float>) {
-    let oh = height - k + 1, ow = width - k + 1
     let run = k * channels
+    let rowStride = width * channels
     var src = dcols
-    for b in 0..<batch {
-        let img = dx + b * height * width * channels
-        for oy in 0..<oh {
-            for ox in 0..<ow {
-                for dy in 0..<k {
-                    let d = img + ((oy + dy) * width + ox) * channels
-                    let s = src + dy * run
-                    for i in 0..<run { d[i] += s[i] }
-                }
-                src += k * run
-            }
+    forEachPatch(batch: batch, height: height, width: width, channels: channels, kernel: k) { corner in
+        for dy in 0..<k {
+            let d = dx + corner + dy * rowStride, s = src + dy * run
+            for i in 0..<run { d[i] += s[i] }
         }
+        src += k * run
     }
 }
 
