@@ -2,23 +2,26 @@ import Foundation
 import Numerics
 
 /// The datasets the paper evaluates on.
-public enum DatasetName: String, CaseIterable, Sendable {
+/// The datasets repro reads; the raw value is the name specs, tables and folders use.
+public enum DatasetName: String, CaseIterable, Codable, Sendable {
     case mnist
     case fashionMNIST = "fashion-mnist"
     case cifar10
     case cifar100
 
-    /// Height, width and channels of every image.
-    public var imageShape: (height: Int, width: Int, channels: Int) {
+    /// The name as papers print it ("CIFAR-10").
+    public var displayName: String {
         switch self {
-        case .mnist, .fashionMNIST: return (28, 28, 1)
-        case .cifar10, .cifar100: return (32, 32, 3)
+        case .mnist: return "MNIST"
+        case .fashionMNIST: return "Fashion-MNIST"
+        case .cifar10: return "CIFAR-10"
+        case .cifar100: return "CIFAR-100"
         }
     }
 }
 
 /// Which of CIFAR-100's two label sets to use: 100 fine classes or 20 coarse superclasses.
-public enum CIFAR100LabelSet: String, Sendable {
+public enum CIFAR100LabelSet: String, CaseIterable, Sendable {
     case fine, coarse
 }
 
@@ -190,7 +193,16 @@ public struct DatasetSplits: Sendable {
     }
 }
 
-/// How bytes become floats. Both start from pixel/255.
+/// The preprocessing a run asks for (spec key `data.preprocessing`); `ImageDataset.preprocessing(_:)`
+/// fits it to a training set.
+public enum PreprocessingMethod: String, CaseIterable, Sendable {
+    /// pixel / 255, in [0, 1] (the paper's text).
+    case scale
+    /// Per-channel zero mean and unit variance, statistics from the training set.
+    case standardize
+}
+
+/// How bytes become floats, fitted to a training set. Both start from pixel/255.
 public enum Preprocessing: Sendable, Equatable {
     /// pixel / 255, in [0, 1].
     case scale01
@@ -319,5 +331,13 @@ extension ImageDataset {
     public func standardization() -> Preprocessing {
         let s = channelStatistics()
         return .standardize(mean: s.mean, std: s.std)
+    }
+
+    /// The method fitted to this set (call it on the training set, never the test set).
+    public func preprocessing(_ method: PreprocessingMethod) -> Preprocessing {
+        switch method {
+        case .scale: return .scale01
+        case .standardize: return standardization()
+        }
     }
 }

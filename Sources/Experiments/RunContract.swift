@@ -1,4 +1,6 @@
+import Datasets
 import Foundation
+import Models
 
 // The contract between the orchestrator (spec → grid → runs → result files) and the code
 // that executes one run (models, DMN builder, trainer). Everything that changes a run's
@@ -14,85 +16,53 @@ public enum ExperimentKind: String, Codable, CaseIterable, Sendable {
 }
 
 public enum ModelKind: String, Codable, CaseIterable, Sendable {
-    case dmn, convnet, baseline, pca, random, hybrid
+    /// Conv layers set by the density-matrix method, softmax trained by SGD.
+    case dmn
+    /// The same network trained end to end by SGD.
+    case convnet
+    /// The softmax layer alone, on the pixels.
+    case baseline
+    /// Ablations: class-agnostic PCA filters, random filters, DMN filters then fine-tuned by SGD.
+    case pca, random, hybrid
     /// Dense ReLU network trained end to end (Fig. 1).
     case mlp
 }
 
-public struct DMNParameters: Codable, Hashable, Sendable {
-    /// Correlation above which a candidate filter is dropped as a duplicate (T_PC), in [0, 1].
-    public var tpc: Double = 0.9
-    /// Fraction of the trace each class's kept eigenvalues explain (T_v), one per layer; the
-    /// last value repeats for deeper layers. In (0, 1].
-    public var tv: [Double] = [0.95, 0.99]
-    /// Fraction of each class's training images used to build the density matrices (T_frac), in (0, 1].
-    public var tfrac: Double = 0.3
-    /// "thresholds": the count is what T_v and T_PC give; "fixed": exactly the config's counts.
-    public var filterCount: String = "fixed"
-    /// "cosine" (|cos| of unit eigenvectors) or "pearson" (what the authors' code uses).
-    public var similarity: String = "cosine"
-    /// "round-robin" (rank 1 of every class, then rank 2, …) or "class-order".
-    public var visitOrder: String = "round-robin"
-    /// "mean-positive" (class-mean input projects ≥ 0) or "both" (keep v and −v).
-    public var sign: String = "mean-positive"
-    /// Subtract the class mean before forming ρ_c (the paper does not).
-    public var centre: Bool = false
-    public init() {}
-}
-
-public struct TrainingParameters: Codable, Hashable, Sendable {
-    public var optimizer: String = "adam"      // "sgd" (with momentum) or "adam"
-    public var learningRate: Double = 0.001
-    public var momentum: Double = 0.9
-    public var batchSize: Int = 64
-    public var epochs: Int = 3
-    public init() {}
-}
-
-/// One fully resolved point of a spec's grid.
-public struct ResolvedRun: Codable, Hashable, Sendable {
+/// One fully resolved point of a spec's grid: the models' own option types, set from the
+/// spec through the parameter table (`Parameters.all`), which also gives the run file's
+/// layout, the runs.csv columns and the run id (`RunIdentity`).
+public struct ResolvedRun: Hashable, Sendable {
     public var kind: ExperimentKind = .classify
-    public var dataset: String = "fashion-mnist"  // mnist, fashion-mnist, cifar10, cifar100
+    public var dataset: DatasetName = .fashionMNIST
     public var model: ModelKind = .dmn
     /// Conv filter counts per layer ("4,15" → [4, 15]); hidden widths for `mlp`.
     public var filters: [Int] = [4]
     public var seed: UInt64 = 1
-    public var dmn = DMNParameters()
-    public var training = TrainingParameters()
-    public var preprocessing: String = "scale"    // "scale" to [0,1] or "standardize"
-    public var cifar100Labels: String = "fine"    // "fine" or "coarse"
-    /// Use only the first N training / test images (after a seeded stratified pick); nil = all.
-    public var trainLimit: Int? = nil
-    public var testLimit: Int? = nil
-    /// Fig. 1: record λ every `lambdaEvery` steps; moving-average window for smoothing.
-    public var lambdaEvery: Int = 1
-    public var smoothingWindow: Int = 50
+    public var dmn = DMNOptions()
+    /// The `training` section; its `seed` is the run's seed (set by the executor).
+    public var training = TrainingConfig()
+    public var data = DataOptions()
+    public var convergence = ConvergenceOptions()
     public init() {}
 }
 
-public struct EpochRecord: Codable, Hashable, Sendable {
-    public var epoch: Int
-    public var loss: Double
-    public var trainAccuracy: Double
-    public var testAccuracy: Double
-    public var seconds: Double
-    public init(epoch: Int, loss: Double, trainAccuracy: Double, testAccuracy: Double, seconds: Double) {
-        self.epoch = epoch; self.loss = loss; self.trainAccuracy = trainAccuracy
-        self.testAccuracy = testAccuracy; self.seconds = seconds
-    }
+/// The spec's `data` section.
+public struct DataOptions: Hashable, Sendable {
+    public var preprocessing: PreprocessingMethod = .scale
+    public var cifar100Labels: CIFAR100LabelSet = .fine
+    /// Use only the first N training / test images (after a seeded stratified pick); nil = all.
+    public var trainLimit: Int? = nil
+    public var testLimit: Int? = nil
+    public init() {}
 }
 
-public struct LambdaRecord: Codable, Hashable, Sendable {
-    public var step: Int
-    public var imagesSeen: Int
-    public var layer: Int
-    public var lambda: Double
-    public var detrended: Double
-    public var smoothed: Double
-    public init(step: Int, imagesSeen: Int, layer: Int, lambda: Double, detrended: Double, smoothed: Double) {
-        self.step = step; self.imagesSeen = imagesSeen; self.layer = layer
-        self.lambda = lambda; self.detrended = detrended; self.smoothed = smoothed
-    }
+/// The spec's `convergence` section (Fig. 1's λ recording, also done for classify runs).
+public struct ConvergenceOptions: Hashable, Sendable {
+    /// Record λ every `lambdaEvery` steps.
+    public var lambdaEvery = 1
+    /// Trailing moving-average window of the de-trended λ, in records.
+    public var smoothingWindow = 50
+    public init() {}
 }
 
 /// A free-form table a run kind produces beyond the common ones (Fig. 2's increments).
@@ -113,8 +83,8 @@ public struct RunOutcome: Codable, Hashable, Sendable {
     public var relaxedTv: [Bool] = []
     public var buildSeconds: Double = 0
     public var sgdSeconds: Double = 0
-    public var history: [EpochRecord] = []
-    public var lambdas: [LambdaRecord] = []
+    public var history: [EpochStats] = []
+    public var lambdas: [ConvergenceRecorder.Record] = []
     public var extraTables: [ExtraTable] = []
     public init() {}
 }

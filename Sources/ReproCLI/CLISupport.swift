@@ -39,7 +39,7 @@ enum CLI {
             var params = varying.map { "\($0.key)=\($0.get(r.run))" }
             params.append("seed=\(r.run.seed)")
             let state = folder.map { ExperimentRunner.state(of: r.id, in: $0).rawValue } ?? "pending"
-            rows.append([r.id, r.run.dataset, r.run.model.rawValue,
+            rows.append([r.id, r.run.dataset.rawValue, r.run.model.rawValue,
                          r.run.filters.isEmpty ? "-" : r.run.filters.map(String.init).joined(separator: ","),
                          params.joined(separator: " "), state])
         }

@@ -10,7 +10,7 @@ final class GridAndIdentityTests: XCTestCase {
         let runs = s.plannedRuns()
         XCTAssertEqual(runs.count, 1)
         var expected = ResolvedRun()
-        expected.dataset = "mnist"
+        expected.dataset = .mnist
         XCTAssertEqual(runs[0].run, expected)
     }
 
@@ -43,11 +43,11 @@ final class GridAndIdentityTests: XCTestCase {
         """)
         let runs = s.plannedRuns()
         let by = Dictionary(grouping: runs, by: \.run.dataset)
-        XCTAssertEqual(Set(by["mnist"]!.map(\.run.dmn.tfrac)), [0.3, 0.5])
-        XCTAssertEqual(by["mnist"]!.count, 4)
-        XCTAssertEqual(by["cifar10"]!.map(\.run.dmn.tfrac), [0.7, 0.7])
-        XCTAssertEqual(by["cifar100"]!.map(\.run.filters), [[16]])
-        XCTAssertEqual(by["cifar100"]!.map(\.run.cifar100Labels), ["coarse"])
+        XCTAssertEqual(Set(by[.mnist]!.map(\.run.dmn.tfrac)), [0.3, 0.5])
+        XCTAssertEqual(by[.mnist]!.count, 4)
+        XCTAssertEqual(by[.cifar10]!.map(\.run.dmn.tfrac), [0.7, 0.7])
+        XCTAssertEqual(by[.cifar100]!.map(\.run.filters), [[16]])
+        XCTAssertEqual(by[.cifar100]!.map(\.run.data.cifar100Labels), [.coarse])
         XCTAssertEqual(runs.count, 7)
     }
 
@@ -86,62 +86,112 @@ final class GridAndIdentityTests: XCTestCase {
         XCTAssertEqual(try count("fig2.json"), 1)
         let fig1 = try SpecLoader.load(path: dir.appendingPathComponent("fig1.json").path).plannedRuns()
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: fig1.map { ($0.run.dataset, $0.run.filters) }),
-                       ["mnist": [81, 81, 81, 81], "cifar10": [100, 100, 100, 100], "cifar100": [100, 100, 100, 100]])
+                       [.mnist: [81, 81, 81, 81], .cifar10: [100, 100, 100, 100], .cifar100: [100, 100, 100, 100]])
         let fig3 = try SpecLoader.load(path: dir.appendingPathComponent("fig3.json").path).plannedRuns().filter { $0.run.model == .dmn }
-        XCTAssertEqual(Set(fig3.filter { $0.run.dataset == "cifar10" }.map(\.run.dmn.tfrac)), [0.7])
-        XCTAssertEqual(Set(fig3.filter { $0.run.dataset == "cifar100" }.map(\.run.dmn.tfrac)), [1.0])
+        XCTAssertEqual(Set(fig3.filter { $0.run.dataset == .cifar10 }.map(\.run.dmn.tfrac)), [0.7])
+        XCTAssertEqual(Set(fig3.filter { $0.run.dataset == .cifar100 }.map(\.run.dmn.tfrac)), [1.0])
     }
 
     func testRunIdIsStable() {
         var r = ResolvedRun()
-        r.dataset = "mnist"
+        r.dataset = .mnist
         let id = RunIdentity.id(of: r)
         XCTAssertEqual(id.count, 12)
         XCTAssertTrue(id.allSatisfy { $0.isHexDigit })
-        XCTAssertEqual(id, RunIdentity.id(of: r))
         var copy = ResolvedRun()
-        copy.dataset = "mnist"
+        copy.dataset = .mnist
         XCTAssertEqual(RunIdentity.id(of: copy), id)
-        // Canonical JSON: sorted keys, canonical numbers; it pins the id across machines.
-        let canon = RunIdentity.canonicalJSON(of: r)
-        XCTAssertTrue(canon.hasPrefix(#"{"cifar100Labels":"fine","dataset":"mnist","dmn":{"centre":false,"filterCount":"fixed","#), canon)
-        XCTAssertTrue(canon.contains(#""tv":[0.95,0.99]"#), canon)
-        XCTAssertTrue(canon.contains(#""seed":1,"#), canon)
-        XCTAssertEqual(id, StableHash.short(canon))
+        // The canonical text pins the id across machines: the five core fields, sorted, and no
+        // section parameter, since all are at their defaults.
+        XCTAssertEqual(RunIdentity.canonicalJSON(of: r), #"{"dataset":"mnist","filters":[4],"kind":"classify","model":"dmn","seed":1}"#)
+        XCTAssertEqual(id, StableHash.short(RunIdentity.canonicalJSON(of: r)))
+        r.dmn.tv = [0.9]
+        r.data.trainLimit = 1000
+        XCTAssertEqual(RunIdentity.canonicalJSON(of: r),
+                       #"{"data":{"trainLimit":1000},"dataset":"mnist","dmn":{"tv":[0.9]},"filters":[4],"kind":"classify","model":"dmn","seed":1}"#)
+    }
+
+    /// Adding a parameter whose default keeps today's behaviour leaves every id as it was;
+    /// only runs that set it to another value get new ids. Simulated by hashing with the
+    /// table as it was before each parameter existed (the table without it).
+    func testAddingAParameterWithADefaultKeepsIds() throws {
+        let runs = try SpecLoader.load(path: TestFiles.packageRoot.appendingPathComponent("experiments/ablations.json").path).plannedRuns()
+        XCTAssertGreaterThan(runs.count, 10)
+        for def in Parameters.all {
+            let before = Parameters.all.filter { $0.path != def.path }
+            for p in runs where def.isDefault(in: p.run) {
+                XCTAssertEqual(CanonicalJSON.serialize(RunIdentity.canonicalParameters(of: p.run, table: before)),
+                               RunIdentity.canonicalJSON(of: p.run), "\(def.path) at its default must not change \(p.id)")
+            }
+            var changed = runs[0].run
+            changed.model = .hybrid  // every section counts for a hybrid convergence-recording run
+            let other: ParamValue
+            switch def.type {
+            case .real(_, _, let hi, _): other = .real(def.defaultValue == .real(hi ?? 1) ? 0.5 : (hi ?? 2))
+            case .integer(let m), .optionalInteger(let m): other = .integer(def.defaultValue == .integer(m + 7) ? m + 8 : m + 7)
+            case .choice(let c): other = .text(c.first { ParamValue.text($0) != def.defaultValue }!)
+            case .boolean: other = .flag(def.defaultValue != .flag(true))
+            case .perLayerReal: other = .reals([0.5])
+            }
+            def.set(&changed, other)
+            XCTAssertNotEqual(RunIdentity.canonicalJSON(of: changed),
+                              CanonicalJSON.serialize(RunIdentity.canonicalParameters(of: changed, table: before)),
+                              "\(def.path) = \(other) must change the id")
+        }
+    }
+
+    /// Run files written and read back give the same run; a missing parameter reads as its
+    /// default (an older file), and an unknown spelling is refused with the key named.
+    func testRunFileLayoutRoundTrips() throws {
+        var r = ResolvedRun()
+        r.dataset = .cifar100; r.model = .hybrid; r.filters = [4, 15]; r.seed = 3
+        r.dmn.similarity = .pearson; r.dmn.tv = [0.9, 0.95]; r.training.optimizer = .sgd
+        r.data.preprocessing = .standardize; r.data.testLimit = 500; r.convergence.lambdaEvery = 7
+        let data = try JSONEncoder().encode(r)
+        XCTAssertEqual(try JSONDecoder().decode(ResolvedRun.self, from: data), r)
+        let text = String(decoding: data, as: UTF8.self)
+        XCTAssertTrue(text.contains(#""data":{"#) && text.contains(#""testLimit":500"#), text)
+        let older = text.replacingOccurrences(of: #""similarity":"pearson","#, with: "")
+        XCTAssertNotEqual(older, text)
+        XCTAssertEqual(try JSONDecoder().decode(ResolvedRun.self, from: Data(older.utf8)).dmn.similarity, .cosine)
+        let bad = text.replacingOccurrences(of: #""similarity":"pearson""#, with: #""similarity":"pearsn""#)
+        XCTAssertThrowsError(try JSONDecoder().decode(ResolvedRun.self, from: Data(bad.utf8))) { e in
+            XCTAssertTrue(String(describing: e).contains("dmn.similarity"), String(describing: e))
+        }
     }
 
     func testEveryParameterChangesTheId() {
         var base = ResolvedRun()
         base.kind = .convergence   // so that λ parameters count
         base.model = .hybrid       // so that dmn and training parameters count
-        base.dataset = "cifar100"  // so that cifar100Labels counts
+        base.dataset = .cifar100   // so that cifar100Labels counts
         let id = RunIdentity.id(of: RunNormalization.normalize(base))
         var variants: [(String, ResolvedRun)] = []
         func v(_ label: String, _ f: (inout ResolvedRun) -> Void) { var r = base; f(&r); variants.append((label, r)) }
         v("kind") { $0.kind = .classify }
-        v("dataset") { $0.dataset = "cifar10" }
+        v("dataset") { $0.dataset = .cifar10 }
         v("model") { $0.model = .dmn }
         v("filters") { $0.filters = [4, 15] }
         v("seed") { $0.seed = 2 }
         v("tpc") { $0.dmn.tpc = 0.91 }
         v("tv") { $0.dmn.tv = [0.95, 0.991] }
         v("tfrac") { $0.dmn.tfrac = 0.31 }
-        v("filterCount") { $0.dmn.filterCount = "thresholds" }
-        v("similarity") { $0.dmn.similarity = "pearson" }
-        v("visitOrder") { $0.dmn.visitOrder = "class-order" }
-        v("sign") { $0.dmn.sign = "both" }
+        v("filterCount") { $0.dmn.filterCount = .thresholds }
+        v("similarity") { $0.dmn.similarity = .pearson }
+        v("visitOrder") { $0.dmn.visitOrder = .classOrder }
+        v("sign") { $0.dmn.sign = .both }
         v("centre") { $0.dmn.centre = true }
-        v("optimizer") { $0.training.optimizer = "sgd" }
+        v("optimizer") { $0.training.optimizer = .sgd }
         v("learningRate") { $0.training.learningRate = 0.002 }
         v("momentum") { $0.training.momentum = 0.8 }
         v("batchSize") { $0.training.batchSize = 32 }
         v("epochs") { $0.training.epochs = 4 }
-        v("preprocessing") { $0.preprocessing = "standardize" }
-        v("cifar100Labels") { $0.cifar100Labels = "coarse" }
-        v("trainLimit") { $0.trainLimit = 100 }
-        v("testLimit") { $0.testLimit = 100 }
-        v("lambdaEvery") { $0.lambdaEvery = 2 }
-        v("smoothingWindow") { $0.smoothingWindow = 10 }
+        v("preprocessing") { $0.data.preprocessing = .standardize }
+        v("cifar100Labels") { $0.data.cifar100Labels = .coarse }
+        v("trainLimit") { $0.data.trainLimit = 100 }
+        v("testLimit") { $0.data.testLimit = 100 }
+        v("lambdaEvery") { $0.convergence.lambdaEvery = 2 }
+        v("smoothingWindow") { $0.convergence.smoothingWindow = 10 }
         var ids: Set<String> = [id]
         for (label, r) in variants {
             let other = RunIdentity.id(of: RunNormalization.normalize(r))
@@ -172,7 +222,7 @@ final class GridAndIdentityTests: XCTestCase {
         let path = TestFiles.packageRoot.appendingPathComponent("experiments/fig3.json").path
         let s = try Sweep.makeSpec(specPath: path, param: "tfrac", values: nil, dataset: "cifar10")
         XCTAssertEqual(s.name, "sweep-tfrac")
-        XCTAssertEqual(s.datasets, ["cifar10"])
+        XCTAssertEqual(s.datasets, [.cifar10])
         XCTAssertEqual(s.models, [.dmn, .baseline])
         let runs = s.plannedRuns()
         // The cifar10 override (tfrac 0.7) must not win over the sweep values.

@@ -401,7 +401,7 @@ final class ReportTests: XCTestCase {
         runs.append(F.run(dataset: "mnist", model: "dmn", filters: "4", seed: 7, acc: .nan, status: "failed"))
         runs += F.sweep("tpc", values: ["0.5", "0.9", "1.0"], means: [0.9, 0.95, 0.93], sd: 0.001)
         let a = analysis(runs)
-        let dmn = a.groups.first { $0.model == "dmn" && $0.spec == "t" }!
+        let dmn = a.groups.first { $0.model == .dmn && $0.spec == "t" }!
         XCTAssertEqual(dmn.accuracy.n, 3)
         XCTAssertEqual(dmn.failed, 1)
         // The sweep's spec has three DMN settings and no ConvNet: not a Fig. 3 top configuration.

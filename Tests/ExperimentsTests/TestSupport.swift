@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Models
 @testable import Experiments
 #if canImport(Glibc)
 import Glibc
@@ -27,11 +28,11 @@ struct FakeExecutor: RunExecutor {
         o.buildSeconds = Double.random(in: 0..<1)   // timings differ between identical runs
         o.sgdSeconds = Double.random(in: 0..<1)
         for e in 1...run.training.epochs {
-            o.history.append(EpochRecord(epoch: e, loss: 1 / Double(e) + x, trainAccuracy: x, testAccuracy: x / 2,
+            o.history.append(EpochStats(epoch: e, loss: 1 / Double(e) + x, trainAccuracy: x, testAccuracy: x / 2,
                                          seconds: Double.random(in: 0..<1)))
         }
         if run.kind == .convergence {
-            o.lambdas = (1...5).map { LambdaRecord(step: $0, imagesSeen: $0 * 64, layer: 1, lambda: x / Double($0), detrended: 0, smoothed: .nan) }
+            o.lambdas = (1...5).map { ConvergenceRecorder.Record(step: $0, imagesSeen: $0 * 64, layer: 1, lambda: x / Double($0), detrended: 0, smoothed: .nan) }
         }
         if run.kind == .fluctuation {
             o.extraTables = [ExtraTable(name: "fluctuation", header: ["class", "note"], rows: [["0", "a,b"], ["1", "say \"hi\""]])]

@@ -18,8 +18,8 @@ final class TrainerTests: XCTestCase {
         let net = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
         var c = TrainingConfig()
         c.optimizer = .sgd; c.learningRate = 0.05; c.momentum = 0.9; c.batchSize = 32; c.epochs = 2
-        c.gradientShards = shards; c.threads = threads
-        _ = try Trainer(network: net, config: c, preprocessing: .scale01).fit(train: data, test: nil)
+        c.gradientShards = shards
+        _ = try Trainer(network: net, config: c, preprocessing: .scale01, threads: threads).fit(train: data, test: nil)
         return net.weightSnapshots()
     }
 

@@ -73,7 +73,7 @@ public func measureThroughput(config: [Int], data: ImageDataset, images: Int, re
     for _ in 0..<max(1, repeats) { inferTimes.append(elapsed { _ = trainer.evaluate(train) }) }
     return ThroughputResult(config: config.map(String.init).joined(separator: ","),
                             input: "\(data.height)x\(data.width)x\(data.channels)", batch: batch, images: train.count,
-                            threads: c.threads, trainImagesPerSecond: Double(train.count) / median(trainTimes),
+                            threads: trainer.threads, trainImagesPerSecond: Double(train.count) / median(trainTimes),
                             inferImagesPerSecond: Double(train.count) / median(inferTimes))
 }
 

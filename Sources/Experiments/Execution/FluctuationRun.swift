@@ -10,7 +10,7 @@ extension ModelRunExecutor {
     /// Fig. 2 bottom: per class, eigenvalues of ρ_c(N) over 3×3 input patches as images are
     /// added in a seeded order; the increments table and a per-N-bucket summary.
     func densityFluctuations(_ run: ResolvedRun, train: ImageDataset) throws -> RunOutcome {
-        let perClass = run.trainLimit.map { max(2, $0 / max(1, train.numClasses)) } ?? Self.defaultFluctuationImages
+        let perClass = run.data.trainLimit.map { max(2, $0 / max(1, train.numClasses)) } ?? Self.defaultFluctuationImages
         var rows: [[String]] = []
         var buckets: [Int: [Double]] = [:]
         var rng = SeededRandom(seed: run.seed, stream: "fluctuation-order")

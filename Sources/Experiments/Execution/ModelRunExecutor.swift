@@ -15,15 +15,11 @@ public struct ModelRunExecutor: RunExecutor {
 
     public func execute(_ run: ResolvedRun, dataDirectory: URL,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
-        guard let name = DatasetName(rawValue: run.dataset) else {
-            throw RunError(description: "unknown dataset '\(run.dataset)'")
-        }
-        let labels = CIFAR100LabelSet(rawValue: run.cifar100Labels) ?? .fine
-        let splits = try DatasetCache.shared.splits(name, dataDirectory: dataDirectory, labels: labels)
+        let splits = try DatasetCache.shared.splits(run.dataset, dataDirectory: dataDirectory, labels: run.data.cifar100Labels)
         // Limits pick a fixed stratified subset (seed 0), the same for every model and seed,
         // so that runs differ only by what the run's own seed drives.
-        let train = run.trainLimit.map { min($0, splits.train.count) }.map { splits.train.stratifiedSubset(count: $0, seed: 0) } ?? splits.train
-        let test = run.testLimit.map { min($0, splits.test.count) }.map { splits.test.stratifiedSubset(count: $0, seed: 0) } ?? splits.test
+        let train = run.data.trainLimit.map { min($0, splits.train.count) }.map { splits.train.stratifiedSubset(count: $0, seed: 0) } ?? splits.train
+        let test = run.data.testLimit.map { min($0, splits.test.count) }.map { splits.test.stratifiedSubset(count: $0, seed: 0) } ?? splits.test
         switch run.kind {
         case .classify, .convergence:
             return try trainModel(run, train: train, test: test, progress: progress)
@@ -32,42 +28,11 @@ public struct ModelRunExecutor: RunExecutor {
         }
     }
 
-    static func options(_ p: DMNParameters) throws -> DMNOptions {
-        var o = DMNOptions()
-        o.tpc = p.tpc
-        o.tv = p.tv
-        o.tfrac = p.tfrac
-        func parse<T: RawRepresentable>(_ raw: String, _ key: String) throws -> T where T.RawValue == String {
-            guard let v = T(rawValue: raw) else { throw RunError(description: "dmn.\(key): unknown value '\(raw)'") }
-            return v
-        }
-        o.filterCount = try parse(p.filterCount, "filterCount")
-        o.similarity = try parse(p.similarity, "similarity")
-        o.visitOrder = try parse(p.visitOrder, "visitOrder")
-        o.sign = try parse(p.sign, "sign")
-        o.centre = p.centre
-        return o
-    }
-
-    static func trainingConfig(_ run: ResolvedRun) throws -> TrainingConfig {
-        var c = TrainingConfig()
-        guard let kind = OptimizerKind(rawValue: run.training.optimizer) else {
-            throw RunError(description: "training.optimizer: unknown value '\(run.training.optimizer)'")
-        }
-        c.optimizer = kind
-        c.learningRate = run.training.learningRate
-        c.momentum = run.training.momentum
-        c.batchSize = run.training.batchSize
-        c.epochs = run.training.epochs
-        c.seed = run.seed
-        return c
-    }
-
     private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
     func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset,
                     progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
-        let preprocessing: Preprocessing = run.preprocessing == "standardize" ? train.standardization() : .scale01
+        let preprocessing = train.preprocessing(run.data.preprocessing)
         let input = Shape3(train.height, train.width, train.channels)
         var rng = SeededRandom(seed: run.seed, stream: "init")
         var outcome = RunOutcome()
@@ -87,7 +52,7 @@ public struct ModelRunExecutor: RunExecutor {
             outcome.filterCounts = run.filters
         case .dmn, .pca, .random, .hybrid:
             let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)
-            let opts = try Self.options(run.dmn)
+            let opts = run.dmn
             let kind: FeatureFilters = run.model == .pca ? .pca : run.model == .random ? .random : .dmn
             let subset = kind == .random ? train : train.stratifiedSubset(fraction: opts.tfrac, seed: run.seed)
             let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: preprocessing,
@@ -99,8 +64,10 @@ public struct ModelRunExecutor: RunExecutor {
         }
         outcome.buildSeconds = seconds(since: buildStart)
 
-        let trainer = Trainer(network: network, config: try Self.trainingConfig(run), preprocessing: preprocessing)
-        let recorder = ConvergenceRecorder(every: run.lambdaEvery, window: run.smoothingWindow,
+        var config = run.training
+        config.seed = run.seed
+        let trainer = Trainer(network: network, config: config, preprocessing: preprocessing)
+        let recorder = ConvergenceRecorder(every: run.convergence.lambdaEvery, window: run.convergence.smoothingWindow,
                                            layers: ConvergenceRecorder.trackedLayers(of: network))
         recorder.start(network)
         trainer.onStep = { recorder.observe(step: $0.step, imagesSeen: $0.imagesSeen, network: $0.network) }
@@ -113,17 +80,12 @@ public struct ModelRunExecutor: RunExecutor {
         let sgdStart = DispatchTime.now().uptimeNanoseconds
         let history = try trainer.fit(train: train, test: test)
         outcome.sgdSeconds = seconds(since: sgdStart)
-        outcome.history = history.map {
-            EpochRecord(epoch: $0.epoch, loss: $0.loss, trainAccuracy: $0.trainAccuracy, testAccuracy: $0.testAccuracy, seconds: $0.seconds)
-        }
+        outcome.history = history
         // Train accuracy at the end of training, measured like the test accuracy (not the
         // running average over the last epoch, which mixes in earlier weights).
         outcome.trainAccuracy = trainer.evaluate(train).accuracy
         outcome.testAccuracy = history.last?.testAccuracy ?? trainer.evaluate(test).accuracy
-        outcome.lambdas = recorder.records.map {
-            LambdaRecord(step: $0.step, imagesSeen: $0.imagesSeen, layer: $0.layer, lambda: $0.lambda,
-                         detrended: $0.detrended, smoothed: $0.smoothed)
-        }
+        outcome.lambdas = recorder.records
         return outcome
     }
 }

@@ -42,7 +42,7 @@ public enum ResultMerger {
                 summary.duplicates += 1
                 switch (existing.record.status, r.status) {
                 case (.ok, .ok):
-                    if existing.record.resultSignature != r.resultSignature {
+                    if try existing.record.resultSignature() != r.resultSignature() {
                         conflicts.append("run \(id): \(existing.origin) and \(file.path) have different outcomes "
                             + "(test_acc \(CSVTable.number(existing.record.outcome?.testAccuracy ?? .nan)) vs "
                             + "\(CSVTable.number(r.outcome?.testAccuracy ?? .nan)))")

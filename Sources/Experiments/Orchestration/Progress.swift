@@ -25,7 +25,7 @@ public enum ProgressReporting {
     }
 
     static func label(_ run: PlannedRun) -> String {
-        "\(run.id) \(run.run.model.rawValue)/\(run.run.dataset) filters \(run.run.filters.isEmpty ? "-" : run.run.filters.map(String.init).joined(separator: ",")) seed \(run.run.seed)"
+        "\(run.id) \(run.run.model.rawValue)/\(run.run.dataset.rawValue) filters \(run.run.filters.isEmpty ? "-" : run.run.filters.map(String.init).joined(separator: ",")) seed \(run.run.seed)"
     }
 
     static func duration(_ s: Double) -> String {
@@ -148,7 +148,7 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         if failed > 0 { line += ", \(failed) failed" }
         line += "]"
         if let id = lastActive, let cur = inFlight[id] {
-            line += " \(cur.run.id) \(cur.run.run.model.rawValue)/\(cur.run.run.dataset)"
+            line += " \(cur.run.id) \(cur.run.run.model.rawValue)/\(cur.run.run.dataset.rawValue)"
             if let p = cur.p {
                 line += " \(p.phase)"
                 if p.epochs > 0 && p.epoch > 0 { line += " epoch \(p.epoch)/\(p.epochs)" }

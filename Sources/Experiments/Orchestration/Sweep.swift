@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// `repro sweep`: one parameter of a spec replaced by a list of values, the models
@@ -34,11 +35,11 @@ public enum Sweep {
                 message: "found \"\(param)\"; expected one of " + parameters.map { "\"\($0)\"" }.joined(separator: ", "))])
         }
         let vals = values ?? defaultValues[param]!
-        let ds = dataset ?? original.datasets[0]
+        let ds = dataset ?? original.datasets[0].rawValue
         var issues: [SpecIssue] = []
-        if !Parameters.datasets.contains(ds) {
+        if DatasetName(rawValue: ds) == nil {
             issues.append(SpecIssue(file: label, path: "--dataset", line: nil,
-                message: "found \"\(ds)\"; expected one of " + Parameters.datasets.map { "\"\($0)\"" }.joined(separator: ", ")))
+                message: "found \"\(ds)\"; expected one of " + DatasetName.spellings.map { "\"\($0)\"" }.joined(separator: ", ")))
         }
         var valueNodes: [JSONNode] = []
         if vals.isEmpty || vals == [""] {

@@ -1,11 +1,12 @@
+import Datasets
 import Foundation
 
 /// Runs of one spec with the same configuration apart from the seed.
 public struct RunGroup: Sendable {
     public var spec: String
-    public var kind: String
-    public var dataset: String
-    public var model: String
+    public var kind: ExperimentKind
+    public var dataset: DatasetName
+    public var model: ModelKind
     /// Filter counts as in runs.csv, `-`-joined ("4-15"); empty for the baseline.
     public var filters: String
     /// The parameter columns of runs.csv (tpc, tv, …, test_limit, …) and their values.
@@ -27,7 +28,7 @@ public struct RunGroup: Sendable {
 /// training and data settings in the same spec, and the baseline of that spec and dataset.
 public struct Fig3Config: Sendable {
     public var spec: String
-    public var dataset: String
+    public var dataset: DatasetName
     public var filters: String
     public var label: String
     public var dmn: RunGroup?
@@ -48,16 +49,16 @@ public struct SweepPoint: Sendable {
 public struct ParameterSweep: Sendable {
     public var param: String
     public var spec: String
-    public var dataset: String
+    public var dataset: DatasetName
     public var filters: String
     public var points: [SweepPoint]
     public var baseline: RunGroup?
-    public var label: String { "\(ReportNames.dataset(dataset)) (filters \(filters.replacingOccurrences(of: "-", with: "+")))" }
+    public var label: String { "\(dataset.displayName) (filters \(filters.replacingOccurrences(of: "-", with: "+")))" }
 }
 
 /// Early-training λ of the lowest and the highest recorded layer for one dataset (Fig. 1).
 public struct Fig1Early: Sendable {
-    public var dataset: String
+    public var dataset: DatasetName
     public var runs: Int
     public var lowLayer: Int
     public var highLayer: Int
@@ -75,7 +76,7 @@ public struct Fig1Early: Sendable {
 }
 
 public struct TimingRow: Sendable {
-    public var dataset: String
+    public var dataset: DatasetName
     public var label: String
     public var dmnRuns: Int
     public var dmnBuild: Double
@@ -87,19 +88,6 @@ public struct TimingRow: Sendable {
 }
 
 public enum ReportNames {
-    public static let datasetOrder = ["mnist", "fashion-mnist", "cifar10", "cifar100"]
-    public static let modelOrder = ["dmn", "convnet", "baseline", "pca", "random", "hybrid", "mlp"]
-
-    public static func dataset(_ d: String) -> String {
-        switch d {
-        case "mnist": return "MNIST"
-        case "fashion-mnist": return "Fashion-MNIST"
-        case "cifar10": return "CIFAR-10"
-        case "cifar100": return "CIFAR-100"
-        default: return d
-        }
-    }
-
     public static func param(_ p: String) -> String {
         switch p {
         case "tpc": return "T_PC"
@@ -108,8 +96,11 @@ public enum ReportNames {
         default: return p
         }
     }
+}
 
-    static func rank(_ list: [String], _ v: String) -> Int { list.firstIndex(of: v) ?? list.count }
+extension CaseIterable where Self: Equatable {
+    /// Position in declaration order: the order tables and figures list datasets and models.
+    var rank: Int { Array(Self.allCases).firstIndex(of: self) ?? 0 }
 }
 
 /// Pure functions from parsed result tables to the groups, configurations and sweeps the
@@ -117,14 +108,16 @@ public enum ReportNames {
 public enum Analysis {
     /// The parameter columns of runs.csv, and those of the `dmn` section.
     public static let parameterColumns = Parameters.all.map(\.column)
-    public static let dmnColumns = Set(Parameters.all.filter { $0.section == "dmn" }.map(\.column))
+    public static let dmnColumns = Set(Parameters.definitions(in: .dmn).map(\.column))
     public static let sweepParams = ["tpc", "tv", "tfrac"]
 
-    /// Groups runs by spec, kind, dataset, model, filters and every parameter column (not the seed).
+    /// Groups runs by spec, kind, dataset, model, filters and every parameter column (not the
+    /// seed). Rows whose kind, dataset or model this version does not know are left out.
     public static func groups(_ runs: [ReportRow]) -> [RunGroup] {
         var order: [String] = []
         var byKey: [String: [ReportRow]] = [:]
-        for r in runs {
+        for r in runs where ExperimentKind(rawValue: r["kind"]) != nil && DatasetName(rawValue: r["dataset"]) != nil
+            && ModelKind(rawValue: r["model"]) != nil {
             let key = ([r["spec"], r["kind"], r["dataset"], r["model"], r["filters"]] + parameterColumns.map { r[$0] })
                 .joined(separator: "\u{1}")
             if byKey[key] == nil { order.append(key) }
@@ -136,7 +129,8 @@ public enum Analysis {
             let ok = rows.filter { $0["status"] == "ok" }
             var settings: [String: String] = [:]
             for c in parameterColumns { settings[c] = f[c] }
-            return RunGroup(spec: f["spec"], kind: f["kind"], dataset: f["dataset"], model: f["model"], filters: f["filters"],
+            return RunGroup(spec: f["spec"], kind: ExperimentKind(rawValue: f["kind"])!, dataset: DatasetName(rawValue: f["dataset"])!,
+                            model: ModelKind(rawValue: f["model"])!, filters: f["filters"],
                             settings: settings, okRuns: ok, failed: rows.count - ok.count,
                             accuracy: Summary(ok.map { $0.number("test_acc") }))
         }
@@ -149,14 +143,11 @@ public enum Analysis {
     }
 
     static func groupOrder(_ a: RunGroup, _ b: RunGroup) -> Bool {
-        let da = ReportNames.rank(ReportNames.datasetOrder, a.dataset), db = ReportNames.rank(ReportNames.datasetOrder, b.dataset)
-        if da != db { return da < db }
-        if a.dataset != b.dataset { return a.dataset < b.dataset }
+        if a.dataset != b.dataset { return a.dataset.rank < b.dataset.rank }
         if a.spec != b.spec { return a.spec < b.spec }
         let fa = filterKey(a.filters), fb = filterKey(b.filters)
         if fa != fb { return fa.lexicographicallyPrecedes(fb) }
-        let ma = ReportNames.rank(ReportNames.modelOrder, a.model), mb = ReportNames.rank(ReportNames.modelOrder, b.model)
-        if ma != mb { return ma < mb }
+        if a.model != b.model { return a.model.rank < b.model.rank }
         for c in parameterColumns where a.settings[c] != b.settings[c] {
             let x = ReportRow.parseNumber(a.settings[c] ?? ""), y = ReportRow.parseNumber(b.settings[c] ?? "")
             if x.isFinite && y.isFinite && x != y { return x < y }
@@ -182,7 +173,7 @@ public enum Analysis {
     /// The baseline for runs of `spec` on `dataset` with the training/data settings of `like`:
     /// from the same spec if there is one, else any spec with the same settings.
     static func baseline(for like: RunGroup, in groups: [RunGroup]) -> RunGroup? {
-        let candidates = groups.filter { $0.kind == "classify" && $0.model == "baseline" && $0.dataset == like.dataset
+        let candidates = groups.filter { $0.kind == .classify && $0.model == .baseline && $0.dataset == like.dataset
             && sharedKey($0) == sharedKey(like) }
         return candidates.first { $0.spec == like.spec } ?? candidates.first
     }
@@ -192,19 +183,19 @@ public enum Analysis {
     /// (none: ConvNet only). A cell without ConvNet gives one only when it has exactly one DMN
     /// setting; cells with several are parameter sweeps (Fig. 3 bottom).
     public static func fig3Configs(_ groups: [RunGroup]) -> [Fig3Config] {
-        let classify = groups.filter { $0.kind == "classify" && ($0.model == "dmn" || $0.model == "convnet") }
+        let classify = groups.filter { $0.kind == .classify && ($0.model == .dmn || $0.model == .convnet) }
         var order: [String] = []
         var cells: [String: [RunGroup]] = [:]
         for g in classify {
-            let key = [g.spec, g.dataset, g.filters, sharedKey(g)].joined(separator: "\u{2}")
+            let key = [g.spec, g.dataset.rawValue, g.filters, sharedKey(g)].joined(separator: "\u{2}")
             if cells[key] == nil { order.append(key) }
             cells[key, default: []].append(g)
         }
         var configs: [Fig3Config] = []
         for key in order {
             let cell = cells[key]!
-            let dmns = cell.filter { $0.model == "dmn" }
-            let conv = cell.first { $0.model == "convnet" }
+            let dmns = cell.filter { $0.model == .dmn }
+            let conv = cell.first { $0.model == .convnet }
             if conv == nil && dmns.count != 1 { continue }
             let vary = varying(dmns, columns: parameterColumns.filter { dmnColumns.contains($0) })
             let ref = conv ?? dmns[0]
@@ -238,14 +229,14 @@ public enum Analysis {
     /// Parameter sweeps of the DMN (kind classify): groups of one spec, dataset and filters
     /// that differ only in `param` (tpc, tv or tfrac), with at least two values.
     public static func sweeps(_ groups: [RunGroup], param: String) -> [ParameterSweep] {
-        let dmn = groups.filter { $0.kind == "classify" && $0.model == "dmn" }
+        let dmn = groups.filter { $0.kind == .classify && $0.model == .dmn }
         let others = parameterColumns.filter { $0 != param }
         var order: [String] = []
         var byKey: [String: [RunGroup]] = [:]
         for g in dmn {
             // Not keyed by spec: a run shared by several sweep specs (their common centre
             // point, e.g. T_PC 0.9 = T_v 0.98 = T_frac 0.3) has one id and is kept once.
-            let key = ([g.dataset, g.filters] + others.map { g.settings[$0] ?? "" }).joined(separator: "\u{1}")
+            let key = ([g.dataset.rawValue, g.filters] + others.map { g.settings[$0] ?? "" }).joined(separator: "\u{1}")
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(g)
         }
@@ -298,7 +289,7 @@ public enum Analysis {
     public static func fig1Early(lambda: [ReportRow], runs: [ReportRow]) -> [Fig1Early] {
         let conv = runs.filter { $0["kind"] == "convergence" && $0["status"] == "ok" }
         let byRun = Dictionary(grouping: lambda, by: { $0["run_id"] })
-        var perDataset: [String: [(low: Double, high: Double, lowBatches: [Double], highBatches: [Double],
+        var perDataset: [DatasetName: [(low: Double, high: Double, lowBatches: [Double], highBatches: [Double],
                                    lowLayer: Int, highLayer: Int, window: Int, total: Int)]] = [:]
         for r in conv {
             guard let rows = byRun[r["run_id"]], !rows.isEmpty else { continue }
@@ -319,11 +310,12 @@ public enum Analysis {
                 guard b > 0 else { return [] }
                 return (0..<b).map { i in Stats.mean(Array(v[(i * v.count / b)..<((i + 1) * v.count / b)])) }
             }
-            perDataset[r["dataset"], default: []].append(
+            guard let dataset = DatasetName(rawValue: r["dataset"]) else { continue }
+            perDataset[dataset, default: []].append(
                 (Stats.mean(lowS), Stats.mean(highS), batches(values(lo, "detrended").map(\.1)),
                  batches(values(hi, "detrended").map(\.1)), lo, hi, window, total))
         }
-        return perDataset.keys.sorted { ReportNames.rank(ReportNames.datasetOrder, $0) < ReportNames.rank(ReportNames.datasetOrder, $1) }
+        return perDataset.keys.sorted { $0.rank < $1.rank }
             .map { ds in
                 let v = perDataset[ds]!
                 let multi = v.count >= 2

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 public enum Verdict: String, Sendable, CaseIterable {
@@ -159,7 +160,7 @@ public enum Claims {
     /// Runs needed, for messages about missing data.
     static let fig3Hint = "classify runs of dmn and convnet (experiments/fig3.json)"
 
-    static func pairs(_ configs: [Fig3Config], dataset: String, layers: Int? = nil) -> [(Fig3Config, RunGroup, RunGroup)] {
+    static func pairs(_ configs: [Fig3Config], dataset: DatasetName, layers: Int? = nil) -> [(Fig3Config, RunGroup, RunGroup)] {
         configs.compactMap { c in
             guard c.dataset == dataset, let d = c.dmn, let v = c.convnet else { return nil }
             if let l = layers, c.layers != l { return nil }
@@ -178,14 +179,14 @@ public enum Claims {
 
     /// A claim over the DMN/ConvNet pairs of a dataset, each judged by `rule`, combined with
     /// `need(count)` (how many must be supported).
-    static func pairwise(id: String, claim: String, rule: String, dataset: String, layers: Int?,
+    static func pairwise(id: String, claim: String, rule: String, dataset: DatasetName, layers: Int?,
                          configs: [Fig3Config], need: (Int) -> Int, needText: String,
                          judge: (Summary, Summary) -> Verdict) -> ClaimCheck {
         let ps = pairs(configs, dataset: dataset, layers: layers)
         guard !ps.isEmpty else {
             let what = layers.map { $0 == 1 ? " with one layer" : " with \($0) layers" } ?? ""
             return ClaimCheck(id: id, claim: claim, rule: rule, verdict: .inconclusive,
-                              summary: "no data: needs \(fig3Hint) on \(ReportNames.dataset(dataset))\(what)", findings: [])
+                              summary: "no data: needs \(fig3Hint) on \(dataset.displayName)\(what)", findings: [])
         }
         let findings = ps.map { c, d, v -> Finding in
             let verdict = judge(d.accuracy, v.accuracy)
@@ -206,7 +207,7 @@ public enum Claims {
         pairwise(id: "mnist-within-1pt",
                  claim: "MNIST: the DMN is within 1 point of the ConvNet in (almost) all filter configurations",
                  rule: "Per configuration, d = DMN − ConvNet mean test accuracy: supported when |d| ≤ 1 point; not supported when |d| > 1 point and the 95% CIs are separated; inconclusive when |d| > 1 point and the CIs overlap. Overall (\"almost all\" = all but at most one): supported when at least max(1, n − 1) of the n configurations are supported; not supported when that many cannot be reached even if every inconclusive one were supported; else inconclusive.",
-                 dataset: "mnist", layers: nil, configs: configs, need: { max(1, $0 - 1) },
+                 dataset: .mnist, layers: nil, configs: configs, need: { max(1, $0 - 1) },
                  needText: "needs all but at most one supported",
                  judge: { Rules.within($0, $1, tolerance: Rules.point, overlapMeansEqual: false) })
     }
@@ -216,7 +217,7 @@ public enum Claims {
         pairwise(id: "cifar10-above",
                  claim: "CIFAR-10: the DMN is above the ConvNet",
                  rule: "Per configuration: supported when the DMN's 95% CI lies wholly above the ConvNet's, not supported when wholly below, inconclusive when they overlap. Overall: supported when every configuration is supported; not supported when any is not supported; else inconclusive.",
-                 dataset: "cifar10", layers: nil, configs: configs, need: { $0 },
+                 dataset: .cifar10, layers: nil, configs: configs, need: { $0 },
                  needText: "needs all supported",
                  judge: Rules.above)
     }
@@ -226,7 +227,7 @@ public enum Claims {
         pairwise(id: "cifar10-two-layer-5-10pt",
                  claim: "CIFAR-10, two layers: the DMN is 5–10 points above the ConvNet",
                  rule: "Per two-layer configuration, d = DMN − ConvNet: supported when the DMN's 95% CI lies wholly above the ConvNet's and 5 ≤ d ≤ 10 points; not supported when no difference compatible with both CIs lies in 5–10 points (DMN.hi − ConvNet.lo < 5 points, or DMN.lo − ConvNet.hi > 10 points); else inconclusive. Overall: all two-layer configurations must be supported (not supported when any is not).",
-                 dataset: "cifar10", layers: 2, configs: configs, need: { $0 },
+                 dataset: .cifar10, layers: 2, configs: configs, need: { $0 },
                  needText: "needs all supported",
                  judge: { Rules.margin($0, $1, lo: 5 * Rules.point, hi: 10 * Rules.point) })
     }
@@ -236,7 +237,7 @@ public enum Claims {
         pairwise(id: "cifar100-one-layer-above",
                  claim: "CIFAR-100, one layer: the DMN is above the ConvNet",
                  rule: "Per one-layer configuration: supported when the DMN's 95% CI lies wholly above the ConvNet's, not supported when wholly below, inconclusive when they overlap. Overall: every one-layer configuration must be supported (not supported when any is not).",
-                 dataset: "cifar100", layers: 1, configs: configs, need: { $0 },
+                 dataset: .cifar100, layers: 1, configs: configs, need: { $0 },
                  needText: "needs all supported",
                  judge: Rules.above)
     }
@@ -246,7 +247,7 @@ public enum Claims {
         pairwise(id: "cifar100-two-layer-equal",
                  claim: "CIFAR-100, two layers: the DMN equals the ConvNet (within 1 point, or CIs overlapping)",
                  rule: "Per two-layer configuration, d = DMN − ConvNet: supported when |d| ≤ 1 point or the 95% CIs overlap; not supported when the CIs are separated by more than 1 point (gap between the nearer ends > 1 point); inconclusive otherwise (CIs separated by at most 1 point while |d| > 1 point). Overall: all two-layer configurations must be supported (not supported when any is not).",
-                 dataset: "cifar100", layers: 2, configs: configs, need: { $0 },
+                 dataset: .cifar100, layers: 2, configs: configs, need: { $0 },
                  needText: "needs all supported",
                  judge: { Rules.within($0, $1, tolerance: Rules.point, overlapMeansEqual: true) })
     }
@@ -260,11 +261,11 @@ public enum Claims {
     }
 
     /// A claim judged per sweep of `param` (every sweep found must support it).
-    static func perSweep(id: String, claim: String, rule: String, param: String, sweeps: [ParameterSweep], datasets: Set<String>? = nil,
+    static func perSweep(id: String, claim: String, rule: String, param: String, sweeps: [ParameterSweep], datasets: Set<DatasetName>? = nil,
                          judge: (ParameterSweep) -> (Verdict, String)) -> ClaimCheck {
         let ss = sweeps.filter { $0.param == param && (datasets == nil || datasets!.contains($0.dataset)) }
         guard !ss.isEmpty else {
-            let ds = datasets.map { " on " + $0.sorted().map(ReportNames.dataset).joined(separator: "/") } ?? ""
+            let ds = datasets.map { " on " + $0.sorted { $0.rank < $1.rank }.map(\.displayName).joined(separator: "/") } ?? ""
             return ClaimCheck(id: id, claim: claim, rule: rule, verdict: .inconclusive,
                               summary: "no data: needs DMN runs where \(ReportNames.param(param)) varies\(ds) (experiments/fig3-\(param).json)",
                               findings: [])
@@ -330,7 +331,7 @@ public enum Claims {
         perSweep(id: "tfrac-0.3-0.4-as-good-as-1",
                  claim: "MNIST: a T_frac of 0.3–0.4 does as well as T_frac = 1",
                  rule: "Per MNIST T_frac sweep: L = the value in [0.3, 0.4] with the largest mean, F = the value 1; d = L − F mean accuracy. Supported when d ≥ −1 point; not supported when d < −1 point and L's 95% CI lies wholly below F's; inconclusive when d < −1 point and the CIs overlap, or a value is missing or has fewer than 2 seeds.",
-                 param: "tfrac", sweeps: sweeps, datasets: ["mnist"]) { s in
+                 param: "tfrac", sweeps: sweeps, datasets: [.mnist]) { s in
             let low = s.points.filter { $0.value >= 0.3 - 1e-9 && $0.value <= 0.4 + 1e-9 }
             guard let full = s.points.first(where: { abs($0.value - 1) < 1e-9 }) else { return (.inconclusive, "no run at T_frac = 1") }
             guard !low.isEmpty else { return (.inconclusive, "no run with T_frac in 0.3–0.4") }
@@ -355,7 +356,7 @@ public enum Claims {
             let text = "steps ≤ \(e.windowSteps) of \(e.totalSteps), \(e.runs) run\(e.runs == 1 ? "" : "s"): smoothed λ layer \(e.lowLayer) "
                 + "\(Fmt.num(e.lowMean)) vs layer \(e.highLayer) \(Fmt.num(e.highMean)); 95% CI over \(e.unit == "batches" ? "10 batches of the de-trended λ" : "seeds"): "
                 + "[\(Fmt.num(e.low.lo)), \(Fmt.num(e.low.hi))] vs [\(Fmt.num(e.high.lo)), \(Fmt.num(e.high.hi))]"
-            return Finding(label: ReportNames.dataset(e.dataset), verdict: v, text: text)
+            return Finding(label: e.dataset.displayName, verdict: v, text: text)
         }
         let verdict = Rules.combine(findings.map(\.verdict), need: findings.count)
         return ClaimCheck(id: "fig1-lower-above-upper", claim: claim, rule: rule, verdict: verdict,

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// The small aggregated tables the gnuplot scripts in plot-scripts/ read. `repro plot` writes
@@ -30,9 +31,11 @@ public enum PlotTables {
     /// convergence runs of the dataset.
     public static func fig1(lambda: [ReportRow], runs: [ReportRow]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "layer", "step", "images_seen", "smoothed", "runs"])
-        var dataset: [String: String] = [:]
-        for r in runs where r["kind"] == "convergence" && r["status"] == "ok" { dataset[r["run_id"]] = r["dataset"] }
-        struct Key: Hashable { var ds: String; var layer: Int; var step: Int }
+        var dataset: [String: DatasetName] = [:]
+        for r in runs where r["kind"] == ExperimentKind.convergence.rawValue && r["status"] == "ok" {
+            dataset[r["run_id"]] = DatasetName(rawValue: r["dataset"])
+        }
+        struct Key: Hashable { var ds: DatasetName; var layer: Int; var step: Int }
         var acc: [Key: (sum: Double, count: Int, images: Double)] = [:]
         for r in lambda {
             guard let ds = dataset[r["run_id"]] else { continue }
@@ -44,15 +47,13 @@ public enum PlotTables {
             acc[k] = e
         }
         let keys = acc.keys.sorted { a, b in
-            let ra = ReportNames.rank(ReportNames.datasetOrder, a.ds), rb = ReportNames.rank(ReportNames.datasetOrder, b.ds)
-            if ra != rb { return ra < rb }
-            if a.ds != b.ds { return a.ds < b.ds }
+            if a.ds != b.ds { return a.ds.rank < b.ds.rank }
             if a.layer != b.layer { return a.layer < b.layer }
             return a.step < b.step
         }
         for k in keys {
             let e = acc[k]!
-            t.append([clean(ReportNames.dataset(k.ds)), String(k.layer), String(k.step), n((e.images / Double(e.count)).rounded()),
+            t.append([clean(k.ds.displayName), String(k.layer), String(k.step), n((e.images / Double(e.count)).rounded()),
                       n(e.sum / Double(e.count)), String(e.count)])
         }
         return t
@@ -129,14 +130,14 @@ public enum PlotTables {
     public static func fig3Top(_ configs: [Fig3Config]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "x", "label", "dmn_n", "dmn_mean", "dmn_err", "convnet_n", "convnet_mean",
                                   "convnet_err", "baseline_n", "baseline_mean", "baseline_err"])
-        var x: [String: Int] = [:]
+        var x: [DatasetName: Int] = [:]
         func cols(_ g: RunGroup?) -> [String] {
             guard let s = g?.accuracy, s.n > 0 else { return ["0", "nan", "nan"] }
             return [String(s.n), pct(s.mean), s.n >= 2 ? pct(s.std) : "0"]
         }
         for c in configs {
             x[c.dataset, default: 0] += 1
-            t.append([clean(ReportNames.dataset(c.dataset)), String(x[c.dataset]!), clean(c.label)]
+            t.append([clean(c.dataset.displayName), String(x[c.dataset]!), clean(c.label)]
                      + cols(c.dmn) + cols(c.convnet) + cols(c.baseline))
         }
         return t

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// Everything the report shows, computed from a `ResultSet` (pure).
@@ -95,7 +96,7 @@ public enum ReportWriter {
         // Fig. 3 tables.
         p("## Fig. 3: test accuracy")
         p()
-        let classify = a.groups.filter { $0.kind == "classify" }
+        let classify = a.groups.filter { $0.kind == .classify }
         if classify.isEmpty {
             p("No classify runs in these results.")
             p()
@@ -104,7 +105,7 @@ public enum ReportWriter {
               + "`settings` lists the parameters that differ between rows of the same dataset.")
             p()
         }
-        let dmnFamily: Set<String> = ["dmn", "pca", "hybrid"]
+        let dmnFamily = RunNormalization.modelsUsingDMNParameters
         let dmnCols = Analysis.parameterColumns.filter { Analysis.dmnColumns.contains($0) }
         let sharedCols = Analysis.parameterColumns.filter { !Analysis.dmnColumns.contains($0) }
         for ds in orderedDatasets(classify.map(\.dataset)) {
@@ -112,7 +113,7 @@ public enum ReportWriter {
             let varyShared = Analysis.varying(gs, columns: sharedCols)
             let varyDMN = Analysis.varying(gs.filter { dmnFamily.contains($0.model) }, columns: dmnCols)
             let specs = Set(gs.map(\.spec)).count > 1
-            p("### \(ReportNames.dataset(ds))")
+            p("### \(ds.displayName)")
             p()
             var header = ["filters", "model"]
             if specs { header.append("spec") }
@@ -120,7 +121,7 @@ public enum ReportWriter {
             table(header, gs.map { g in
                 var cols = varyShared
                 if dmnFamily.contains(g.model) { cols += varyDMN }
-                var row = [g.filtersLabel, g.model]
+                var row = [g.filtersLabel, g.model.rawValue]
                 if specs { row.append(g.spec) }
                 row += [Analysis.describe(g, columns: cols), String(g.accuracy.n), Fmt.ci(g.accuracy),
                         g.accuracy.n >= 2 ? Fmt.pct(g.accuracy.std) : "–", String(g.failed)]
@@ -140,7 +141,7 @@ public enum ReportWriter {
             p()
             table(["dataset", "filters", "DMN runs", "DMN build", "DMN SGD", "ConvNet runs", "ConvNet SGD", "ratio"],
                   a.timings.map { t in
-                      [ReportNames.dataset(t.dataset), t.label, String(t.dmnRuns), Fmt.seconds(t.dmnBuild), Fmt.seconds(t.dmnSGD),
+                      [t.dataset.displayName, t.label, String(t.dmnRuns), Fmt.seconds(t.dmnBuild), Fmt.seconds(t.dmnSGD),
                        String(t.convnetRuns), Fmt.seconds(t.convnetSGD), t.ratio.isFinite ? String(format: "%.1f×", t.ratio) : "–"]
                   })
         }
@@ -176,7 +177,7 @@ public enum ReportWriter {
             p("Mean smoothed de-trended λ over the first \(Int(Analysis.fig1EarlyFraction * 100))% of recorded steps.")
             p()
             table(["dataset", "runs", "steps", "lowest layer", "λ", "highest layer", "λ"], a.early.map { e in
-                [ReportNames.dataset(e.dataset), String(e.runs), "≤ \(e.windowSteps) of \(e.totalSteps)", String(e.lowLayer),
+                [e.dataset.displayName, String(e.runs), "≤ \(e.windowSteps) of \(e.totalSteps)", String(e.lowLayer),
                  Fmt.num(e.lowMean), String(e.highLayer), Fmt.num(e.highMean)]
             })
         }
@@ -232,10 +233,7 @@ public enum ReportWriter {
         return out.joined(separator: "\n") + "\n"
     }
 
-    static func orderedDatasets(_ ds: [String]) -> [String] {
-        Array(Set(ds)).sorted {
-            let a = ReportNames.rank(ReportNames.datasetOrder, $0), b = ReportNames.rank(ReportNames.datasetOrder, $1)
-            return a != b ? a < b : $0 < $1
-        }
+    static func orderedDatasets(_ ds: [DatasetName]) -> [DatasetName] {
+        Set(ds).sorted { $0.rank < $1.rank }
     }
 }

@@ -93,23 +93,11 @@ public final class ResultTables: @unchecked Sendable {
     /// Columns that hold durations, which differ between otherwise identical runs.
     public static let timingColumns: Set<String> = ["build_s", "sgd_s", "total_s", "seconds"]
 
-    static func format(_ v: ParamValue) -> String {
-        switch v {
-        case .real(let d): return CSVTable.number(d)
-        case .integer(let i): return String(i)
-        case .text(let s): return s
-        case .flag(let b): return b ? "true" : "false"
-        case .reals(let d): return d.map(CSVTable.number).joined(separator: "-")
-        case .integers(let i): return i.map(String.init).joined(separator: "-")
-        case .none: return "nan"
-        }
-    }
-
     public static func runRow(_ r: RunRecord) -> [String] {
         let o = r.outcome
-        var row = [r.runId, r.spec.name, r.spec.hash, r.run.kind.rawValue, r.run.dataset, r.run.model.rawValue,
+        var row = [r.runId, r.spec.name, r.spec.hash, r.run.kind.rawValue, r.run.dataset.rawValue, r.run.model.rawValue,
                    r.run.filters.map(String.init).joined(separator: "-")]
-        row += Parameters.all.map { format($0.get(r.run)) }
+        row += Parameters.all.map { $0.get(r.run).description }
         row += [String(r.run.seed),
                 o.map { $0.filterCounts.map(String.init).joined(separator: "-") } ?? "",
                 o.map { $0.relaxedTv.map { $0 ? "1" : "0" }.joined(separator: "-") } ?? "",
@@ -122,8 +110,8 @@ public final class ResultTables: @unchecked Sendable {
 
     static func sortKey(_ r: RunRecord) -> [String] {
         let filters = r.run.filters.map { String(format: "%08d", $0) }.joined(separator: "-")
-        return [r.spec.name, r.run.kind.rawValue, r.run.dataset, r.run.model.rawValue, filters]
-            + Parameters.all.map { format($0.get(r.run)) } + [String(format: "%020llu", r.run.seed), r.runId]
+        return [r.spec.name, r.run.kind.rawValue, r.run.dataset.rawValue, r.run.model.rawValue, filters]
+            + Parameters.all.map { $0.get(r.run).description } + [String(format: "%020llu", r.run.seed), r.runId]
     }
 
     static func sorted(_ recs: [RunRecord]) -> [RunRecord] {

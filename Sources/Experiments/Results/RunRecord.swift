@@ -25,7 +25,10 @@ public struct RunTimings: Codable, Hashable, Sendable {
 
 /// The file `runs/<id>.json`: everything about one finished run.
 public struct RunRecord: Codable, Hashable, Sendable {
-    public var format: Int = 1
+    /// 2 since the run object is laid out by section (`data`, `convergence` included) and
+    /// ids leave defaults out; `repro migrate` rewrites format-1 folders.
+    public static let currentFormat = 2
+    public var format: Int = RunRecord.currentFormat
     public var runId: String
     public var status: RunStatus
     /// Why the run failed (the executor's error); nil when ok.
@@ -37,7 +40,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var timings: RunTimings
     public var host: String
     public var reproVersion: String
-    /// The executor's type name (ModelRunExecutor, or DevelopmentExecutor for fake outcomes).
+    /// The executor's type name (ModelRunExecutor, or a test's executor).
     public var executor: String
 
     public init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
@@ -68,12 +71,19 @@ public struct RunRecord: Codable, Hashable, Sendable {
     }
 
     public static func read(_ url: URL) throws -> RunRecord {
-        try decoder.decode(RunRecord.self, from: Data(contentsOf: url))
+        try decode(Data(contentsOf: url))
+    }
+
+    public static func decode(_ data: Data) throws -> RunRecord {
+        struct Format: Decodable { var format: Int }
+        let format = try decoder.decode(Format.self, from: data).format
+        guard format == currentFormat else { throw RunFileFormatError(found: format) }
+        return try decoder.decode(RunRecord.self, from: data)
     }
 
     /// Canonical text of everything that must agree between two copies of the same run
-    /// (merge): the run, status, reason and outcome, with timing fields zeroed.
-    public var resultSignature: String {
+    /// (merge): the run's parameters, status, reason and outcome, with timing fields zeroed.
+    public func resultSignature() throws -> String {
         var o = outcome
         if var oo = o {
             oo.buildSeconds = 0
@@ -81,8 +91,19 @@ public struct RunRecord: Codable, Hashable, Sendable {
             oo.history = oo.history.map { var h = $0; h.seconds = 0; return h }
             o = oo
         }
-        struct Sig: Encodable { var run: ResolvedRun; var status: RunStatus; var reason: String?; var outcome: RunOutcome? }
-        return (try? CanonicalJSON.serialize(encodable: Sig(run: run, status: status, reason: reason, outcome: o))) ?? ""
+        struct Sig: Encodable { var status: RunStatus; var reason: String?; var outcome: RunOutcome? }
+        let rest = try CanonicalJSON.serialize(encodable: Sig(status: status, reason: reason, outcome: o))
+        return RunIdentity.canonicalJSON(of: run) + "\n" + rest
+    }
+}
+
+/// A run file of another format than this version writes.
+public struct RunFileFormatError: Error, CustomStringConvertible {
+    public let found: Int
+    public var description: String {
+        found < RunRecord.currentFormat
+            ? "run file format \(found) is older than this version's \(RunRecord.currentFormat); convert the folder once with `repro migrate FOLDER`"
+            : "run file format \(found) is newer than this version's \(RunRecord.currentFormat); use a newer repro"
     }
 }
 

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// A validated experiment spec: the grid of every parameter, per dataset.
@@ -5,13 +6,13 @@ public struct ExperimentSpec: Sendable {
     public var name: String
     public var description: String?
     public var kind: ExperimentKind
-    public var datasets: [String]
+    public var datasets: [DatasetName]
     public var models: [ModelKind]
     public var seeds: [UInt64]
     /// The base grid: `filters` plus `section.key` paths; parameters not listed keep defaults.
     public var axes: [String: [ParamValue]]
     /// Per-dataset replacements of whole axes (`filters` or `section.key`).
-    public var overrides: [String: [String: [ParamValue]]]
+    public var overrides: [DatasetName: [String: [ParamValue]]]
     /// Path as given by the user, and the short SHA-256 of the file bytes.
     public var file: String
     public var hash: String
@@ -19,8 +20,8 @@ public struct ExperimentSpec: Sendable {
     public var warnings: [String]
 
     public init(name: String, description: String? = nil, kind: ExperimentKind = .classify,
-                datasets: [String], models: [ModelKind], seeds: [UInt64] = [1],
-                axes: [String: [ParamValue]] = [:], overrides: [String: [String: [ParamValue]]] = [:],
+                datasets: [DatasetName], models: [ModelKind], seeds: [UInt64] = [1],
+                axes: [String: [ParamValue]] = [:], overrides: [DatasetName: [String: [ParamValue]]] = [:],
                 file: String = "(memory)", hash: String = "", warnings: [String] = []) {
         self.name = name; self.description = description; self.kind = kind
         self.datasets = datasets; self.models = models; self.seeds = seeds
@@ -29,7 +30,7 @@ public struct ExperimentSpec: Sendable {
     }
 
     /// The effective axes for one dataset: the base grid with the dataset's overrides applied.
-    public func axes(for dataset: String) -> [String: [ParamValue]] {
+    public func axes(for dataset: DatasetName) -> [String: [ParamValue]] {
         var merged = axes
         for (path, values) in overrides[dataset] ?? [:] { merged[path] = values }
         return merged

@@ -1,25 +1,44 @@
+import Datasets
 import Foundation
+import Models
 
-/// One value of a grid axis.
+/// One value of a grid axis, as a spec gives it.
 public enum ParamValue: Hashable, Sendable, CustomStringConvertible {
     case real(Double)
     case integer(Int)
     case text(String)
     case flag(Bool)
-    /// Per-layer numbers (T_v) or filter counts per layer.
+    /// Per-layer numbers (T_v).
     case reals([Double])
+    /// Filter counts per layer.
     case integers([Int])
+    /// No value (an optional limit left unset: all images).
     case none
 
+    /// The one textual form of a value: runs.csv cells, `repro plan`, report settings.
+    /// Lists are `-`-joined; `none` is `nan` so that numeric CSV readers take it.
     public var description: String {
         switch self {
-        case .real(let v): return CanonicalJSON.number(v)
+        case .real(let v): return CSVTable.number(v)
         case .integer(let v): return String(v)
         case .text(let s): return s
         case .flag(let b): return b ? "true" : "false"
-        case .reals(let v): return v.map { CanonicalJSON.number($0) }.joined(separator: "-")
+        case .reals(let v): return v.map(CSVTable.number).joined(separator: "-")
         case .integers(let v): return v.map(String.init).joined(separator: "-")
-        case .none: return "all"
+        case .none: return "nan"
+        }
+    }
+
+    /// The value as a JSON node (run ids, run files, the generated schema's defaults).
+    public var json: JSONNode {
+        switch self {
+        case .real(let v): return JSONNode(.number(v, text: CanonicalJSON.number(v)))
+        case .integer(let v): return JSONNode(.number(Double(v), text: String(v)))
+        case .text(let s): return JSONNode(.string(s))
+        case .flag(let b): return JSONNode(.bool(b))
+        case .reals(let v): return JSONNode(.array(v.map { ParamValue.real($0).json }))
+        case .integers(let v): return JSONNode(.array(v.map { ParamValue.integer($0).json }))
+        case .none: return JSONNode(.null)
         }
     }
 }
@@ -67,88 +86,175 @@ public enum ParamType: Sendable {
     }
 }
 
-/// A parameter of the `dmn`, `training`, `data` or `convergence` sections.
+/// A Swift type a parameter field can have, with its conversion from and to spec values.
+/// The conversion from a spec value only fails for a value of another type, which the spec
+/// validator has already refused.
+public protocol ParameterField: Hashable, Sendable {
+    var paramValue: ParamValue { get }
+    init?(paramValue: ParamValue)
+}
+
+extension Double: ParameterField {
+    public var paramValue: ParamValue { .real(self) }
+    public init?(paramValue v: ParamValue) {
+        switch v {
+        case .real(let d): self = d
+        case .integer(let i): self = Double(i)
+        default: return nil
+        }
+    }
+}
+
+extension Int: ParameterField {
+    public var paramValue: ParamValue { .integer(self) }
+    public init?(paramValue v: ParamValue) { guard case .integer(let i) = v else { return nil }; self = i }
+}
+
+extension Bool: ParameterField {
+    public var paramValue: ParamValue { .flag(self) }
+    public init?(paramValue v: ParamValue) { guard case .flag(let b) = v else { return nil }; self = b }
+}
+
+extension Array: ParameterField where Element == Double {
+    public var paramValue: ParamValue { .reals(self) }
+    public init?(paramValue v: ParamValue) { guard case .reals(let d) = v else { return nil }; self = d }
+}
+
+extension Optional: ParameterField where Wrapped == Int {
+    public var paramValue: ParamValue { map { .integer($0) } ?? .none }
+    public init?(paramValue v: ParamValue) {
+        switch v {
+        case .integer(let i): self = .some(i)
+        case .none: self = .none
+        default: return nil
+        }
+    }
+}
+
+/// An option with a fixed set of spellings: the models' and datasets' own enums.
+public protocol ChoiceParameter: ParameterField, CaseIterable, RawRepresentable where RawValue == String {}
+
+extension ChoiceParameter {
+    public var paramValue: ParamValue { .text(rawValue) }
+    public init?(paramValue v: ParamValue) {
+        guard case .text(let s) = v else { return nil }
+        self.init(rawValue: s)
+    }
+}
+
+extension CaseIterable where Self: RawRepresentable, RawValue == String {
+    /// The raw values, in declaration order: what a spec may write.
+    public static var spellings: [String] { allCases.map(\.rawValue) }
+}
+
+extension FilterCountMode: ChoiceParameter {}
+extension SimilarityMeasure: ChoiceParameter {}
+extension VisitOrder: ChoiceParameter {}
+extension SignRule: ChoiceParameter {}
+extension OptimizerKind: ChoiceParameter {}
+extension PreprocessingMethod: ChoiceParameter {}
+extension CIFAR100LabelSet: ChoiceParameter {}
+
+/// The sections of a spec that hold parameters, in documentation order.
+public enum ParameterSection: String, CaseIterable, Sendable {
+    case dmn, training, data, convergence
+}
+
+/// A parameter of the `dmn`, `training`, `data` or `convergence` sections: where it lives in
+/// `ResolvedRun`, what values it takes, its runs.csv column and its documentation. Its
+/// default is read from `ResolvedRun()`, so it is declared once, in the option type.
 public struct ParameterDefinition: Sendable {
-    public let section: String
+    public let section: ParameterSection
     public let key: String
     public let type: ParamType
     /// Column name in runs.csv.
     public let column: String
+    /// One or two sentences for the generated schema and docs/spec-format.md.
+    public let doc: String
+    public let defaultValue: ParamValue
     public let get: @Sendable (ResolvedRun) -> ParamValue
     public let set: @Sendable (inout ResolvedRun, ParamValue) -> Void
-    public var path: String { section + "." + key }
+    public var path: String { section.rawValue + "." + key }
+
+    init<V: ParameterField>(_ section: ParameterSection, _ key: String, _ field: WritableKeyPath<ResolvedRun, V>,
+                            _ type: ParamType, column: String, doc: String) {
+        self.section = section; self.key = key; self.type = type; self.column = column; self.doc = doc
+        nonisolated(unsafe) let field = field  // key paths are immutable values
+        defaultValue = ResolvedRun()[keyPath: field].paramValue
+        get = { $0[keyPath: field].paramValue }
+        set = { run, value in
+            guard let v = V(paramValue: value) else {
+                preconditionFailure("\(section.rawValue).\(key): \(value) passed validation but does not fit \(V.self)")
+            }
+            run[keyPath: field] = v
+        }
+    }
+
+    /// A choice parameter: its spellings are the enum's raw values.
+    static func choice<E: ChoiceParameter>(_ section: ParameterSection, _ key: String, _ field: WritableKeyPath<ResolvedRun, E>,
+                                           column: String, doc: String) -> ParameterDefinition {
+        ParameterDefinition(section, key, field, .choice(E.spellings), column: column, doc: doc)
+    }
+
+    public func isDefault(in run: ResolvedRun) -> Bool { get(run) == defaultValue }
 }
 
 public enum Parameters {
-    public static let datasets = ["mnist", "fashion-mnist", "cifar10", "cifar100"]
-    public static let models = ModelKind.allCases.map(\.rawValue)
-    public static let sections = ["dmn", "training", "data", "convergence"]
-
-    private static func real(_ v: ParamValue) -> Double {
-        switch v { case .real(let d): return d; case .integer(let i): return Double(i); default: return .nan }
-    }
-    private static func int(_ v: ParamValue) -> Int { if case .integer(let i) = v { return i }; return 0 }
-    private static func text(_ v: ParamValue) -> String { if case .text(let s) = v { return s }; return "" }
-    private static func flag(_ v: ParamValue) -> Bool { if case .flag(let b) = v { return b }; return false }
-    private static func reals(_ v: ParamValue) -> [Double] { if case .reals(let d) = v { return d }; return [] }
-    private static func optInt(_ v: ParamValue) -> Int? { if case .integer(let i) = v { return i }; return nil }
-    private static func opt(_ i: Int?) -> ParamValue { i.map { .integer($0) } ?? .none }
-
     private static let unit = ParamType.real(min: 0, minInclusive: true, max: 1, maxInclusive: true)
     private static let openUnit = ParamType.real(min: 0, minInclusive: false, max: 1, maxInclusive: true)
 
-    /// Every section parameter, in the order of the spec documentation and of runs.csv columns.
+    /// Every section parameter, in the order of the spec documentation and of runs.csv
+    /// columns. Adding one with a default that keeps today's behaviour leaves every run id
+    /// unchanged (see `RunIdentity`).
     public static let all: [ParameterDefinition] = [
-        .init(section: "dmn", key: "tpc", type: unit, column: "tpc",
-              get: { .real($0.dmn.tpc) }, set: { $0.dmn.tpc = real($1) }),
-        .init(section: "dmn", key: "tv", type: .perLayerReal(min: 0, minInclusive: false, max: 1, maxInclusive: true), column: "tv",
-              get: { .reals($0.dmn.tv) }, set: { $0.dmn.tv = reals($1) }),
-        .init(section: "dmn", key: "tfrac", type: openUnit, column: "tfrac",
-              get: { .real($0.dmn.tfrac) }, set: { $0.dmn.tfrac = real($1) }),
-        .init(section: "dmn", key: "filterCount", type: .choice(["thresholds", "fixed"]), column: "filter_count",
-              get: { .text($0.dmn.filterCount) }, set: { $0.dmn.filterCount = text($1) }),
-        .init(section: "dmn", key: "similarity", type: .choice(["cosine", "pearson"]), column: "similarity",
-              get: { .text($0.dmn.similarity) }, set: { $0.dmn.similarity = text($1) }),
-        .init(section: "dmn", key: "visitOrder", type: .choice(["round-robin", "class-order"]), column: "visit_order",
-              get: { .text($0.dmn.visitOrder) }, set: { $0.dmn.visitOrder = text($1) }),
-        .init(section: "dmn", key: "sign", type: .choice(["mean-positive", "both"]), column: "sign",
-              get: { .text($0.dmn.sign) }, set: { $0.dmn.sign = text($1) }),
-        .init(section: "dmn", key: "centre", type: .boolean, column: "centre",
-              get: { .flag($0.dmn.centre) }, set: { $0.dmn.centre = flag($1) }),
-        .init(section: "training", key: "optimizer", type: .choice(["sgd", "adam"]), column: "optimizer",
-              get: { .text($0.training.optimizer) }, set: { $0.training.optimizer = text($1) }),
-        .init(section: "training", key: "learningRate", type: .real(min: 0, minInclusive: false, max: nil, maxInclusive: false),
-              column: "learning_rate",
-              get: { .real($0.training.learningRate) }, set: { $0.training.learningRate = real($1) }),
-        .init(section: "training", key: "momentum", type: .real(min: 0, minInclusive: true, max: 1, maxInclusive: false),
-              column: "momentum",
-              get: { .real($0.training.momentum) }, set: { $0.training.momentum = real($1) }),
-        .init(section: "training", key: "batchSize", type: .integer(min: 1), column: "batch_size",
-              get: { .integer($0.training.batchSize) }, set: { $0.training.batchSize = int($1) }),
-        .init(section: "training", key: "epochs", type: .integer(min: 1), column: "epochs",
-              get: { .integer($0.training.epochs) }, set: { $0.training.epochs = int($1) }),
-        .init(section: "data", key: "preprocessing", type: .choice(["scale", "standardize"]), column: "preprocessing",
-              get: { .text($0.preprocessing) }, set: { $0.preprocessing = text($1) }),
-        .init(section: "data", key: "cifar100Labels", type: .choice(["fine", "coarse"]), column: "cifar100_labels",
-              get: { .text($0.cifar100Labels) }, set: { $0.cifar100Labels = text($1) }),
-        .init(section: "data", key: "trainLimit", type: .optionalInteger(min: 1), column: "train_limit",
-              get: { opt($0.trainLimit) }, set: { $0.trainLimit = optInt($1) }),
-        .init(section: "data", key: "testLimit", type: .optionalInteger(min: 1), column: "test_limit",
-              get: { opt($0.testLimit) }, set: { $0.testLimit = optInt($1) }),
-        .init(section: "convergence", key: "lambdaEvery", type: .integer(min: 1), column: "lambda_every",
-              get: { .integer($0.lambdaEvery) }, set: { $0.lambdaEvery = int($1) }),
-        .init(section: "convergence", key: "smoothingWindow", type: .integer(min: 1), column: "smoothing_window",
-              get: { .integer($0.smoothingWindow) }, set: { $0.smoothingWindow = int($1) }),
+        .init(.dmn, "tpc", \.dmn.tpc, unit, column: "tpc",
+              doc: "T_PC: a candidate filter is kept only if its similarity to every kept filter is below this (0 keeps one filter, 1 drops only exact duplicates)."),
+        .init(.dmn, "tv", \.dmn.tv, .perLayerReal(min: 0, minInclusive: false, max: 1, maxInclusive: true), column: "tv",
+              doc: "T_v: fraction of the trace of each class's density matrix that its kept eigenvalues explain, per layer (the last value repeats for deeper layers)."),
+        .init(.dmn, "tfrac", \.dmn.tfrac, openUnit, column: "tfrac",
+              doc: "T_frac: fraction of each class's training images used to build the density matrices (a seeded stratified pick)."),
+        .choice(.dmn, "filterCount", \.dmn.filterCount, column: "filter_count",
+                doc: "\"fixed\": exactly the configured filter counts, relaxing T_v when needed; \"thresholds\": as many filters as T_v and T_PC give."),
+        .choice(.dmn, "similarity", \.dmn.similarity, column: "similarity",
+                doc: "How duplicates are found: |cosine| between unit eigenvectors, or |Pearson correlation| of their components (the authors' code)."),
+        .choice(.dmn, "visitOrder", \.dmn.visitOrder, column: "visit_order",
+                doc: "Order candidates are considered in: rank 1 of every class, then rank 2, … (round-robin), or all of class 0 first (class-order)."),
+        .choice(.dmn, "sign", \.dmn.sign, column: "sign",
+                doc: "An eigenvector's sign: oriented so the class-mean input projects non-negatively (mean-positive), or kept as two filters v and -v (both)."),
+        .init(.dmn, "centre", \.dmn.centre, .boolean, column: "centre",
+              doc: "Subtract the class mean before forming the density matrix (the paper does not)."),
+        .choice(.training, "optimizer", \.training.optimizer, column: "optimizer",
+                doc: "SGD with momentum, or Adam (β = 0.9, 0.999)."),
+        .init(.training, "learningRate", \.training.learningRate, .real(min: 0, minInclusive: false, max: nil, maxInclusive: false),
+              column: "learning_rate", doc: "Step size."),
+        .init(.training, "momentum", \.training.momentum, .real(min: 0, minInclusive: true, max: 1, maxInclusive: false),
+              column: "momentum", doc: "SGD momentum (ignored by Adam)."),
+        .init(.training, "batchSize", \.training.batchSize, .integer(min: 1), column: "batch_size",
+              doc: "Images per SGD step."),
+        .init(.training, "epochs", \.training.epochs, .integer(min: 1), column: "epochs",
+              doc: "Passes over the training images; test accuracy is taken after each."),
+        .choice(.data, "preprocessing", \.data.preprocessing, column: "preprocessing",
+                doc: "\"scale\": pixel/255; \"standardize\": per-channel zero mean and unit variance with training-set statistics."),
+        .choice(.data, "cifar100Labels", \.data.cifar100Labels, column: "cifar100_labels",
+                doc: "CIFAR-100's 100 fine classes or 20 coarse superclasses (other datasets ignore it)."),
+        .init(.data, "trainLimit", \.data.trainLimit, .optionalInteger(min: 1), column: "train_limit",
+              doc: "Use only this many training images (a fixed stratified pick, the same for every model and seed); null for all."),
+        .init(.data, "testLimit", \.data.testLimit, .optionalInteger(min: 1), column: "test_limit",
+              doc: "Use only this many test images (a fixed stratified pick); null for all."),
+        .init(.convergence, "lambdaEvery", \.convergence.lambdaEvery, .integer(min: 1), column: "lambda_every",
+              doc: "Record the per-layer convergence rate λ every this many SGD steps."),
+        .init(.convergence, "smoothingWindow", \.convergence.smoothingWindow, .integer(min: 1), column: "smoothing_window",
+              doc: "Trailing moving-average window of the de-trended λ, in records."),
     ]
 
     public static func definition(path: String) -> ParameterDefinition? { all.first { $0.path == path } }
 
-    public static func keys(in section: String) -> [String] { all.filter { $0.section == section }.map(\.key) }
+    public static func definitions(in section: ParameterSection) -> [ParameterDefinition] { all.filter { $0.section == section } }
 }
 
 /// Which parameters a run actually depends on. Parameters a run ignores are reset to their
 /// defaults before hashing, so that (say) a T_PC grid does not make seven identical copies
-/// of each baseline run. The lead should keep this in step with what the executor reads.
+/// of each baseline run. Keep this in step with what the executor reads.
 public enum RunNormalization {
     /// Models whose outcome depends on the `dmn` section.
     public static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
@@ -159,13 +265,12 @@ public enum RunNormalization {
         if !modelsUsingDMNParameters.contains(r.model) { r.dmn = defaults.dmn }
         // The baseline has no convolutional layers (a classifier on the pixels).
         if r.model == .baseline { r.filters = [] }
-        // λ is recorded for every SGD-trained model (classify and convergence runs).
+        // Fluctuation runs train nothing; λ is recorded for every SGD-trained model.
         if r.kind == .fluctuation {
-            r.lambdaEvery = defaults.lambdaEvery
-            r.smoothingWindow = defaults.smoothingWindow
+            r.convergence = defaults.convergence
+            r.training = defaults.training
         }
-        if r.kind == .fluctuation { r.training = defaults.training }
-        if r.dataset != "cifar100" { r.cifar100Labels = defaults.cifar100Labels }
+        if r.dataset != .cifar100 { r.data.cifar100Labels = defaults.data.cifar100Labels }
         return r
     }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 // Hand-written validation of experiment specs. Every problem is collected (not just the
@@ -5,9 +6,9 @@ import Foundation
 // docs/spec-format.md and experiments/spec.schema.json for the format.
 
 public enum SpecLoader {
-    public static let topLevelKeys = ["$schema", "name", "description", "kind", "datasets", "models", "filters",
-                                      "seeds", "dmn", "training", "data", "convergence", "overrides"]
-    public static let overrideKeys = ["filters", "dmn", "training", "data", "convergence"]
+    public static let topLevelKeys = ["$schema", "name", "description", "kind", "datasets", "models", "filters", "seeds"]
+        + ParameterSection.allCases.map(\.rawValue) + ["overrides"]
+    public static let overrideKeys = ["filters"] + ParameterSection.allCases.map(\.rawValue)
 
     /// Reads, parses and validates a spec file. Throws `SpecError` listing every problem.
     public static func load(path: String) throws -> ExperimentSpec {
@@ -128,18 +129,18 @@ struct Validator {
             }
         }
 
-        var datasets: [String] = []
+        var datasets: [DatasetName] = []
         if let d = top["datasets"] {
-            datasets = choiceList(d, path: "datasets", allowed: Parameters.datasets)
+            datasets = choiceList(d, path: "datasets")
         } else {
-            fail("datasets", nil, "missing; expected a list of datasets from " + Parameters.datasets.map { "\"\($0)\"" }.joined(separator: ", "))
+            fail("datasets", nil, "missing; expected a list of datasets from " + DatasetName.spellings.map { "\"\($0)\"" }.joined(separator: ", "))
         }
 
         var models: [ModelKind] = []
         if let m = top["models"] {
-            models = choiceList(m, path: "models", allowed: Parameters.models).compactMap(ModelKind.init(rawValue:))
+            models = choiceList(m, path: "models")
         } else {
-            fail("models", nil, "missing; expected a list of models from " + Parameters.models.map { "\"\($0)\"" }.joined(separator: ", "))
+            fail("models", nil, "missing; expected a list of models from " + ModelKind.spellings.map { "\"\($0)\"" }.joined(separator: ", "))
         }
 
         var seeds: [UInt64] = [ResolvedRun().seed]
@@ -153,20 +154,20 @@ struct Validator {
         var axes: [String: [ParamValue]] = [:]
         sectionAxes(top, prefix: "", into: &axes)
 
-        var overrides: [String: [String: [ParamValue]]] = [:]
+        var overrides: [DatasetName: [String: [ParamValue]]] = [:]
         if let o = top["overrides"] {
-            if let byDataset = members(o, path: "overrides", allowed: Parameters.datasets,
-                                       what: "an object keyed by dataset name (" + Parameters.datasets.joined(separator: ", ") + ")") {
-                for ds in Parameters.datasets {
-                    guard let node = byDataset[ds] else { continue }
-                    let p = "overrides." + ds
+            if let byDataset = members(o, path: "overrides", allowed: DatasetName.spellings,
+                                       what: "an object keyed by dataset name (" + DatasetName.spellings.joined(separator: ", ") + ")") {
+                for ds in DatasetName.allCases {
+                    guard let node = byDataset[ds.rawValue] else { continue }
+                    let p = "overrides." + ds.rawValue
                     guard let sub = members(node, path: p, allowed: SpecLoader.overrideKeys,
                                             what: "an object with any of " + SpecLoader.overrideKeys.joined(separator: ", ")) else { continue }
                     var ax: [String: [ParamValue]] = [:]
                     sectionAxes(sub, prefix: p, into: &ax)
                     overrides[ds] = ax
                     if !datasets.isEmpty && !datasets.contains(ds) {
-                        warnings.append("\(file): \(p): dataset \"\(ds)\" is not in datasets; its overrides are not used")
+                        warnings.append("\(file): \(p): dataset \"\(ds.rawValue)\" is not in datasets; its overrides are not used")
                     }
                 }
             }
@@ -196,13 +197,13 @@ struct Validator {
         if let f = obj["filters"] {
             if let vals = filterAxis(f, path: Validator.join(prefix, "filters")) { axes["filters"] = vals }
         }
-        for section in Parameters.sections {
-            guard let node = obj[section] else { continue }
-            let sp = Validator.join(prefix, section)
-            let keys = Parameters.keys(in: section)
+        for section in ParameterSection.allCases {
+            guard let node = obj[section.rawValue] else { continue }
+            let sp = Validator.join(prefix, section.rawValue)
+            let keys = Parameters.definitions(in: section).map(\.key)
             guard let ms = members(node, path: sp, allowed: keys,
                                    what: "an object with any of " + keys.joined(separator: ", ")) else { continue }
-            for def in Parameters.all where def.section == section {
+            for def in Parameters.definitions(in: section) {
                 guard let n = ms[def.key] else { continue }
                 if let vals = axis(n, path: Validator.join(sp, def.key), type: def.type) { axes[def.path] = vals }
             }
@@ -211,7 +212,8 @@ struct Validator {
 
     // MARK: lists of choices (datasets, models)
 
-    mutating func choiceList(_ node: JSONNode, path: String, allowed: [String]) -> [String] {
+    mutating func choiceList<E: CaseIterable & RawRepresentable & Equatable>(_ node: JSONNode, path: String) -> [E] where E.RawValue == String {
+        let allowed = E.spellings
         let elements: [(JSONNode, String)]
         switch node.value {
         case .array(let items):
@@ -221,14 +223,14 @@ struct Validator {
             }
             elements = items.enumerated().map { ($1, "\(path)[\($0)]") }
         case .object(let ms) where ms.count == 1 && ms[0].key == "grid":
-            return choiceList(ms[0].value, path: path + ".grid", allowed: allowed)
+            return choiceList(ms[0].value, path: path + ".grid")
         default:
             elements = [(node, path)]
         }
-        var out: [String] = []
+        var out: [E] = []
         for (n, p) in elements {
-            if case .string(let s) = n.value, allowed.contains(s) {
-                if !out.contains(s) { out.append(s) }
+            if case .string(let s) = n.value, let v = E(rawValue: s) {
+                if !out.contains(v) { out.append(v) }
             } else {
                 var msg = "found \(n.shortDescription); expected one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
                 if case .string(let s) = n.value, let sug = EditDistance.suggestion(for: s, among: allowed) { msg += " (did you mean \"\(sug)\"?)" }

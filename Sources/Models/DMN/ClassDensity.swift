@@ -5,7 +5,7 @@ import Numerics
 public struct ClassDensity: Sendable {
     public let dimension: Int
     public private(set) var count = 0
-    /// Σ h hᵀ, upper triangle only until `finish()`.
+    /// Σ h hᵀ; only the upper triangle is accumulated (`densityMatrix` mirrors it).
     public private(set) var sumOuter: [Double]
     public private(set) var sum: [Double]
 

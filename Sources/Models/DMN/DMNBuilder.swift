@@ -103,7 +103,7 @@ public struct BuiltLayerReport: Sendable {
     public var seconds: Double
 }
 
-/// How the frozen feature layers of a `FeatureModel` get their filters.
+/// How `buildFeatureLayers` sets the filters of the frozen feature layers (models dmn, pca, random).
 public enum FeatureFilters: String, Sendable, CaseIterable {
     /// Class-based PCA (the paper's DMN).
     case dmn

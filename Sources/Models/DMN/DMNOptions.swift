@@ -30,6 +30,8 @@ public enum SignRule: String, Codable, Sendable, CaseIterable {
     case both
 }
 
+/// The spec's `dmn` section. Each field's default is the spec's default; the parameter table
+/// (Experiments/Spec/Parameters.swift) exposes it to specs, CSV columns and run ids.
 public struct DMNOptions: Sendable, Hashable {
     /// Keep a candidate only if its similarity to every kept filter is below T_PC.
     public var tpc = 0.9
@@ -43,7 +45,8 @@ public struct DMNOptions: Sendable, Hashable {
     public var sign: SignRule = .meanPositive
     /// Subtract the class mean before forming ρ_c (the paper does not: eq. 11).
     public var centre = false
-    /// Images per chunk when streaming patches into the density matrices.
+    /// Images per chunk when streaming patches into the density matrices (memory, not
+    /// results: not a spec parameter).
     public var chunkImages = 64
     public init() {}
 

@@ -2,9 +2,13 @@
 /// taken every `every` steps, with the de-trended rate λ_k/λ̄ − 1 (λ̄ the mean over the
 /// recorded layers at that step) and its trailing moving average over `window` records.
 public final class ConvergenceRecorder {
-    public struct Record: Equatable {
+    public struct Record: Codable, Hashable, Sendable {
         public let step: Int, imagesSeen: Int, layer: Int
         public let lambda: Double, detrended: Double, smoothed: Double
+        public init(step: Int, imagesSeen: Int, layer: Int, lambda: Double, detrended: Double, smoothed: Double) {
+            self.step = step; self.imagesSeen = imagesSeen; self.layer = layer
+            self.lambda = lambda; self.detrended = detrended; self.smoothed = smoothed
+        }
     }
 
     public let every: Int

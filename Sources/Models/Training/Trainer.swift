@@ -2,12 +2,16 @@ import Datasets
 import Foundation
 import Numerics
 
-public struct TrainingConfig: Sendable {
+/// How a network is trained: the spec's `training` section (optimizer … epochs), plus the
+/// seed and execution settings the run sets. Defaults are the spec's defaults.
+public struct TrainingConfig: Sendable, Hashable {
     public var optimizer: OptimizerKind = .adam
     public var learningRate = 0.001
+    /// SGD's momentum (Adam's β1 is fixed at 0.9).
     public var momentum = 0.9
     public var batchSize = 64
     public var epochs = 3
+    /// Drives the per-epoch shuffle; a run sets it to its own seed.
     public var seed: UInt64 = 1
     /// Test-set evaluation batch: large for throughput, bounded for memory.
     public var evaluationBatch = 500
@@ -15,18 +19,19 @@ public struct TrainingConfig: Sendable {
     /// parallelism). Fixed, not tied to the thread count, so that results do not depend on
     /// how many cores ran them.
     public var gradientShards = 2
-    /// Threads that work the shards; defaults to OpenBLAS's thread budget (which follows
-    /// OPENBLAS_NUM_THREADS and `repro run --jobs`). BLAS runs single-threaded meanwhile.
-    public var threads = BLAS.threads
     public init() {}
 }
 
-public struct EpochStats: Sendable, Equatable {
+public struct EpochStats: Codable, Hashable, Sendable {
     public var epoch: Int
     public var loss: Double
     public var trainAccuracy: Double
     public var testAccuracy: Double
     public var seconds: Double
+    public init(epoch: Int, loss: Double, trainAccuracy: Double, testAccuracy: Double, seconds: Double) {
+        self.epoch = epoch; self.loss = loss; self.trainAccuracy = trainAccuracy
+        self.testAccuracy = testAccuracy; self.seconds = seconds
+    }
 }
 
 /// What the step hook sees after every optimiser step.
@@ -48,6 +53,8 @@ public final class Trainer {
     public let config: TrainingConfig
     public let preprocessing: Preprocessing
     public let optimizer: Optimizer
+    /// Threads that work the gradient shards (BLAS runs single-threaded meanwhile).
+    public let threads: Int
     /// Called after every optimiser step (the Fig. 1 convergence recorder hangs here).
     public var onStep: ((StepInfo) -> Void)?
     /// Called after every epoch.
@@ -67,8 +74,11 @@ public final class Trainer {
     }
     private let workers: [Worker]
 
-    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing) {
+    /// `threads` defaults to OpenBLAS's thread budget, which follows OPENBLAS_NUM_THREADS and
+    /// `repro run --jobs`; it never changes the result (the shard count does not depend on it).
+    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing, threads: Int = BLAS.threads) {
         self.network = network
+        self.threads = threads
         self.config = config
         self.preprocessing = preprocessing
         self.optimizer = makeOptimizer(config.optimizer, learningRate: config.learningRate, momentum: config.momentum)
@@ -76,9 +86,9 @@ public final class Trainer {
         workers = [Worker(network)] + (1..<shards).map { _ in Worker(network.replica()) }
     }
 
-    /// Runs `body` for every worker, on up to `config.threads` threads.
+    /// Runs `body` for every worker, on up to `threads` threads.
     private func parallel(_ count: Int, _ body: (Int) -> Void) {
-        if config.threads > 1 && count > 1 {
+        if threads > 1 && count > 1 {
             let saved = BLAS.threads
             BLAS.setThreads(1)
             defer { BLAS.setThreads(saved) }
