@@ -1,7 +1,9 @@
 import Foundation
 
 public enum RunStatus: String, Codable, Sendable {
-    case ok, failed
+    /// `infeasible`: the method cannot build this configuration by design (a result, with its
+    /// reason); `failed`: anything else went wrong.
+    case ok, failed, infeasible
 }
 
 public struct SpecReference: Codable, Hashable, Sendable {
@@ -28,7 +30,8 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var format: Int = 1
     public var runId: String
     public var status: RunStatus
-    /// Why the run failed (the executor's error); nil when ok.
+    /// Why the run failed or is infeasible (the executor's error); null when ok. Always
+    /// present in the file, as `"reason": null` for an ok run (see `encode(to:)`).
     public var reason: String?
     public var spec: SpecReference
     public var run: ResolvedRun
@@ -97,5 +100,28 @@ enum ISOTime {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: d)
+    }
+}
+
+extension RunRecord {
+    enum CodingKeys: String, CodingKey {
+        case format, runId, status, reason, spec, run, outcome, timings, host, reproVersion, executor
+    }
+
+    /// As the synthesized encoder, except that `reason` is always written (`null` when ok), as
+    /// docs/results-format.md documents, so a reader can tell "no reason" from "old format".
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encode(runId, forKey: .runId)
+        try c.encode(status, forKey: .status)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(spec, forKey: .spec)
+        try c.encode(run, forKey: .run)
+        try c.encodeIfPresent(outcome, forKey: .outcome)
+        try c.encode(timings, forKey: .timings)
+        try c.encode(host, forKey: .host)
+        try c.encode(reproVersion, forKey: .reproVersion)
+        try c.encode(executor, forKey: .executor)
     }
 }
