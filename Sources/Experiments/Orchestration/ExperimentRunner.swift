@@ -188,7 +188,6 @@ public final class ExperimentRunner: @unchecked Sendable {
     /// Executes one run unless another process holds its claim or finished it meanwhile, then
     /// writes its file; reports it only once the file is durably on disk.
     private func claimAndExecute(_ item: PlannedRun, shared: Shared) {
-        let before = ExperimentRunner.state(of: item.id, in: folder)
         let claim: RunLock
         do {
             guard let c = try RunLock.tryAcquire(item.id, in: folder) else {
@@ -201,17 +200,12 @@ public final class ExperimentRunner: @unchecked Sendable {
             return
         }
         defer { withExtendedLifetime(claim) {} }
-        let now = ExperimentRunner.state(of: item.id, in: folder)
-        if now != before {   // another process finished it between our plan and our claim
-            shared.locked { s in
-                switch now {
-                case .done: s.summary.skippedOk += 1
-                case .failed: s.summary.skippedFailed += 1
-                case .infeasible: s.summary.skippedInfeasible += 1
-                case .pending: break
-                }
-            }
-            return
+        // Another process may have finished it between our plan and our claim.
+        switch ExperimentRunner.state(of: item.id, in: folder) {
+        case .done: shared.locked { $0.summary.skippedOk += 1 }; return
+        case .infeasible: shared.locked { $0.summary.skippedInfeasible += 1 }; return
+        case .failed where !options.retryFailed: shared.locked { $0.summary.skippedFailed += 1 }; return
+        case .failed, .pending: break
         }
         let record = execute(item)
         do {

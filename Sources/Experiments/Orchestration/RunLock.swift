@@ -64,6 +64,12 @@ public struct OutputFolderError: Error, CustomStringConvertible {
             return String(cString: strerror(Int32(posix.code)))
         }
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        // Foundation on Linux reports some errnos only as Cocoa codes ("The volume is read only.").
+        let errnoOfCocoaCode: [Int: Int32] = [CocoaError.fileWriteVolumeReadOnly.rawValue: EROFS,
+                                              CocoaError.fileWriteOutOfSpace.rawValue: ENOSPC,
+                                              CocoaError.fileWriteNoPermission.rawValue: EACCES,
+                                              CocoaError.fileNoSuchFile.rawValue: ENOENT]
+        if ns.domain == NSCocoaErrorDomain, let e = errnoOfCocoaCode[ns.code] { return String(cString: strerror(e)) }
         return ns.localizedDescription
     }
 
