@@ -222,4 +222,45 @@ final class FaultInjectionTests: XCTestCase {
             XCTAssertEqual(Tables.assertParseable(out).count, EndToEndTests.runCount)
         }
     }
+
+    // MARK: merge
+
+    /// Before: merge accepted a run file whose seed had been edited. Now the id must be the
+    /// hash of the parameters, else nothing is merged and the file is named.
+    func testMergeRefusesARunFileWhoseIdDoesNotMatchItsParameters() throws {
+        let root = TestFiles.tempDir(self, "tampered")
+        let (spec, runs) = try plan()
+        let a = root.appendingPathComponent("a")
+        _ = try runner(a, spec, executor: FakeExecutor()).run(Array(runs.prefix(2)))
+        var r = ResultFolder(a).record(runs[1].id)!
+        r.run.seed += 1000
+        try AtomicFile.write(try r.encoded(), to: ResultFolder(a).runFile(runs[1].id))
+        let out = root.appendingPathComponent("out")
+        XCTAssertThrowsError(try ResultMerger.merge(sources: [a], into: out)) { e in
+            let msg = String(describing: e)
+            XCTAssertTrue(msg.contains(ResultFolder(a).runFile(runs[1].id).path), msg)
+            XCTAssertTrue(msg.contains("not the hash of its parameters"), msg)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "a refused merge wrote something")
+    }
+
+    /// Before: a conflict between two copies that differ elsewhere than test_acc showed two
+    /// identical numbers. Now the message names each field that differs, with both values.
+    func testMergeConflictNamesTheFieldThatDiffers() throws {
+        let root = TestFiles.tempDir(self, "conflict-field")
+        let (spec, runs) = try plan()
+        let a = root.appendingPathComponent("a"), b = root.appendingPathComponent("b")
+        _ = try runner(a, spec, executor: FakeExecutor()).run(Array(runs.prefix(1)))
+        _ = try runner(b, spec, executor: FakeExecutor()).run(Array(runs.prefix(1)))
+        var r = ResultFolder(b).record(runs[0].id)!
+        let before = r.outcome!.trainAccuracy
+        r.outcome!.trainAccuracy = before + 0.125
+        try AtomicFile.write(try r.encoded(), to: ResultFolder(b).runFile(runs[0].id))
+        XCTAssertThrowsError(try ResultMerger.merge(sources: [a, b], into: root.appendingPathComponent("out"))) { e in
+            let msg = String(describing: e)
+            XCTAssertTrue(msg.contains("outcome.trainAccuracy"), msg)
+            XCTAssertTrue(msg.contains("\(before + 0.125)"), msg)
+            XCTAssertFalse(msg.contains("outcome.testAccuracy"), "test_acc is equal in both copies: \(msg)")
+        }
+    }
 }

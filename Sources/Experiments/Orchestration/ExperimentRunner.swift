@@ -277,6 +277,9 @@ public final class ExperimentRunner: @unchecked Sendable {
         var reason: String? = nil
         var infeasible = false
         do {
+            // A run that would exhaust memory aborts the process (Swift cannot catch a failed
+            // allocation), taking the sweep down: refuse it here as a failed run instead.
+            if let problem = Feasibility.problem(item.run) { throw ExecutionRefused(description: problem) }
             let o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
                 sink.progress(item, p)
             }
@@ -300,4 +303,9 @@ public final class ExperimentRunner: @unchecked Sendable {
                                              totalSeconds: end.timeIntervalSince(start)),
                          executor: executorName)
     }
+}
+
+/// A run the runner refuses to start (see `Feasibility.problem`).
+struct ExecutionRefused: Error, CustomStringConvertible {
+    let description: String
 }

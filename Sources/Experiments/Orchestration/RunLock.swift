@@ -60,7 +60,8 @@ public struct OutputFolderError: Error, CustomStringConvertible {
     static func plainReason(_ error: Error) -> String {
         if let e = error as? AtomicFileError, case let .cannotWrite(_, reason) = e { return reason }
         let ns = error as NSError
-        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error, case let posix = underlying as NSError,
+           posix.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(posix.code)))
         }
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }

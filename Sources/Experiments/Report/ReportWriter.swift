@@ -38,11 +38,13 @@ public enum ReportWriter {
         }
         let runs = a.set.runs
         let ok = runs.filter { $0["status"] == "ok" }.count
+        let infeasibleCount = runs.filter { $0["status"] == RunStatus.infeasible.rawValue }.count
         p("# Reproduction report")
         p()
         p("Density Matrix Networks (Dehmamy, Rohani, Katsaggelos, arXiv 1703.04757). Generated \(generated) by `repro report` "
           + "(repro \(ReproVersion.string)) from " + a.set.folders.map { "`\($0)`" }.joined(separator: ", ")
-          + ": \(runs.count) runs, \(ok) ok, \(runs.count - ok) failed.")
+          + ": \(runs.count) runs, \(ok) ok, \(infeasibleCount) infeasible (the method cannot build them), "
+          + "\(runs.count - ok - infeasibleCount) failed.")
         p()
 
         // Claims overview.
@@ -83,10 +85,10 @@ public enum ReportWriter {
         }
         let failed = runs.filter { $0["status"] != "ok" }
         if !failed.isEmpty {
-            p("Failed runs (left out of every statistic):")
+            p("Failed and infeasible runs (left out of every statistic):")
             p()
             for r in failed.prefix(20) {
-                p("- `\(r["run_id"])` \(r["dataset"]) \(r["model"]) \(r["filters"]) seed \(r["seed"]): \(r["reason"].replacingOccurrences(of: "\n", with: " "))")
+                p("- `\(r["run_id"])` \(r["dataset"]) \(r["model"]) \(r["filters"]) seed \(r["seed"]) \(r["status"]): \(r["reason"].replacingOccurrences(of: "\n", with: " "))")
             }
             if failed.count > 20 { p("- … and \(failed.count - 20) more") }
             p()
@@ -116,7 +118,7 @@ public enum ReportWriter {
             p()
             var header = ["filters", "model"]
             if specs { header.append("spec") }
-            header += ["settings", "n", "mean ± 95% CI", "std", "failed"]
+            header += ["settings", "n", "mean ± 95% CI", "std", "failed or infeasible"]
             table(header, gs.map { g in
                 var cols = varyShared
                 if dmnFamily.contains(g.model) { cols += varyDMN }

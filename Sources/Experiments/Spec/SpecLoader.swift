@@ -44,6 +44,8 @@ public enum SpecLoader {
             let sorted = v.issues.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
             throw SpecError(issues: sorted.map(\.element))
         }
+        let unrunnable = Feasibility.issues(spec!)   // grid size, architecture vs input, memory
+        if !unrunnable.isEmpty { throw SpecError(issues: unrunnable) }
         return spec!
     }
 }
