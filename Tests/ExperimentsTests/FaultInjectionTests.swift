@@ -263,4 +263,21 @@ final class FaultInjectionTests: XCTestCase {
             XCTAssertFalse(msg.contains("outcome.testAccuracy"), "test_acc is equal in both copies: \(msg)")
         }
     }
+
+    // MARK: thread layout
+
+    /// Results are bit-identical only for the same thread layout and BLAS kernels (issue #10,
+    /// item 6), so each run file records them.
+    func testRunFileRecordsTheComputeLayout() throws {
+        let dir = TestFiles.tempDir(self, "layout")
+        let (spec, runs) = try plan()
+        var o = RunnerOptions(dataDirectory: dir, spec: SpecReference(name: spec.name, hash: spec.hash, file: spec.file))
+        o.jobs = 2; o.blasThreads = 1
+        _ = try ExperimentRunner(executor: FakeExecutor(), folder: ResultFolder(dir), options: o, progress: SilentProgress())
+            .run(Array(runs.prefix(2)))
+        let layout = ResultFolder(dir).record(runs[0].id)?.layout
+        XCTAssertEqual(layout?.jobs, 2)
+        XCTAssertEqual(layout?.blasThreads, 1)
+        XCTAssertFalse(layout?.blasCore.isEmpty ?? true)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Numerics
 
 /// The state of a planned run in an output folder.
 public enum RunState: String, Sendable {
@@ -297,11 +298,13 @@ public final class ExperimentRunner: @unchecked Sendable {
         }
         let end = Date()
         let status: RunStatus = reason == nil ? .ok : infeasible ? .infeasible : .failed
-        return RunRecord(runId: item.id, status: status, reason: reason, spec: options.spec,
+        var record = RunRecord(runId: item.id, status: status, reason: reason, spec: options.spec,
                          run: item.run, outcome: outcome,
                          timings: RunTimings(started: startText, finished: ISOTime.string(end),
                                              totalSeconds: end.timeIntervalSince(start)),
                          executor: executorName)
+        record.layout = ComputeLayout(blasThreads: options.blasThreads, blasCore: OpenBLASCore.current, jobs: options.jobs)
+        return record
     }
 }
 

@@ -42,6 +42,10 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var reproVersion: String
     /// The executor's type name (ModelRunExecutor, or DevelopmentExecutor for fake outcomes).
     public var executor: String
+    /// How the arithmetic was spread over threads and which BLAS kernels did it: the outcome
+    /// is bit-reproducible only for the same layout (docs/results-format.md). Nil in files
+    /// written before it was recorded.
+    public var layout: ComputeLayout? = nil
 
     public init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
                 outcome: RunOutcome?, timings: RunTimings, host: String = ProcessInfo.processInfo.hostName,
@@ -105,7 +109,7 @@ enum ISOTime {
 
 extension RunRecord {
     enum CodingKeys: String, CodingKey {
-        case format, runId, status, reason, spec, run, outcome, timings, host, reproVersion, executor
+        case format, runId, status, reason, spec, run, outcome, timings, host, reproVersion, executor, layout
     }
 
     /// As the synthesized encoder, except that `reason` is always written (`null` when ok), as
@@ -123,5 +127,19 @@ extension RunRecord {
         try c.encode(host, forKey: .host)
         try c.encode(reproVersion, forKey: .reproVersion)
         try c.encode(executor, forKey: .executor)
+        try c.encodeIfPresent(layout, forKey: .layout)
+    }
+}
+
+/// The thread layout and BLAS kernel family a run executed with.
+public struct ComputeLayout: Codable, Hashable, Sendable {
+    /// OpenBLAS threads per run (`OPENBLAS_NUM_THREADS` or the runner's choice).
+    public var blasThreads: Int
+    /// OpenBLAS's kernel family, e.g. "Haswell", "SkylakeX", "Prescott".
+    public var blasCore: String
+    /// Runs executing at once in the process (`--jobs`).
+    public var jobs: Int
+    public init(blasThreads: Int, blasCore: String, jobs: Int) {
+        self.blasThreads = blasThreads; self.blasCore = blasCore; self.jobs = jobs
     }
 }
