@@ -70,14 +70,17 @@ enum FileReader {
     /// Reads the whole file, decompressing it if it starts with the gzip magic (whatever its
     /// name). Throws for unreadable files and corrupt gzip streams; a gzip stream that is cut
     /// short is reported through `gzipEndedEarly` so the caller can say how much was expected.
-    static func readAll(_ path: String) throws -> FileContents {
+    /// `limit`: inflate at most this many bytes (the size the header declares, plus one to
+    /// detect trailing data), so that a gzip bomb costs no more than an honest file.
+    static func readAll(_ path: String, limit: Int? = nil) throws -> FileContents {
         guard isRegularFile(path) else {
-            throw DatasetError(file: path, problem: "not found or not a regular file")
+            throw DatasetError(file: path, problem: isDirectory(path) ? "found a directory where a file is expected"
+                                                                       : "not found or not a regular file")
         }
         let gz = try hasGzipMagic(path)
         let misnamed = !gz && path.hasSuffix(".gz")
         if gz {
-            return try readGzip(path)
+            return try readGzip(path, limit: limit)
         }
         return FileContents(bytes: try readRaw(path), isGzip: false, gzipEndedEarly: false,
                             misnamedGz: misnamed)

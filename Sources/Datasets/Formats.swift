@@ -96,15 +96,33 @@ enum IDXFormat {
         }
     }
 
+    /// More images than any of these datasets has by far (MNIST: 60 000 per split); a header
+    /// declaring more is corrupt, and believing it would allocate gigabytes.
+    static let maxDeclaredCount = 1_000_000
+
+    /// Only for gzip files: a raw file's size bounds what is read (and a short one gets the
+    /// more useful "truncated" message).
+    static func checkDeclaredCount(_ count: Int, path: String) throws {
+        if count > maxDeclaredCount, try FileReader.hasGzipMagic(path) {
+            throw DatasetError(file: path, problem: "the IDX header declares \(count) items; at most \(maxDeclaredCount) are accepted (a corrupt header)")
+        }
+    }
+
     /// Reads and validates an images file and a labels file, returning a dataset.
     static func load(imagesPath: String, labelsPath: String, numClasses: Int,
                      requiredSize: (rows: Int, cols: Int)?) throws -> ImageDataset {
-        let ic = try FileReader.readAll(imagesPath)
-        let h = try imagesHeader(ic, path: imagesPath, requiredSize: requiredSize)
+        // Headers first, so that inflating stops one byte past the size the header declares:
+        // a gzip bomb costs no more than an honest file (issue #10, item 9). The gzip trailer
+        // is not trusted for this: a cut-short file has none, and its last bytes are data.
+        let h = try imagesHeader(try FileReader.readContentPrefix(imagesPath, count: imagesHeaderBytes),
+                                 path: imagesPath, requiredSize: requiredSize)
+        try checkDeclaredCount(h.count, path: imagesPath)
+        let ic = try FileReader.readAll(imagesPath, limit: h.expectedBytes + 1)
         try checkSize(ic, expected: h.expectedBytes, what: "image data", path: imagesPath)
 
-        let lc = try FileReader.readAll(labelsPath)
-        let n = try labelsHeader(lc, path: labelsPath)
+        let n = try labelsHeader(try FileReader.readContentPrefix(labelsPath, count: labelsHeaderBytes), path: labelsPath)
+        try checkDeclaredCount(n, path: labelsPath)
+        let lc = try FileReader.readAll(labelsPath, limit: labelsHeaderBytes + n + 1)
         try checkSize(lc, expected: labelsHeaderBytes + n, what: "label data", path: labelsPath)
         guard n == h.count else {
             throw DatasetError(file: labelsPath, problem: "image/label count mismatch: this file has \(n) labels but \((imagesPath as NSString).lastPathComponent) has \(h.count) images")

@@ -9,6 +9,14 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
     case cifar10
     case cifar100
 
+    /// Height, width and channels of every image (what `validate` checks architectures against).
+    public var imageShape: (height: Int, width: Int, channels: Int) {
+        switch self {
+        case .mnist, .fashionMNIST: return (28, 28, 1)
+        case .cifar10, .cifar100: return (32, 32, 3)
+        }
+    }
+
     /// The name as papers print it ("CIFAR-10").
     public var displayName: String {
         switch self {

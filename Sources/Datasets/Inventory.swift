@@ -134,6 +134,11 @@ func inventory(_ name: DatasetName, dataDir: URL, computeChecksums: Bool, fashio
         if let testPath { testCount = attempt { try records(testPath) } }
     }
 
+    // What `repro run` checks beyond sizes (the deflate body, the CRC, every label in range):
+    // read the files as a run would, so that `repro data` never says ok to a file `run` refuses.
+    if missing.isEmpty && problems.isEmpty {
+        do { _ = try loadDataset(name, from: dataDir, fashionMNISTFallback: fashionFallback) } catch { problems.append("\(error)") }
+    }
     return DatasetReport(name: name, found: missing.isEmpty, directory: dir, trainCount: trainCount,
                          testCount: testCount, files: files, missingFiles: missing, problems: problems,
                          advice: DatasetLayout.advice(name, dataDir: dataDir))
@@ -141,7 +146,7 @@ func inventory(_ name: DatasetName, dataDir: URL, computeChecksums: Bool, fashio
 
 /// Cheap size check without decompressing: raw files by their size, gzip files by the
 /// uncompressed size (mod 2^32) in their trailer.
-private func checkStoredSize(_ path: String, expected: Int, what: String) throws {
+func checkStoredSize(_ path: String, expected: Int, what: String) throws {
     if try FileReader.hasGzipMagic(path) {
         if let isize = FileReader.gzipTrailerSize(path), isize != UInt32(truncatingIfNeeded: expected) {
             throw DatasetError(file: path, problem: "size mismatch: the header implies \(expected) bytes of \(what), but the gzip trailer records \(isize) uncompressed bytes")

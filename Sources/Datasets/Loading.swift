@@ -112,6 +112,10 @@ enum DatasetLayout {
         let isIDX = name == .mnist || name == .fashionMNIST
         var problem = isIDX ? "missing file: neither \(first) nor \(first).gz exists in \(dir)"
                             : "missing file: \(first) does not exist in \(dir)"
+        if FileReader.isDirectory(firstPath) || FileReader.isDirectory(firstPath + ".gz") {
+            let which = FileReader.isDirectory(firstPath) ? firstPath : firstPath + ".gz"
+            problem = "found a directory where a file is expected: \(which) is a directory, not the data file \(first)"
+        }
         if missing.count > 1 {
             problem += " (also missing: \(missing.dropFirst().joined(separator: ", ")))"
         }

@@ -73,11 +73,15 @@ enum CLI {
         options.retryFailed = execution.retryFailed
         options.shard = shard
         options.blasThreads = blas.threads
+        options.handleSignals = true
         let runner = ExperimentRunner(executor: makeDefaultExecutor(), folder: folder, options: options,
                                       progress: ProgressReporting.make(quiet: common.quiet))
         let summary: RunSummary
         do {
             summary = try runner.run(plan)
+        } catch let e as OutputFolderError {
+            err("error: \(e)")
+            throw ExitCode(ExitStatus.outputFolder)
         } catch {
             err("error: \(error)")
             throw ExitCode(1)

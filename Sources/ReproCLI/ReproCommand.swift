@@ -38,8 +38,10 @@ public struct ReproCommand: ParsableCommand {
           repro merge results/f3-* --out results/fig3
           repro sweep --param tpc --dataset mnist
 
-        Exit status: 0 when every run is ok, 1 when any run failed, 2 for spec errors and \
-        refused merges, 64 for command-line usage errors.
+        Exit status: 0 when every run is ok or infeasible, 1 when any run failed, 2 for spec \
+        errors and refused merges, 64 for command-line usage errors, 73 when the output folder \
+        cannot be created or written, 75 when runs were left to another process, 130/143 when \
+        stopped by SIGINT/SIGTERM.
         """,
         version: ReproVersion.string,
         subcommands: subcommandList

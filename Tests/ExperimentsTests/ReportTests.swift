@@ -446,7 +446,7 @@ final class ReportTests: XCTestCase {
                        "repro run experiments/fig3.json",
                        "### MNIST", "### CIFAR-10", "## DMN build time vs ConvNet SGD time", "26.7×",
                        "### T_PC, MNIST (filters 4)", "## Fig. 1", "## Fig. 2", "![fig1.png](fig1.png)", "## Claims in detail",
-                       "Failed runs", "boom, \"quoted\"", "Rule: "] {
+                       "Failed and infeasible runs", "boom, \"quoted\"", "Rule: "] {
             XCTAssertTrue(text.contains(needle), "report lacks \(needle)")
         }
         // Each claim appears with one of the three verdicts.

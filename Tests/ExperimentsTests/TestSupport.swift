@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Models
 @testable import Experiments
+import Models
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,10 @@ import Glibc
 /// (failures on demand, no data needed). The end-to-end tests use the real executor.
 struct FakeExecutor: RunExecutor {
     var failIds: Set<String> = []
+    var infeasibleIds: Set<String> = []
     var delay: Double = 0
+    /// Called with each run id as it starts (to count executions across runners).
+    var onExecute: (@Sendable (String) -> Void)? = nil
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -18,6 +22,8 @@ struct FakeExecutor: RunExecutor {
         let id = RunIdentity.id(of: run)
         progress(RunProgress(phase: "build", epoch: 0, epochs: run.training.epochs, fraction: 0))
         if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        onExecute?(id)
+        if infeasibleIds.contains(id) { throw InfeasibleConfiguration(description: "fake: 16 filters cannot be met") }
         if failIds.contains(id) { throw Failure(description: "fake failure, with \"quotes\", commas\nand a newline") }
         let x = Double(UInt64(id, radix: 16)! % 1000) / 1000
         var o = RunOutcome()
@@ -225,7 +231,7 @@ enum Tables {
         // Nothing else lies around but partial temp files (which no *.csv / *.json glob matches).
         let fm = FileManager.default
         for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
-            let known = name.hasSuffix(".csv") || name == "provenance.json" || name == ".lock" || name == "runs"
+            let known = name.hasSuffix(".csv") || name == "provenance.json" || name == ".lock" || name == ".locks" || name == "runs"
             XCTAssertTrue(known || (name.hasPrefix("tmp-") && name.hasSuffix(".partial")), "unexpected file \(name)", file: file, line: line)
         }
         for name in (try? fm.contentsOfDirectory(atPath: folder.runsDirectory.path)) ?? [] {

@@ -124,6 +124,7 @@ final class DMNTests: XCTestCase {
         o.tpc = 1
         XCTAssertThrowsError(try convSelection(noiseImages(), o, fixed: 28)) { e in
             XCTAssertTrue("\(e)".contains("cannot be met"), "\(e)")
+            XCTAssertTrue(e is InfeasibleConfiguration, "a configuration the method cannot build is not a fault: \(type(of: e))")
         }
         o.sign = .both
         XCTAssertEqual(try convSelection(noiseImages(), o, fixed: 7).filters.count, 7)

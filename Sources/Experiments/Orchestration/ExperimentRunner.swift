@@ -1,31 +1,64 @@
 import Foundation
+import Models
+import Numerics
 
 /// The state of a planned run in an output folder.
 public enum RunState: String, Sendable {
-    case done, failed, pending
+    case done, failed, infeasible, pending
 }
 
 public struct RunSummary: Sendable, CustomStringConvertible {
     public var planned = 0
     public var skippedOk = 0
     public var skippedFailed = 0
+    public var skippedInfeasible = 0
     public var executedOk = 0
     public var executedFailed = 0
+    public var executedInfeasible = 0
+    /// Runs another process held the claim of (see `RunLock`); not executed here.
+    public var busy = 0
+    /// Why the sweep stopped early because the output folder could not be written, if it did.
+    public var writeError: String? = nil
+    /// The signal that stopped the sweep, if one did.
+    public var interrupted: Int32? = nil
     public var seconds = 0.0
     public init() {}
 
     /// Runs of the plan whose latest record is failed (new failures and old ones not retried).
     public var failed: Int { executedFailed + skippedFailed }
-    /// 0 when every run of the plan is ok, 1 when any failed.
-    public var exitCode: Int32 { failed > 0 ? 1 : 0 }
+
+    /// 128 + signal when interrupted; 73 when the output folder could not be written; 1 when
+    /// any run failed; 75 when some runs were left to another process; else 0. Infeasible runs
+    /// are results, not failures.
+    public var exitCode: Int32 {
+        if let s = interrupted { return Interruption.exitStatus(s) }
+        if writeError != nil { return ExitStatus.outputFolder }
+        if failed > 0 { return ExitStatus.runFailed }
+        if busy > 0 { return ExitStatus.busy }
+        return 0
+    }
 
     public var description: String {
-        var s = "repro: \(planned) planned: \(executedOk + executedFailed) executed (\(executedOk) ok, \(executedFailed) failed), "
-        s += "\(skippedOk) already done"
+        var s = "repro: \(planned) planned: \(executedOk + executedFailed + executedInfeasible) executed (\(executedOk) ok, \(executedFailed) failed"
+        if executedInfeasible > 0 { s += ", \(executedInfeasible) infeasible" }
+        s += "), \(skippedOk) already done"
+        if skippedInfeasible > 0 { s += ", \(skippedInfeasible) infeasible earlier" }
         if skippedFailed > 0 { s += ", \(skippedFailed) failed earlier (not retried; use --retry-failed)" }
+        if busy > 0 { s += ", \(busy) being run by another process" }
         s += " in " + ProgressReporting.duration(seconds)
         return s
     }
+}
+
+/// The exit statuses of `repro` (README.md, "Exit status").
+public enum ExitStatus {
+    public static let runFailed: Int32 = 1
+    public static let badSpec: Int32 = 2
+    public static let usage: Int32 = 64
+    /// EX_CANTCREAT: the output folder cannot be created or written (read-only, full disk).
+    public static let outputFolder: Int32 = 73
+    /// EX_TEMPFAIL: runs of the plan are being executed by another process.
+    public static let busy: Int32 = 75
 }
 
 public struct RunnerOptions: Sendable {
@@ -35,13 +68,17 @@ public struct RunnerOptions: Sendable {
     public var spec: SpecReference
     public var shard: Shard? = nil
     public var blasThreads: Int = 1
+    /// Stop cleanly on SIGINT/SIGTERM (tables, summary, exit 130/143). Only the CLI sets it:
+    /// it ends the process.
+    public var handleSignals = false
     public init(dataDirectory: URL, spec: SpecReference) {
         self.dataDirectory = dataDirectory; self.spec = spec
     }
 }
 
 /// Runs a plan into an output folder: skips what is done, executes the rest on `jobs`
-/// threads, writes each run's file atomically as it finishes and rebuilds the tables.
+/// threads, writes each run's file atomically and durably as it finishes (only then reports
+/// it) and rebuilds the tables. The first write error stops the sweep: no new run starts.
 public final class ExperimentRunner: @unchecked Sendable {
     public let executor: any RunExecutor
     public let folder: ResultFolder
@@ -56,25 +93,65 @@ public final class ExperimentRunner: @unchecked Sendable {
 
     public var executorName: String { String(describing: type(of: executor)) }
 
-    /// done (ok file), failed (failed file), or pending (no readable file).
+    /// done (ok file), failed, infeasible, or pending (no readable file).
     public static func state(of id: String, in folder: ResultFolder) -> RunState {
         guard FileManager.default.fileExists(atPath: folder.runFile(id).path) else { return .pending }
         guard let r = folder.record(id) else { return .pending }
-        return r.status == .ok ? .done : .failed
+        switch r.status {
+        case .ok: return .done
+        case .failed: return .failed
+        case .infeasible: return .infeasible
+        }
+    }
+
+    /// State shared by the worker threads and the signal handler.
+    private final class Shared: @unchecked Sendable {
+        let lock = NSLock()
+        var next = 0
+        var stopping = false
+        var inFlight = 0
+        var summary = RunSummary()
+        var provenance: Provenance
+        init(provenance: Provenance) { self.provenance = provenance }
+
+        func locked<T>(_ body: (Shared) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(self) }
     }
 
     public func run(_ plan: [PlannedRun]) throws -> RunSummary {
         let t0 = Date()
-        try folder.create()
+        try OutputFolderError.guarding(folder.url.path, "create the output folder") { try folder.create() }
         AtomicFile.removeStaleTemps(in: folder.runsDirectory)
         AtomicFile.removeStaleTemps(in: folder.url)
 
         var summary = RunSummary()
         summary.planned = plan.count
+        let todo = selectPending(plan, into: &summary)
+        let skipped = summary.skippedOk + summary.skippedFailed + summary.skippedInfeasible
+        let provenance = Provenance(specFile: options.spec.file, specName: options.spec.name, specHash: options.spec.hash,
+                                    blasThreads: options.blasThreads, jobs: options.jobs, shard: options.shard?.description,
+                                    executor: executorName, runsPlanned: plan.count, runsSkipped: skipped)
+        try OutputFolderError.guarding(folder.url.path, "write to the output folder") {
+            try provenance.write(to: folder)
+            try tables.rebuild()
+        }
+        sink.begin(total: todo.count, skipped: skipped)
+
+        let shared = Shared(provenance: provenance)
+        shared.summary = summary
+        let interruption = options.handleSignals
+            ? Interruption { [self] signal in self.abandon(shared, signal: signal, since: t0) } : nil
+        runWorkers(todo, shared: shared)
+        interruption?.cancel()
+        return finish(shared, since: t0)
+    }
+
+    /// The runs to execute; counts the others into `summary`.
+    private func selectPending(_ plan: [PlannedRun], into summary: inout RunSummary) -> [PlannedRun] {
         var todo: [PlannedRun] = []
         for p in plan {
             switch ExperimentRunner.state(of: p.id, in: folder) {
             case .done: summary.skippedOk += 1
+            case .infeasible: summary.skippedInfeasible += 1
             case .failed:
                 if options.retryFailed { todo.append(p) } else { summary.skippedFailed += 1 }
             case .pending:
@@ -84,67 +161,111 @@ public final class ExperimentRunner: @unchecked Sendable {
                 todo.append(p)
             }
         }
+        return todo
+    }
 
-        var provenance = Provenance(specFile: options.spec.file, specName: options.spec.name, specHash: options.spec.hash,
-                                    blasThreads: options.blasThreads, jobs: options.jobs, shard: options.shard?.description,
-                                    executor: executorName, runsPlanned: plan.count,
-                                    runsSkipped: summary.skippedOk + summary.skippedFailed)
-        try provenance.write(to: folder)
-        try tables.rebuild()
-
-        sink.begin(total: todo.count, skipped: summary.skippedOk + summary.skippedFailed)
-
-        final class Shared: @unchecked Sendable {
-            let lock = NSLock()
-            var next = 0
-            var ok = 0
-            var failed = 0
-            var writeErrors: [String] = []
-        }
-        let shared = Shared()
-        let queue = todo
+    private func runWorkers(_ queue: [PlannedRun], shared: Shared) {
         let workers = max(1, min(options.jobs, queue.count))
         let group = DispatchGroup()
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
                 defer { group.leave() }
-                while true {
-                    shared.lock.lock()
-                    guard shared.next < queue.count else { shared.lock.unlock(); return }
-                    let item = queue[shared.next]
-                    shared.next += 1
-                    shared.lock.unlock()
-                    let record = self.execute(item)
-                    do {
-                        try AtomicFile.write(try record.encoded(), to: self.folder.runFile(item.id))
-                        try self.tables.rebuild()
-                    } catch {
-                        shared.lock.lock(); shared.writeErrors.append(String(describing: error)); shared.lock.unlock()
-                    }
-                    shared.lock.lock()
-                    if record.status == .ok { shared.ok += 1 } else { shared.failed += 1 }
-                    shared.lock.unlock()
-                    self.sink.finished(record)
+                while let item = shared.locked({ s -> PlannedRun? in
+                    guard !s.stopping, s.next < queue.count else { return nil }
+                    s.next += 1; s.inFlight += 1
+                    return queue[s.next - 1]
+                }) {
+                    self.claimAndExecute(item, shared: shared)
+                    shared.locked { $0.inFlight -= 1 }
                 }
             }
             thread.stackSize = 64 << 20  // deep recursion in model code should not overflow
             thread.start()
         }
         group.wait()
-        let ok = shared.ok, failed = shared.failed, writeErrors = shared.writeErrors
+    }
 
-        summary.executedOk = ok
-        summary.executedFailed = failed
+    /// Executes one run unless another process holds its claim or finished it meanwhile, then
+    /// writes its file; reports it only once the file is durably on disk.
+    private func claimAndExecute(_ item: PlannedRun, shared: Shared) {
+        let claim: RunLock
+        do {
+            guard let c = try RunLock.tryAcquire(item.id, in: folder) else {
+                shared.locked { $0.summary.busy += 1 }
+                return
+            }
+            claim = c
+        } catch {
+            stop(shared, because: "\(error)")
+            return
+        }
+        defer { withExtendedLifetime(claim) {} }
+        // Another process may have finished it between our plan and our claim.
+        switch ExperimentRunner.state(of: item.id, in: folder) {
+        case .done: shared.locked { $0.summary.skippedOk += 1 }; return
+        case .infeasible: shared.locked { $0.summary.skippedInfeasible += 1 }; return
+        case .failed where !options.retryFailed: shared.locked { $0.summary.skippedFailed += 1 }; return
+        case .failed, .pending: break
+        }
+        let record = execute(item)
+        do {
+            try AtomicFile.write(try record.encoded(), to: folder.runFile(item.id))
+        } catch {
+            stop(shared, because: "\(error)")
+            return
+        }
+        shared.locked { s in
+            switch record.status {
+            case .ok: s.summary.executedOk += 1
+            case .failed: s.summary.executedFailed += 1
+            case .infeasible: s.summary.executedInfeasible += 1
+            }
+        }
+        sink.finished(record)
+        do { try tables.rebuild() } catch { stop(shared, because: "\(error)") }
+    }
+
+    /// A write failed: no new run starts; the first reason is kept for the summary.
+    private func stop(_ shared: Shared, because reason: String) {
+        let first = shared.locked { s -> Bool in
+            s.stopping = true
+            if s.summary.writeError == nil { s.summary.writeError = reason; return true }
+            return false
+        }
+        if first { sink.message("error: \(reason); stopping: no new run starts") }
+    }
+
+    /// Rebuilds the tables, writes the provenance's end and prints the summary.
+    private func finish(_ shared: Shared, since t0: Date) -> RunSummary {
+        var summary = shared.locked { $0.summary }
         summary.seconds = Date().timeIntervalSince(t0)
-        try tables.rebuild()
-        provenance.finished = ISOTime.now()
-        provenance.runsOk = ok
-        provenance.runsFailed = failed
-        try provenance.write(to: folder)
-        if !writeErrors.isEmpty { throw RunnerError.cannotWrite(writeErrors) }
+        do {
+            try tables.rebuild()
+            var p = shared.locked { $0.provenance }
+            p.finished = ISOTime.now()
+            p.runsOk = summary.executedOk
+            p.runsFailed = summary.executedFailed
+            try p.write(to: folder)
+        } catch {
+            if summary.writeError == nil { summary.writeError = "\(error)" }
+        }
         sink.end(summary: summary)
+        if let e = summary.writeError {
+            sink.message("error: the output folder \(folder.url.path) could not be written (\(e)). "
+                + "Every run reported ok above is on disk; make room or fix the folder and run the same command again to resume.")
+        }
         return summary
+    }
+
+    /// SIGINT/SIGTERM: abandon the runs in flight (they are redone on resume), write the
+    /// tables and the summary, say how to resume and exit 128 + signal.
+    private func abandon(_ shared: Shared, signal: Int32, since t0: Date) {
+        let inFlight = shared.locked { s -> Int in s.stopping = true; s.summary.interrupted = signal; return s.inFlight }
+        sink.message("\n\(Interruption.name(signal)): stopping; \(inFlight) run\(inFlight == 1 ? "" : "s") in flight abandoned")
+        let summary = finish(shared, since: t0)
+        sink.message("interrupted: run the same command again to resume (finished runs are kept, abandoned ones are redone)")
+        exit(summary.exitCode)
     }
 
     /// Executes one run, turning any thrown error (or a non-finite loss that slipped
@@ -155,7 +276,11 @@ public final class ExperimentRunner: @unchecked Sendable {
         let startText = ISOTime.string(start)
         var outcome: RunOutcome? = nil
         var reason: String? = nil
+        var infeasible = false
         do {
+            // A run that would exhaust memory aborts the process (Swift cannot catch a failed
+            // allocation), taking the sweep down: refuse it here as a failed run instead.
+            if let problem = Feasibility.problem(item.run) { throw ExecutionRefused(description: problem) }
             let o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
                 sink.progress(item, p)
             }
@@ -164,22 +289,26 @@ public final class ExperimentRunner: @unchecked Sendable {
             } else {
                 outcome = o
             }
+        } catch let e as InfeasibleConfiguration {
+            reason = e.description
+            infeasible = true
         } catch {
             let text = String(describing: error)
             reason = text.isEmpty ? "\(type(of: error))" : text
         }
         let end = Date()
-        return RunRecord(runId: item.id, status: reason == nil ? .ok : .failed, reason: reason, spec: options.spec,
+        let status: RunStatus = reason == nil ? .ok : infeasible ? .infeasible : .failed
+        var record = RunRecord(runId: item.id, status: status, reason: reason, spec: options.spec,
                          run: item.run, outcome: outcome,
                          timings: RunTimings(started: startText, finished: ISOTime.string(end),
                                              totalSeconds: end.timeIntervalSince(start)),
                          executor: executorName)
+        record.layout = ComputeLayout(blasThreads: options.blasThreads, blasCore: OpenBLASCore.current, jobs: options.jobs)
+        return record
     }
 }
 
-public enum RunnerError: Error, CustomStringConvertible {
-    case cannotWrite([String])
-    public var description: String {
-        switch self { case .cannotWrite(let e): return "could not write results: " + e.joined(separator: "; ") }
-    }
+/// A run the runner refuses to start (see `Feasibility.problem`).
+struct ExecutionRefused: Error, CustomStringConvertible {
+    let description: String
 }

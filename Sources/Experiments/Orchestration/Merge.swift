@@ -18,6 +18,7 @@ public enum ResultMerger {
         var order: [String] = []
         var conflicts: [String] = []
         var unreadable: [String] = []
+        var tampered: [String] = []
         var summary = Summary()
         summary.sources = sources.count
 
@@ -36,6 +37,7 @@ public enum ResultMerger {
             for id in f.runIds() {
                 let file = f.runFile(id)
                 guard let r = f.record(id), r.runId == id else { unreadable.append(file.path); continue }
+                if let problem = MergeChecks.idMismatch(r, file: file.path) { tampered.append(problem); continue }
                 guard let existing = chosen[id] else {
                     chosen[id] = (r, file.path); order.append(id); continue
                 }
@@ -43,9 +45,8 @@ public enum ResultMerger {
                 switch (existing.record.status, r.status) {
                 case (.ok, .ok):
                     if try existing.record.resultSignature() != r.resultSignature() {
-                        conflicts.append("run \(id): \(existing.origin) and \(file.path) have different outcomes "
-                            + "(test_acc \(CSVTable.number(existing.record.outcome?.testAccuracy ?? .nan)) vs "
-                            + "\(CSVTable.number(r.outcome?.testAccuracy ?? .nan)))")
+                        conflicts.append("run \(id): \(existing.origin) and \(file.path) differ in "
+                            + MergeChecks.differences(existing.record, r).joined(separator: "; "))
                     }
                 case (.failed, .ok):
                     chosen[id] = (r, file.path)
@@ -55,6 +56,7 @@ public enum ResultMerger {
             }
         }
         if !unreadable.isEmpty { throw MergeError.unreadable(unreadable) }
+        if !tampered.isEmpty { throw MergeError.idMismatch(tampered) }
         if !conflicts.isEmpty { throw MergeError.conflicts(conflicts) }
 
         try dest.create()
@@ -90,6 +92,7 @@ public enum MergeError: Error, CustomStringConvertible {
     case conflicts([String])
     case unreadable([String])
     case notAResultFolder(String)
+    case idMismatch([String])
 
     public var description: String {
         switch self {
@@ -98,6 +101,9 @@ public enum MergeError: Error, CustomStringConvertible {
                 + "(same run id, different outcome apart from timings); nothing was written:\n  " + c.joined(separator: "\n  ")
         case .unreadable(let u):
             return "refusing to merge: unreadable run files; nothing was written:\n  " + u.joined(separator: "\n  ")
+        case .idMismatch(let m):
+            return "refusing to merge: run files whose id does not match their parameters; nothing was written:\n  "
+                + m.joined(separator: "\n  ")
         case .notAResultFolder(let p):
             return "\(p) is not a result folder (no runs/ inside); nothing was written"
         }

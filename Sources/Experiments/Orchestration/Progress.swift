@@ -75,6 +75,8 @@ public final class LogProgress: ProgressSink, @unchecked Sendable {
         let secs = ProgressReporting.duration(record.timings.totalSeconds)
         if record.status == .ok, let o = record.outcome {
             ProgressReporting.writeErr("[\(n)/\(t)] ok    \(record.runId) test_acc \(ProgressReporting.accuracy(o.testAccuracy)) train_acc \(ProgressReporting.accuracy(o.trainAccuracy)) \(secs)\n")
+        } else if record.status == .infeasible {
+            ProgressReporting.writeErr("[\(n)/\(t)] infeasible \(record.runId): \(record.reason ?? "unknown reason")\n")
         } else {
             ProgressReporting.writeErr("[\(n)/\(t)] FAILED \(record.runId) after \(secs): \(record.reason ?? "unknown reason")\n")
         }
@@ -118,7 +120,10 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         inFlight[record.runId] = nil
         done += 1
-        if record.status != .ok {
+        if record.status == .infeasible {
+            clear()
+            ProgressReporting.writeErr("infeasible \(record.runId): \(record.reason ?? "unknown reason")\n")
+        } else if record.status != .ok {
             failed += 1
             clear()
             ProgressReporting.writeErr("FAILED \(record.runId): \(record.reason ?? "unknown reason")\n")

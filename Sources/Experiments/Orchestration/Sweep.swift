@@ -21,6 +21,11 @@ public enum Sweep {
         return text.split(separator: sep, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
+    /// A plain decimal number as a spec would write it (Double() also takes "0x1p-1", "nan", "inf").
+    static func isDecimal(_ text: String) -> Bool {
+        text.range(of: #"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil
+    }
+
     /// Builds the sweep spec. Throws SpecError (naming the file and `--values`) on bad input.
     public static func makeSpec(specPath: String, param: String, values: [String]?, dataset: String?) throws -> ExperimentSpec {
         let label = "\(specPath) (sweep --param \(param))"
@@ -48,11 +53,11 @@ public enum Sweep {
         for v in vals where !(vals == [""]) {
             if param == "filters" {
                 valueNodes.append(JSONNode(.string(v)))
-            } else if let d = Double(v), d.isFinite {
+            } else if isDecimal(v), let d = Double(v), d.isFinite {
                 valueNodes.append(JSONNode(.number(d, text: v)))
             } else {
                 issues.append(SpecIssue(file: label, path: "--values", line: nil,
-                    message: "found \"\(v)\"; expected numbers such as 0.9 (for --param \(param))"))
+                    message: "found \"\(v)\"; expected decimal numbers such as 0.9 (for --param \(param))"))
             }
         }
         if !issues.isEmpty { throw SpecError(issues: issues) }

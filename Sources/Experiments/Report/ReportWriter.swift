@@ -23,43 +23,75 @@ public struct ReportAnalysis: Sendable {
     }
 }
 
-/// REPORT.md as text.
+/// Markdown text assembled line by line, with pipe tables.
+struct MarkdownDocument {
+    var lines: [String] = []
+    mutating func p(_ s: String = "") { lines.append(s) }
+    mutating func table(_ header: [String], _ rows: [[String]]) {
+        p("| " + header.joined(separator: " | ") + " |")
+        p("|" + header.map { _ in " --- |" }.joined())
+        for r in rows { p("| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |") }
+        p()
+    }
+    var text: String {
+        var l = lines
+        while l.last == "" { l.removeLast() }
+        return l.joined(separator: "\n") + "\n"
+    }
+}
+
+/// REPORT.md as text: one function per section, in the order of the report.
 public enum ReportWriter {
     /// - Parameters:
     ///   - generated: the time stamp to print (passed in so the output is reproducible in tests).
     ///   - figures: image files (relative to the report) to link, e.g. "fig3-top.png".
     public static func markdown(_ a: ReportAnalysis, generated: String, figures: [String] = []) -> String {
-        var out: [String] = []
-        func p(_ s: String = "") { out.append(s) }
-        func table(_ header: [String], _ rows: [[String]]) {
-            p("| " + header.joined(separator: " | ") + " |")
-            p("|" + header.map { _ in " --- |" }.joined())
-            for r in rows { p("| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |") }
-            p()
-        }
+        var d = MarkdownDocument()
+        title(a, generated: generated, into: &d)
+        claimsOverview(a, into: &d)
+        provenance(a, into: &d)
+        fig3Tables(a, into: &d)
+        timings(a, into: &d)
+        sweeps(a, into: &d)
+        fig1(a, into: &d)
+        fig2(a, into: &d)
+        figureLinks(figures, into: &d)
+        claimsInDetail(a, into: &d)
+        notes(a, into: &d)
+        return d.text
+    }
+
+    /// The heading and what the report covers.
+    static func title(_ a: ReportAnalysis, generated: String, into d: inout MarkdownDocument) {
         let runs = a.set.runs
         let ok = runs.filter { $0["status"] == "ok" }.count
-        p("# Reproduction report")
-        p()
-        p("Density Matrix Networks (Dehmamy, Rohani, Katsaggelos, arXiv 1703.04757). Generated \(generated) by `repro report` "
+        let infeasibleCount = runs.filter { $0["status"] == RunStatus.infeasible.rawValue }.count
+        d.p("# Reproduction report")
+        d.p()
+        d.p("Density Matrix Networks (Dehmamy, Rohani, Katsaggelos, arXiv 1703.04757). Generated \(generated) by `repro report` "
           + "(repro \(ReproVersion.string)) from " + a.set.folders.map { "`\($0)`" }.joined(separator: ", ")
-          + ": \(runs.count) runs, \(ok) ok, \(runs.count - ok) failed.")
-        p()
+          + ": \(runs.count) runs, \(ok) ok, \(infeasibleCount) infeasible (the method cannot build them), "
+          + "\(runs.count - ok - infeasibleCount) failed.")
+        d.p()
+    }
 
-        // Claims overview.
-        p("## Claims")
-        p()
-        p("Each claim of the paper, checked against these results. Intervals are 95% t intervals of the mean over seeds "
+    /// Every claim with its verdict, first, for the reader in a hurry.
+    static func claimsOverview(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## Claims")
+        d.p()
+        d.p("Each claim of the paper, checked against these results. Intervals are 95% t intervals of the mean over seeds "
           + "(mean ± t(0.975, n−1)·s/√n); \"supported\" needs the comparison to hold with the intervals not overlapping in the "
           + "wrong direction, \"not supported\" needs it to fail with the intervals separated, and anything between — or missing "
           + "data, or fewer than 2 seeds — is \"inconclusive\". The exact rule of each claim is under [Claims in detail](#claims-in-detail).")
-        p()
-        table(["claim", "verdict", "numbers"], a.claims.map { ["\($0.claim)", "**\($0.verdict.rawValue)**", $0.summary] })
+        d.p()
+        d.table(["claim", "verdict", "numbers"], a.claims.map { ["\($0.claim)", "**\($0.verdict.rawValue)**", $0.summary] })
+    }
 
-        // Provenance.
-        p("## Provenance")
-        p()
-        table(["folder", "spec", "git commit", "host (cores)", "BLAS threads (kernels)", "jobs", "runs ok / failed", "started", "finished"],
+    /// Where the runs come from, the commands, and the runs left out.
+    static func provenance(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## Provenance")
+        d.p()
+        d.table(["folder", "spec", "git commit", "host (cores)", "BLAS threads (kernels)", "jobs", "runs ok / failed", "started", "finished"],
               a.set.provenance.map { v in
                   guard v.present else { return ["`\(v.folder)`", "no provenance.json", "", "", "", "", "", "", ""] }
                   let commit = (v.gitCommit.map { String($0.prefix(12)) } ?? "?") + (v.gitDirty == true ? " (modified)" : "")
@@ -70,40 +102,42 @@ public enum ReportWriter {
               })
         let commands = a.set.provenance.filter(\.present)
         if !commands.isEmpty {
-            p("Commands:")
-            p()
+            d.p("Commands:")
+            d.p()
             for v in commands {
                 var line = "- `\(v.folder)`: `\((v.command ?? []).joined(separator: " "))`"
                 if let s = v.shard { line += " (shard \(s))" }
                 if let m = v.mergedFrom, !m.isEmpty { line += "; merged from " + m.map { "`\($0)`" }.joined(separator: ", ") }
                 if let e = v.executor { line += "; executor \(e)" }
                 if let r = v.reproVersion { line += "; repro \(r)" }
-                p(line)
+                d.p(line)
             }
-            p()
+            d.p()
         }
-        let failed = runs.filter { $0["status"] != "ok" }
+        let failed = a.set.runs.filter { $0["status"] != "ok" }
         if !failed.isEmpty {
-            p("Failed runs (left out of every statistic):")
-            p()
+            d.p("Failed and infeasible runs (left out of every statistic):")
+            d.p()
             for r in failed.prefix(20) {
-                p("- `\(r["run_id"])` \(r["dataset"]) \(r["model"]) \(r["filters"]) seed \(r["seed"]): \(r["reason"].replacingOccurrences(of: "\n", with: " "))")
+                d.p("- `\(r["run_id"])` \(r["dataset"]) \(r["model"]) \(r["filters"]) seed \(r["seed"]) \(r["status"]): \(r["reason"].replacingOccurrences(of: "\n", with: " "))")
             }
-            if failed.count > 20 { p("- … and \(failed.count - 20) more") }
-            p()
+            if failed.count > 20 { d.p("- … and \(failed.count - 20) more") }
+            d.p()
         }
+    }
 
-        // Fig. 3 tables.
-        p("## Fig. 3: test accuracy")
-        p()
+    /// Fig. 3 top: test accuracy per dataset, filters and model.
+    static func fig3Tables(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## Fig. 3: test accuracy")
+        d.p()
         let classify = a.groups.filter { $0.kind == .classify }
         if classify.isEmpty {
-            p("No classify runs in these results.")
-            p()
+            d.p("No classify runs in these results.")
+            d.p()
         } else {
-            p("Test accuracy (%) over seeds: mean ± half width of the 95% t interval; std is the sample standard deviation. "
+            d.p("Test accuracy (%) over seeds: mean ± half width of the 95% t interval; std is the sample standard deviation. "
               + "`settings` lists the parameters that differ between rows of the same dataset.")
-            p()
+            d.p()
         }
         let dmnFamily = RunNormalization.modelsUsingDMNParameters
         let dmnCols = Analysis.parameterColumns.filter { Analysis.dmnColumns.contains($0) }
@@ -113,12 +147,12 @@ public enum ReportWriter {
             let varyShared = Analysis.varying(gs, columns: sharedCols)
             let varyDMN = Analysis.varying(gs.filter { dmnFamily.contains($0.model) }, columns: dmnCols)
             let specs = Set(gs.map(\.spec)).count > 1
-            p("### \(ds.displayName)")
-            p()
+            d.p("### \(ds.displayName)")
+            d.p()
             var header = ["filters", "model"]
             if specs { header.append("spec") }
-            header += ["settings", "n", "mean ± 95% CI", "std", "failed"]
-            table(header, gs.map { g in
+            header += ["settings", "n", "mean ± 95% CI", "std", "failed or infeasible"]
+            d.table(header, gs.map { g in
                 var cols = varyShared
                 if dmnFamily.contains(g.model) { cols += varyDMN }
                 var row = [g.filtersLabel, g.model.rawValue]
@@ -128,34 +162,38 @@ public enum ReportWriter {
                 return row
             })
         }
+    }
 
-        // Timings.
-        p("## DMN build time vs ConvNet SGD time")
-        p()
+    /// DMN build time against ConvNet SGD time per configuration.
+    static func timings(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## DMN build time vs ConvNet SGD time")
+        d.p()
         if a.timings.isEmpty {
-            p("No configuration with both DMN and ConvNet runs.")
-            p()
+            d.p("No configuration with both DMN and ConvNet runs.")
+            d.p()
         } else {
-            p("Medians over seeds, in seconds. DMN build = estimating the filters from density matrices (`build_s`); "
+            d.p("Medians over seeds, in seconds. DMN build = estimating the filters from density matrices (`build_s`); "
               + "DMN SGD = training what the DMN leaves to gradient descent (`sgd_s`); ratio = ConvNet SGD / DMN build.")
-            p()
-            table(["dataset", "filters", "DMN runs", "DMN build", "DMN SGD", "ConvNet runs", "ConvNet SGD", "ratio"],
+            d.p()
+            d.table(["dataset", "filters", "DMN runs", "DMN build", "DMN SGD", "ConvNet runs", "ConvNet SGD", "ratio"],
                   a.timings.map { t in
                       [t.dataset.displayName, t.label, String(t.dmnRuns), Fmt.seconds(t.dmnBuild), Fmt.seconds(t.dmnSGD),
                        String(t.convnetRuns), Fmt.seconds(t.convnetSGD), t.ratio.isFinite ? String(format: "%.1f×", t.ratio) : "–"]
                   })
         }
+    }
 
-        // Sweeps.
-        p("## Fig. 3 bottom: parameter sweeps")
-        p()
+    /// Fig. 3 bottom: accuracy against T_PC, T_v, T_frac.
+    static func sweeps(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## Fig. 3 bottom: parameter sweeps")
+        d.p()
         if a.sweeps.isEmpty {
-            p("No DMN runs in which T_PC, T_v or T_frac varies.")
-            p()
+            d.p("No DMN runs in which T_PC, T_v or T_frac varies.")
+            d.p()
         }
         for s in a.sweeps {
-            p("### \(ReportNames.param(s.param)), \(s.label), spec \(s.spec)")
-            p()
+            d.p("### \(ReportNames.param(s.param)), \(s.label), spec \(s.spec)")
+            d.p()
             var rows = s.points.map { pt -> [String] in
                 let used = Array(Set(pt.group.okRuns.map { $0["filter_counts"] })).sorted().map { $0.replacingOccurrences(of: "-", with: "+") }
                 return [pt.label, String(pt.group.accuracy.n), Fmt.ci(pt.group.accuracy),
@@ -164,73 +202,82 @@ public enum ReportWriter {
             if let b = s.baseline {
                 rows.append(["baseline", String(b.accuracy.n), Fmt.ci(b.accuracy), b.accuracy.n >= 2 ? Fmt.pct(b.accuracy.std) : "–", ""])
             }
-            table([ReportNames.param(s.param), "n", "mean ± 95% CI (%)", "std", "filters used"], rows)
+            d.table([ReportNames.param(s.param), "n", "mean ± 95% CI (%)", "std", "filters used"], rows)
         }
+    }
 
-        // Fig. 1.
-        p("## Fig. 1: convergence rate λ per layer")
-        p()
+    /// Fig. 1: early convergence rate of the lowest and highest layer.
+    static func fig1(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## Fig. 1: convergence rate λ per layer")
+        d.p()
         if a.early.isEmpty {
-            p("No convergence runs with λ records.")
-            p()
+            d.p("No convergence runs with λ records.")
+            d.p()
         } else {
-            p("Mean smoothed de-trended λ over the first \(Int(Analysis.fig1EarlyFraction * 100))% of recorded steps.")
-            p()
-            table(["dataset", "runs", "steps", "lowest layer", "λ", "highest layer", "λ"], a.early.map { e in
+            d.p("Mean smoothed de-trended λ over the first \(Int(Analysis.fig1EarlyFraction * 100))% of recorded steps.")
+            d.p()
+            d.table(["dataset", "runs", "steps", "lowest layer", "λ", "highest layer", "λ"], a.early.map { e in
                 [e.dataset.displayName, String(e.runs), "≤ \(e.windowSteps) of \(e.totalSteps)", String(e.lowLayer),
                  Fmt.num(e.lowMean), String(e.highLayer), Fmt.num(e.highMean)]
             })
         }
+    }
 
-        // Fig. 2.
-        p("## Fig. 2: density-matrix fluctuations")
-        p()
+    /// Fig. 2: statistics of the scaled eigenvalue increments.
+    static func fig2(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## Fig. 2: density-matrix fluctuations")
+        d.p()
         let variance = ParsedTable(PlotTables.fig2Variance(summary: a.set.fluctuationSummary, fluctuation: a.set.fluctuation))
         let increments = a.set.fluctuation.map { $0.number("scaled_increment") }.filter(\.isFinite)
         if variance.rows.isEmpty && increments.isEmpty {
-            p("No fluctuation runs in these results.")
-            p()
+            d.p("No fluctuation runs in these results.")
+            d.p()
         } else {
             if !increments.isEmpty {
-                p("\(increments.count) scaled increments: mean \(Fmt.num(Stats.mean(increments), 4)), std \(Fmt.num(Stats.sampleStd(increments), 4)).")
-                p()
+                d.p("\(increments.count) scaled increments: mean \(Fmt.num(Stats.mean(increments), 4)), std \(Fmt.num(Stats.sampleStd(increments), 4)).")
+                d.p()
             }
             if !variance.rows.isEmpty {
-                table(["N", "increments", "mean", "variance"], variance.rows.map { r in
+                d.table(["N", "increments", "mean", "variance"], variance.rows.map { r in
                     ["\(Int(r.number("n_from")))–\(Int(r.number("n_to")))", String(Int(r.number("count"))),
                      Fmt.num(r.number("mean"), 4), Fmt.num(r.number("variance"), 4)]
                 })
             }
         }
+    }
 
+    static func figureLinks(_ figures: [String], into d: inout MarkdownDocument) {
         if !figures.isEmpty {
-            p("## Figures")
-            p()
-            for f in figures { p("![\(f)](\(f))") ; p() }
+            d.p("## Figures")
+            d.p()
+            for f in figures { d.p("![\(f)](\(f))") ; d.p() }
         }
+    }
 
-        // Claims in detail.
-        p("## Claims in detail")
-        p()
+    /// Each claim with its rule and every finding.
+    static func claimsInDetail(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        d.p("## Claims in detail")
+        d.p()
         for c in a.claims {
-            p("### \(c.claim)")
-            p()
-            p("**\(c.verdict.rawValue)** — \(c.summary)")
-            p()
-            p("Rule: \(c.rule)")
-            p()
-            for f in c.findings { p("- \(f.label): **\(f.verdict.rawValue)** — \(f.text)") }
-            if !c.findings.isEmpty { p() }
+            d.p("### \(c.claim)")
+            d.p()
+            d.p("**\(c.verdict.rawValue)** — \(c.summary)")
+            d.p()
+            d.p("Rule: \(c.rule)")
+            d.p()
+            for f in c.findings { d.p("- \(f.label): **\(f.verdict.rawValue)** — \(f.text)") }
+            if !c.findings.isEmpty { d.p() }
         }
+    }
 
+    /// Notes the results loader collected.
+    static func notes(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
         if !a.set.notes.isEmpty {
-            p("## Notes")
-            p()
-            for n in a.set.notes { p("- \(n)") }
-            p()
+            d.p("## Notes")
+            d.p()
+            for n in a.set.notes { d.p("- \(n)") }
+            d.p()
         }
-        while out.last == "" { out.removeLast() }
-        return out.joined(separator: "\n") + "\n"
     }
 
     static func orderedDatasets(_ ds: [DatasetName]) -> [DatasetName] {

@@ -42,6 +42,19 @@ public enum AtomicFile {
             unlink(tmp.path)
             throw AtomicFileError.cannotWrite(url.path, e)
         }
+        // The rename lives in the directory: without this fsync a power cut can undo it, and
+        // "reported ok" must mean "on disk".
+        try syncDirectory(dir)
+    }
+
+    /// fsync(2) of a directory, so that the names created or renamed in it are durable.
+    public static func syncDirectory(_ dir: URL) throws {
+        let fd = open(dir.path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw AtomicFileError.cannotWrite(dir.path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        if fsync(fd) != 0 && errno != EINVAL {   // EINVAL: a file system without directory sync
+            throw AtomicFileError.cannotWrite(dir.path, String(cString: strerror(errno)))
+        }
     }
 
     public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url) }

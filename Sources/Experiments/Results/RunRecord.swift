@@ -1,7 +1,9 @@
 import Foundation
 
 public enum RunStatus: String, Codable, Sendable {
-    case ok, failed
+    /// `infeasible`: the method cannot build this configuration by design (a result, with its
+    /// reason); `failed`: anything else went wrong.
+    case ok, failed, infeasible
 }
 
 public struct SpecReference: Codable, Hashable, Sendable {
@@ -31,7 +33,8 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var format: Int = RunRecord.currentFormat
     public var runId: String
     public var status: RunStatus
-    /// Why the run failed (the executor's error); nil when ok.
+    /// Why the run failed or is infeasible (the executor's error); null when ok. Always
+    /// present in the file, as `"reason": null` for an ok run (see `encode(to:)`).
     public var reason: String?
     public var spec: SpecReference
     public var run: ResolvedRun
@@ -42,6 +45,10 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var reproVersion: String
     /// The executor's type name (ModelRunExecutor, or a test's executor).
     public var executor: String
+    /// How the arithmetic was spread over threads and which BLAS kernels did it: the outcome
+    /// is bit-reproducible only for the same layout (docs/results-format.md). Nil in files
+    /// written before it was recorded.
+    public var layout: ComputeLayout? = nil
 
     public init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
                 outcome: RunOutcome?, timings: RunTimings, host: String = ProcessInfo.processInfo.hostName,
@@ -92,8 +99,13 @@ public struct RunRecord: Codable, Hashable, Sendable {
             o = oo
         }
         struct Sig: Encodable { var status: RunStatus; var reason: String?; var outcome: RunOutcome? }
-        let rest = try CanonicalJSON.serialize(encodable: Sig(status: status, reason: reason, outcome: o))
-        return RunIdentity.canonicalJSON(of: run) + "\n" + rest
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = RunRecord.encoder.nonConformingFloatEncodingStrategy
+        var node = try JSONReader.parse(encoder.encode(Sig(status: status, reason: reason, outcome: o)))
+        guard case .object(var members) = node.value else { preconditionFailure("a struct encodes as an object") }
+        members.append(JSONMember(key: "run", value: RunIdentity.canonicalParameters(of: run)))
+        node.value = .object(members)
+        return CanonicalJSON.serialize(node)
     }
 }
 
@@ -118,5 +130,42 @@ enum ISOTime {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: d)
+    }
+}
+
+extension RunRecord {
+    enum CodingKeys: String, CodingKey {
+        case format, runId, status, reason, spec, run, outcome, timings, host, reproVersion, executor, layout
+    }
+
+    /// As the synthesized encoder, except that `reason` is always written (`null` when ok), as
+    /// docs/results-format.md documents, so a reader can tell "no reason" from "old format".
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encode(runId, forKey: .runId)
+        try c.encode(status, forKey: .status)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(spec, forKey: .spec)
+        try c.encode(run, forKey: .run)
+        try c.encodeIfPresent(outcome, forKey: .outcome)
+        try c.encode(timings, forKey: .timings)
+        try c.encode(host, forKey: .host)
+        try c.encode(reproVersion, forKey: .reproVersion)
+        try c.encode(executor, forKey: .executor)
+        try c.encodeIfPresent(layout, forKey: .layout)
+    }
+}
+
+/// The thread layout and BLAS kernel family a run executed with.
+public struct ComputeLayout: Codable, Hashable, Sendable {
+    /// OpenBLAS threads per run (`OPENBLAS_NUM_THREADS` or the runner's choice).
+    public var blasThreads: Int
+    /// OpenBLAS's kernel family, e.g. "Haswell", "SkylakeX", "Prescott".
+    public var blasCore: String
+    /// Runs executing at once in the process (`--jobs`).
+    public var jobs: Int
+    public init(blasThreads: Int, blasCore: String, jobs: Int) {
+        self.blasThreads = blasThreads; self.blasCore = blasCore; self.jobs = jobs
     }
 }

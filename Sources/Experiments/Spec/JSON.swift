@@ -29,6 +29,24 @@ public struct JSONNode: Sendable {
     }
 
     /// A short description of the value for "found …" messages.
+    /// Control characters escaped as JSON would write them, so that an error message about a
+    /// string holding a newline stays on one line.
+    static func visible(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if u.value < 0x20 || u.value == 0x7F { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out
+    }
+
     public var shortDescription: String {
         switch value {
         case .null: return "null"
@@ -36,7 +54,7 @@ public struct JSONNode: Sendable {
         case .number(_, let text): return text
         case .string(let s):
             let shown = s.count > 40 ? String(s.prefix(37)) + "..." : s
-            return "\"\(shown)\" (a string)"
+            return "\"\(JSONNode.visible(shown))\" (a string)"
         case .array(let a): return a.isEmpty ? "an empty list" : "a list"
         case .object(let m): return m.isEmpty ? "an empty object" : "an object"
         }

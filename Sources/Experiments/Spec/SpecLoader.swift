@@ -45,6 +45,8 @@ public enum SpecLoader {
             let sorted = v.issues.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
             throw SpecError(issues: sorted.map(\.element))
         }
+        let unrunnable = Feasibility.issues(spec!)   // grid size, architecture vs input, memory
+        if !unrunnable.isEmpty { throw SpecError(issues: unrunnable) }
         return spec!
     }
 }
@@ -97,99 +99,102 @@ struct Validator {
     mutating func validateRoot(_ root: JSONNode, hash: String) -> ExperimentSpec? {
         guard let top = members(root, path: "", allowed: SpecLoader.topLevelKeys,
                                 what: "a JSON object with keys name, datasets, models, …") else { return nil }
-
-        var name = ""
-        if let n = top["name"] {
-            if case .string(let s) = n.value {
-                if s.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) == nil {
-                    fail("name", n, "found \(n.shortDescription); expected a name of letters, digits, '.', '_' or '-' (it names the output folder results/<name>/)")
-                } else { name = s }
-            } else {
-                fail("name", n, "found \(n.shortDescription); expected a string of letters, digits, '.', '_' or '-'")
-            }
-        } else {
-            fail("name", nil, "missing; expected a string naming the experiment (the output folder is results/<name>/)")
-        }
-
+        let name = specName(top["name"])
         var description: String? = nil
         if let d = top["description"] {
             if case .string(let s) = d.value { description = s } else { fail("description", d, "found \(d.shortDescription); expected a string") }
         }
-
-        var kind = ExperimentKind.classify
-        if let k = top["kind"] {
-            let allowed = ExperimentKind.allCases.map(\.rawValue)
-            if case .string(let s) = k.value, let kk = ExperimentKind(rawValue: s) {
-                kind = kk
-            } else {
-                var msg = "found \(k.shortDescription); expected one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
-                if case .string(let s) = k.value, let sug = EditDistance.suggestion(for: s, among: allowed) { msg += " (did you mean \"\(sug)\"?)" }
-                if case .array = k.value { msg += " (kind cannot be a grid: write one spec per kind)" }
-                fail("kind", k, msg)
-            }
-        }
-
-        var datasets: [DatasetName] = []
-        if let d = top["datasets"] {
-            datasets = choiceList(d, path: "datasets")
-        } else {
-            fail("datasets", nil, "missing; expected a list of datasets from " + DatasetName.spellings.map { "\"\($0)\"" }.joined(separator: ", "))
-        }
-
-        var models: [ModelKind] = []
-        if let m = top["models"] {
-            models = choiceList(m, path: "models")
-        } else {
-            fail("models", nil, "missing; expected a list of models from " + ModelKind.spellings.map { "\"\($0)\"" }.joined(separator: ", "))
-        }
-
-        var seeds: [UInt64] = [ResolvedRun().seed]
-        if let s = top["seeds"] {
-            if let vals = axis(s, path: "seeds", type: .integer(min: 0)) {
-                seeds = []
-                for v in vals { if case .integer(let i) = v, !seeds.contains(UInt64(i)) { seeds.append(UInt64(i)) } }
-            }
-        }
-
+        let kind = experimentKind(top["kind"])
+        let datasets: [DatasetName] = requiredChoices(top["datasets"], path: "datasets")
+        let models: [ModelKind] = requiredChoices(top["models"], path: "models")
+        let seeds = seedAxis(top["seeds"])
         var axes: [String: [ParamValue]] = [:]
         sectionAxes(top, prefix: "", into: &axes)
-
-        var overrides: [DatasetName: [String: [ParamValue]]] = [:]
-        if let o = top["overrides"] {
-            if let byDataset = members(o, path: "overrides", allowed: DatasetName.spellings,
-                                       what: "an object keyed by dataset name (" + DatasetName.spellings.joined(separator: ", ") + ")") {
-                for ds in DatasetName.allCases {
-                    guard let node = byDataset[ds.rawValue] else { continue }
-                    let p = "overrides." + ds.rawValue
-                    guard let sub = members(node, path: p, allowed: SpecLoader.overrideKeys,
-                                            what: "an object with any of " + SpecLoader.overrideKeys.joined(separator: ", ")) else { continue }
-                    var ax: [String: [ParamValue]] = [:]
-                    sectionAxes(sub, prefix: p, into: &ax)
-                    overrides[ds] = ax
-                    if !datasets.isEmpty && !datasets.contains(ds) {
-                        warnings.append("\(file): \(p): dataset \"\(ds.rawValue)\" is not in datasets; its overrides are not used")
-                    }
-                }
-            }
-        }
-
-        // Cross-field rules.
-        switch kind {
-        case .convergence:
-            for m in models where m != .mlp {
-                fail("models", top["models"], "found \"\(m.rawValue)\"; kind \"convergence\" (Fig. 1) runs model \"mlp\" only")
-            }
-        case .fluctuation:
-            for m in models where m != .dmn {
-                fail("models", top["models"], "found \"\(m.rawValue)\"; kind \"fluctuation\" (Fig. 2) runs model \"dmn\" only")
-            }
-        case .classify:
-            break
-        }
+        let overrides = top["overrides"].map { overrideAxes($0, datasets: datasets) } ?? [:]
+        checkModels(models, fit: kind, node: top["models"])
 
         guard issues.isEmpty else { return nil }
         return ExperimentSpec(name: name, description: description, kind: kind, datasets: datasets, models: models,
                               seeds: seeds, axes: axes, overrides: overrides, file: file, hash: hash, warnings: warnings)
+    }
+
+    /// The name, which also names the default output folder.
+    mutating func specName(_ n: JSONNode?) -> String {
+        guard let n else {
+            fail("name", nil, "missing; expected a string naming the experiment (the output folder is results/<name>/)")
+            return ""
+        }
+        guard case .string(let s) = n.value else {
+            fail("name", n, "found \(n.shortDescription); expected a string of letters, digits, '.', '_' or '-'")
+            return ""
+        }
+        guard s.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
+            fail("name", n, "found \(n.shortDescription); expected a name of letters, digits, '.', '_' or '-' (it names the output folder results/<name>/)")
+            return ""
+        }
+        return s
+    }
+
+    mutating func experimentKind(_ k: JSONNode?) -> ExperimentKind {
+        guard let k else { return .classify }
+        if case .string(let s) = k.value, let kind = ExperimentKind(rawValue: s) { return kind }
+        let allowed = ExperimentKind.spellings
+        var msg = "found \(k.shortDescription); expected one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+        if case .string(let s) = k.value, let sug = EditDistance.suggestion(for: s, among: allowed) { msg += " (did you mean \"\(sug)\"?)" }
+        if case .array = k.value { msg += " (kind cannot be a grid: write one spec per kind)" }
+        fail("kind", k, msg)
+        return .classify
+    }
+
+    /// `datasets` and `models`: required, one value or a list.
+    mutating func requiredChoices<E: CaseIterable & RawRepresentable & Equatable>(_ node: JSONNode?, path: String) -> [E] where E.RawValue == String {
+        guard let node else {
+            fail(path, nil, "missing; expected a list of \(path) from " + E.spellings.map { "\"\($0)\"" }.joined(separator: ", "))
+            return []
+        }
+        return choiceList(node, path: path)
+    }
+
+    mutating func seedAxis(_ node: JSONNode?) -> [UInt64] {
+        guard let node else { return [ResolvedRun().seed] }
+        guard let vals = axis(node, path: "seeds", type: .integer(min: 0)) else { return [ResolvedRun().seed] }
+        var seeds: [UInt64] = []
+        for v in vals { if case .integer(let i) = v, !seeds.contains(UInt64(i)) { seeds.append(UInt64(i)) } }
+        return seeds
+    }
+
+    /// Per-dataset replacements of whole axes.
+    mutating func overrideAxes(_ o: JSONNode, datasets: [DatasetName]) -> [DatasetName: [String: [ParamValue]]] {
+        guard let byDataset = members(o, path: "overrides", allowed: DatasetName.spellings,
+                                      what: "an object keyed by dataset name (" + DatasetName.spellings.joined(separator: ", ") + ")") else { return [:] }
+        var overrides: [DatasetName: [String: [ParamValue]]] = [:]
+        for ds in DatasetName.allCases {
+            guard let node = byDataset[ds.rawValue] else { continue }
+            let p = "overrides." + ds.rawValue
+            guard let sub = members(node, path: p, allowed: SpecLoader.overrideKeys,
+                                    what: "an object with any of " + SpecLoader.overrideKeys.joined(separator: ", ")) else { continue }
+            var ax: [String: [ParamValue]] = [:]
+            sectionAxes(sub, prefix: p, into: &ax)
+            overrides[ds] = ax
+            if !datasets.isEmpty && !datasets.contains(ds) {
+                warnings.append("\(file): \(p): dataset \"\(ds.rawValue)\" is not in datasets; its overrides are not used")
+            }
+        }
+        return overrides
+    }
+
+    /// Kinds that run one model only.
+    mutating func checkModels(_ models: [ModelKind], fit kind: ExperimentKind, node: JSONNode?) {
+        let only: (ModelKind, String)?
+        switch kind {
+        case .convergence: only = (.mlp, "kind \"convergence\" (Fig. 1)")
+        case .fluctuation: only = (.dmn, "kind \"fluctuation\" (Fig. 2)")
+        case .classify: only = nil
+        }
+        guard let (model, what) = only else { return }
+        for m in models where m != model {
+            fail("models", node, "found \"\(m.rawValue)\"; \(what) runs model \"\(model.rawValue)\" only")
+        }
     }
 
     /// `filters` and the four parameter sections of an object (the root or an override).

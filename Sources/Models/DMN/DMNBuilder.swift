@@ -156,6 +156,8 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
                                               tv: options.tv(forLayer: l), options: options, fixedCount: count)
             } catch let e as FilterSelectionError {
                 throw FilterSelectionError(description: "layer \(l + 1): \(e.description)")
+            } catch let e as InfeasibleConfiguration {
+                throw e.prefixed("layer \(l + 1)")
             }
         }
         let k = selection.filters.count
@@ -190,6 +192,8 @@ public func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], 
                                           options: options, fixedCount: width)
         } catch let e as FilterSelectionError {
             throw FilterSelectionError(description: "dense layer \(l + 1): \(e.description)")
+        } catch let e as InfeasibleConfiguration {
+            throw e.prefixed("dense layer \(l + 1)")
         }
         let dense = Dense(name: "dense\(l + 1)", input: shape, outputs: selection.filters.count,
                           weights: filterMatrix(selection.filters, dimension: shape.count))

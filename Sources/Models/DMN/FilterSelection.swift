@@ -101,7 +101,7 @@ public func selectFilters(_ spectra: [ClassSpectrum], tv: Double, options: DMNOp
         relaxed = true
         visit { kept[$0]..<spectra[$0].eigen.n }
         if accepted.count < t {
-            throw FilterSelectionError(description:
+            throw InfeasibleConfiguration(description:
                 "fixed filter count \(fixedCount!) cannot be met: even with every eigenvector of every class, "
                 + "T_PC = \(options.tpc) leaves only \(accepted.count) distinct directions"
                 + (options.sign == .both ? " (each gives 2 filters with sign 'both')" : "")

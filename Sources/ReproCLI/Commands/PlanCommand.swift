@@ -8,7 +8,7 @@ struct PlanCommand: ParsableCommand {
         abstract: "List the runs of a spec and whether each is done.",
         discussion: """
         One line per run: id, dataset, model, filters, the parameters that vary within the plan \
-        (and the seed), and the state in the output folder: done (ok file), failed, or pending.
+        (and the seed), and the state in the output folder: done (ok file), failed, infeasible, or pending.
 
         Examples:
           repro plan experiments/fig3.json
@@ -35,6 +35,7 @@ struct PlanCommand: ParsableCommand {
         for line in CLI.planLines(plan, folder: folder) { CLI.out(line) }
         let states = plan.map { ExperimentRunner.state(of: $0.id, in: folder) }
         CLI.out("\(plan.count) runs: \(states.filter { $0 == .done }.count) done, \(states.filter { $0 == .failed }.count) failed, "
+                + "\(states.filter { $0 == .infeasible }.count) infeasible, "
                 + "\(states.filter { $0 == .pending }.count) pending (\(folder.url.path))")
     }
 }

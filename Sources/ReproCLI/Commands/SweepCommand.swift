@@ -26,7 +26,8 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The parameter to vary: tpc, tv, tfrac or filters.", valueName: "name"))
     var param: String
 
-    @Option(name: .long, help: ArgumentHelp("Comma-separated values (';'-separated when values contain commas).",
+    // .unconditional: "--values -0.1" is a (negative) value, not a missing one followed by a flag.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Comma-separated values (';'-separated when values contain commas).",
                                             valueName: "v1,v2,…"))
     var values: String?
 
