@@ -21,10 +21,11 @@ enum CLI {
         }
     }
 
-    /// Reads results folders for `report` and `plot`; on error prints it and exits with status 1.
-    static func loadResults(_ paths: [String]) throws -> ResultSet {
+    /// Reads results folders for `report` and `plot`, naming them relative to `base` (where the
+    /// output goes); on error prints it and exits with status 1.
+    static func loadResults(_ paths: [String], relativeTo base: URL) throws -> ResultSet {
         do {
-            return try ResultSet.load(folders: paths.map { URL(fileURLWithPath: $0, isDirectory: true) })
+            return try ResultSet.load(folders: paths.map { URL(fileURLWithPath: $0, isDirectory: true) }, relativeTo: base)
         } catch {
             err("error: \(error)")
             throw ExitCode(1)

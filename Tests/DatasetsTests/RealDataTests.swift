@@ -19,7 +19,7 @@ final class RealDataTests: XCTestCase {
             let p = dir + "/" + f
             if !FileManager.default.fileExists(atPath: p) && !FileManager.default.fileExists(atPath: p + ".gz") {
                 let how = name == .fashionMNIST ? "apt-get install -y dataset-fashion-mnist"
-                                                : "/work/shared/data/materialize \(dataDir.path) (or see `repro data`)"
+                                                : "`repro data` to see where to get it (on this project's machines: shared/data/materialize \(dataDir.path))"
                 throw XCTSkip("\(name.rawValue) not found at \(dir) (no \(f)); run \(how)")
             }
         }

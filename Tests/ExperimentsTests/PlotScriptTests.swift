@@ -53,7 +53,7 @@ final class PlotScriptTests: XCTestCase {
     func testTablesHaveDataForEveryFigure() throws {
         let dir = TestFiles.tempDir(self, "plot-tables")
         ReportFixtures.writeFolder(dir)
-        let set = try ResultSet.load(folders: [dir])
+        let set = try ResultSet.load(folders: [dir], relativeTo: dir)
         let applicable = try PlotTables.write(set, to: dir)
         XCTAssertEqual(applicable, Self.scripts)
         let top = ParsedTable(csv: try String(contentsOf: dir.appendingPathComponent("fig3_top.csv"), encoding: .utf8))
@@ -87,7 +87,7 @@ final class PlotScriptTests: XCTestCase {
         let gnuplot = try requireGnuplot()
         let dir = TestFiles.tempDir(self, "plot-direct")
         ReportFixtures.writeFolder(dir)
-        try PlotTables.write(try ResultSet.load(folders: [dir]), to: dir)
+        try PlotTables.write(try ResultSet.load(folders: [dir], relativeTo: dir), to: dir)
         let out = dir.appendingPathComponent("figures")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         for name in Self.scripts {

@@ -440,7 +440,7 @@ final class ReportTests: XCTestCase {
     func testMarkdownReport() {
         let dir = TestFiles.tempDir(self, "report")
         F.writeFolder(dir)
-        let set = try! ResultSet.load(folders: [dir])
+        let set = try! ResultSet.load(folders: [dir], relativeTo: dir)
         let text = ReportWriter.markdown(ReportAnalysis(set), generated: "2026-01-01T00:00:00Z", figures: ["fig1.png"])
         for needle in ["# Reproduction report", "## Claims", "## Provenance", "0123456789ab", "testhost (8)", "| 4 |",
                        "repro run experiments/fig3.json",

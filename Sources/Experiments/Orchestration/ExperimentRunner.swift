@@ -134,6 +134,11 @@ public final class ExperimentRunner: @unchecked Sendable {
             try provenance.write(to: folder)
             try tables.rebuild()
         }
+        if provenance.gitDirty == true && !todo.isEmpty {
+            sink.message("warning: the working tree has uncommitted changes (commit \(provenance.gitCommit.prefix(12))); "
+                + "provenance.json and the report will mark these results as not reproducible from the history. "
+                + "Commit first for results you mean to keep.")
+        }
         sink.begin(total: todo.count, skipped: skipped)
 
         let shared = Shared(provenance: provenance)

@@ -149,14 +149,16 @@ public struct ResultSet: Sendable {
 
     /// Reads results folders: their CSV tables, or, when runs.csv is missing, the tables
     /// rebuilt in memory from the run files in runs/. Throws when a folder has neither.
-    public static func load(folders: [URL]) throws -> ResultSet {
+    /// Folders are named relative to `base` (the report's folder), so the report is the same
+    /// on every machine.
+    public static func load(folders: [URL], relativeTo base: URL) throws -> ResultSet {
         var parts: [FolderTables] = []
         var notes: [String] = []
         for url in folders {
             let folder = ResultFolder(url)
-            let path = url.path
+            let path = PortablePaths.relative(url, from: base)
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
                 throw ReportError("\(path): no such folder")
             }
             var tables: [String: ParsedTable] = [:]
@@ -166,7 +168,7 @@ public struct ResultSet: Sendable {
                     let f = url.appendingPathComponent(name + ".csv")
                     guard FileManager.default.fileExists(atPath: f.path) else { continue }
                     guard let text = try? String(contentsOf: f, encoding: .utf8) else {
-                        notes.append("\(f.path): unreadable, left out"); continue
+                        notes.append("\(path)/\(name).csv: unreadable, left out"); continue
                     }
                     tables[name] = ParsedTable(csv: text)
                 }
@@ -181,7 +183,7 @@ public struct ResultSet: Sendable {
             var prov = ProvenanceInfo(folder: path)
             if let d = try? Data(contentsOf: folder.provenanceFile) {
                 prov = ProvenanceInfo(folder: path, json: d)
-                if !prov.present { notes.append("\(folder.provenanceFile.path): does not parse") }
+                if !prov.present { notes.append("\(path)/provenance.json: does not parse") }
             } else {
                 notes.append("\(path): no provenance.json")
             }
@@ -193,6 +195,12 @@ public struct ResultSet: Sendable {
         set.notes = notes + set.notes
         return set
     }
+}
+
+extension ResultSet {
+    /// When the newest folder finished: what the report says it is "as of", so that
+    /// regenerating a report from the same runs gives the same bytes.
+    public var newestFinish: String? { provenance.compactMap(\.finished).max() }
 }
 
 public struct ReportError: Error, CustomStringConvertible {

@@ -43,7 +43,8 @@ struct MarkdownDocument {
 /// REPORT.md as text: one function per section, in the order of the report.
 public enum ReportWriter {
     /// - Parameters:
-    ///   - generated: the time stamp to print (passed in so the output is reproducible in tests).
+    ///   - generated: the time stamp to print: the newest run's finish, so that regenerating
+    ///     the report from the same runs gives the same bytes.
     ///   - figures: image files (relative to the report) to link, e.g. "fig3-top.png".
     public static func markdown(_ a: ReportAnalysis, generated: String, figures: [String] = []) -> String {
         var d = MarkdownDocument()
@@ -68,7 +69,7 @@ public enum ReportWriter {
         let infeasibleCount = runs.filter { $0["status"] == RunStatus.infeasible.rawValue }.count
         d.p("# Reproduction report")
         d.p()
-        d.p("Density Matrix Networks (Dehmamy, Rohani, Katsaggelos, arXiv 1703.04757). Generated \(generated) by `repro report` "
+        d.p("Density Matrix Networks (Dehmamy, Rohani, Katsaggelos, arXiv 1703.04757). Results as of \(generated), reported by `repro report` "
           + "(repro \(ReproVersion.string)) from " + a.set.folders.map { "`\($0)`" }.joined(separator: ", ")
           + ": \(runs.count) runs, \(ok) ok, \(infeasibleCount) infeasible (the method cannot build them), "
           + "\(runs.count - ok - infeasibleCount) failed.")
@@ -100,6 +101,13 @@ public enum ReportWriter {
                           "\(v.runsOk.map(String.init) ?? "?") / \(v.runsFailed.map(String.init) ?? "?")",
                           v.started ?? "?", v.finished ?? "not finished"]
               })
+        let modified = a.set.provenance.filter { $0.gitDirty == true }
+        if !modified.isEmpty {
+            d.p("**Not from a clean commit:** " + modified.map { "`\($0.folder)`" }.joined(separator: ", ")
+                + " \(modified.count == 1 ? "was" : "were") made from a working tree with uncommitted changes, so the code "
+                + "that made \(modified.count == 1 ? "it" : "them") is not in the history; re-run from a clean checkout to rely on it.")
+            d.p()
+        }
         let commands = a.set.provenance.filter(\.present)
         if !commands.isEmpty {
             d.p("Commands:")

@@ -71,7 +71,20 @@ public enum RunFileMigration {
         for item in plan where folder.runFile(item.record.runId) != item.old && targets[item.old.deletingPathExtension().lastPathComponent] == nil {
             try FileManager.default.removeItem(at: item.old)
         }
+        try portableProvenance(folder)
         try ResultTables(folder: folder).rebuild()
         return summary
+    }
+
+    /// Older provenance files recorded the program by its absolute path, a fact of one machine.
+    static func portableProvenance(_ folder: ResultFolder) throws {
+        guard let data = try? Data(contentsOf: folder.provenanceFile),
+              var object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              var command = object["command"] as? [String], let program = command.first, program.hasPrefix("/") else { return }
+        command[0] = URL(fileURLWithPath: program).lastPathComponent
+        object["command"] = command
+        var out = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        out.append(0x0A)
+        try AtomicFile.write(out, to: folder.provenanceFile)
     }
 }

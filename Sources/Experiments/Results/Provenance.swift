@@ -9,7 +9,9 @@ public struct Provenance: Codable, Sendable {
     public var gitCommit: String = "unknown"
     /// Whether `git status --porcelain` reported local changes (nil when not a checkout).
     public var gitDirty: Bool? = nil
-    public var command: [String] = CommandLine.arguments
+    /// The command line, with the program as `repro` and paths relative (`PortablePaths`).
+    public var command: [String] = PortablePaths.command(CommandLine.arguments,
+                                                         workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     public var specFile: String
     public var specName: String
     public var specHash: String

@@ -64,8 +64,8 @@ struct PlotCommand: ParsableCommand {
     }
 
     func run() throws {
-        let set = try CLI.loadResults(results)
         let outDir = URL(fileURLWithPath: out ?? results[0], isDirectory: true)
+        let set = try CLI.loadResults(results, relativeTo: outDir)
         let applicable: [String]
         do {
             applicable = try PlotTables.write(set, to: outDir)

@@ -35,26 +35,22 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
-    static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
-    }
-
     func validate() throws {
         if results.isEmpty { throw ValidationError("give at least one results folder") }
     }
 
     func run() throws {
-        let set = try CLI.loadResults(results)
-        let analysis = ReportAnalysis(set)
         let target = out ?? URL(fileURLWithPath: results[0], isDirectory: true).appendingPathComponent("REPORT.md").path
+        let base = target == "-" ? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+            : URL(fileURLWithPath: target).deletingLastPathComponent()
+        let set = try CLI.loadResults(results, relativeTo: base)
+        let analysis = ReportAnalysis(set)
         let figures = target == "-" ? [] : PlotCommand.figureNames.flatMap { name in
             ["\(name).png"].filter {
                 FileManager.default.fileExists(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().appendingPathComponent($0).path)
             }
         }
-        let text = ReportWriter.markdown(analysis, generated: ReportCommand.now(), figures: figures)
+        let text = ReportWriter.markdown(analysis, generated: set.newestFinish ?? "(no finished run recorded)", figures: figures)
         if target == "-" {
             CLI.out(text)
         } else {

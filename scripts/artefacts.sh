@@ -1,0 +1,21 @@
+# The committed results and how each artefact is made from them; sourced by reproduce.sh and
+# check-artefacts.sh so that the two can never disagree. REPRO is the repro binary to call.
+
+# Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
+SPECS=(quick fig3-fashion fig1 fig2 fig3-tpc fig3-tv fig3-tfrac dmn-thresholds ablations fig3)
+
+# Reports and figures of every results folder under ROOT (results/ or a scratch copy of it).
+regenerate_artefacts() {
+  local root=$1 dir
+  for dir in "$root"/*/; do
+    dir=${dir%/}
+    [ -d "$dir/runs" ] || continue
+    # Figures first: the report links the ones it finds beside it.
+    "$REPRO" plot "$dir" >/dev/null
+    "$REPRO" report "$dir" --quiet
+  done
+  # The paper's experiments together, and Fig. 3 bottom from the three sweeps.
+  "$REPRO" plot "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" --out "$root/fig3-bottom" >/dev/null
+  "$REPRO" report "$root/fig3" "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" "$root/fig1" "$root/fig2" \
+    --out "$root/REPORT.md" --quiet
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Checks that the committed reports and tables are exactly what today's code makes from the
+# committed run files: rebuilds every table and report in a scratch copy of results/ (no
+# training, seconds) and compares. Figures are regenerated and checked to render. Exit 1 on
+# any difference, naming the file. Used by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/artefacts.sh
+# The flags of the README's test command, so that after the tests nothing is rebuilt.
+swift build -c release -Xswiftc -enable-testing >/dev/null
+REPRO=.build/release/repro
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp -r results "$scratch/results"
+# Rebuild the CSV tables from the run files (migrate does that for a current folder).
+for dir in "$scratch"/results/*/; do
+  [ -d "$dir/runs" ] && "$REPRO" migrate "$dir" >/dev/null
+done
+regenerate_artefacts "$scratch/results"
+
+status=0
+while IFS= read -r f; do
+  rel=${f#results/}
+  if ! cmp -s "$f" "$scratch/results/$rel"; then
+    echo "stale: $f differs from what the committed runs give:"
+    diff -u "$f" "$scratch/results/$rel" | head -20 || true
+    status=1
+  fi
+done < <(git ls-files 'results/*.md' 'results/*.csv')
+while IFS= read -r f; do
+  rel=${f#results/}
+  if ! head -c 8 "$scratch/results/$rel" 2>/dev/null | grep -q PNG; then
+    echo "figure $f did not render"; status=1
+  fi
+done < <(git ls-files 'results/*.png')
+[ "$status" -eq 0 ] && echo "artefacts: every committed report, table and figure matches the committed runs"
+exit "$status"
