@@ -11,11 +11,11 @@ regenerate_artefacts() {
     dir=${dir%/}
     [ -d "$dir/runs" ] || continue
     # Figures first: the report links the ones it finds beside it.
-    "$REPRO" plot "$dir" >/dev/null
+    "$REPRO" plot "$dir" >/dev/null 2>&1
     "$REPRO" report "$dir" --quiet
   done
   # The paper's experiments together, and Fig. 3 bottom from the three sweeps.
-  "$REPRO" plot "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" --out "$root/fig3-bottom" >/dev/null
+  "$REPRO" plot "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" --out "$root/fig3-bottom" >/dev/null 2>&1
   "$REPRO" report "$root/fig3" "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" "$root/fig1" "$root/fig2" \
     --out "$root/REPORT.md" --quiet
 }
