@@ -32,7 +32,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
 /// spec through the parameter table (`Parameters.all`), which also gives the run file's
 /// layout, the runs.csv columns and the run id (`RunIdentity`).
 public struct ResolvedRun: Hashable, Sendable {
-    public var kind: ExperimentKind = .classify
+    var kind: ExperimentKind = .classify
     public var dataset: DatasetName = .fashionMNIST
     public var model: ModelKind = .dmn
     /// Conv filter counts per layer ("4,15" → [4, 15]); hidden widths for `mlp`.
@@ -48,27 +48,27 @@ public struct ResolvedRun: Hashable, Sendable {
 
 /// The spec's `data` section.
 public struct DataOptions: Hashable, Sendable {
-    public var preprocessing: PreprocessingMethod = .scale
-    public var cifar100Labels: CIFAR100LabelSet = .fine
+    var preprocessing: PreprocessingMethod = .scale
+    var cifar100Labels: CIFAR100LabelSet = .fine
     /// Use only the first N training / test images (after a seeded stratified pick); nil = all.
-    public var trainLimit: Int? = nil
-    public var testLimit: Int? = nil
+    var trainLimit: Int? = nil
+    var testLimit: Int? = nil
     public init() {}
 }
 
 /// The spec's `convergence` section (Fig. 1's λ recording, also done for classify runs).
 public struct ConvergenceOptions: Hashable, Sendable {
     /// Record λ every `lambdaEvery` steps.
-    public var lambdaEvery = 1
+    var lambdaEvery = 1
     /// Trailing moving-average window of the de-trended λ, in records.
-    public var smoothingWindow = 50
+    var smoothingWindow = 50
     public init() {}
 }
 
 /// A free-form table a run kind produces beyond the common ones (Fig. 2's increments).
-public struct ExtraTable: Codable, Hashable, Sendable {
+struct ExtraTable: Codable, Hashable, Sendable {
     public var name: String
-    public var header: [String]
+    var header: [String]
     public var rows: [[String]]
     public init(name: String, header: [String], rows: [[String]]) {
         self.name = name; self.header = header; self.rows = rows
@@ -76,25 +76,25 @@ public struct ExtraTable: Codable, Hashable, Sendable {
 }
 
 public struct RunOutcome: Codable, Hashable, Sendable {
-    public var trainAccuracy: Double = .nan
-    public var testAccuracy: Double = .nan
+    var trainAccuracy: Double = .nan
+    var testAccuracy: Double = .nan
     /// Filters actually used per layer, and whether fixed-K mode had to relax T_v for it.
-    public var filterCounts: [Int] = []
-    public var relaxedTv: [Bool] = []
-    public var buildSeconds: Double = 0
-    public var sgdSeconds: Double = 0
+    var filterCounts: [Int] = []
+    var relaxedTv: [Bool] = []
+    var buildSeconds: Double = 0
+    var sgdSeconds: Double = 0
     public var history: [EpochStats] = []
-    public var lambdas: [ConvergenceRecorder.Record] = []
-    public var extraTables: [ExtraTable] = []
+    var lambdas: [ConvergenceRecorder.Record] = []
+    var extraTables: [ExtraTable] = []
     public init() {}
 }
 
 /// Progress a run reports while it works, for the orchestrator's progress line.
 public struct RunProgress: Sendable {
-    public var phase: String          // "build", "train", "eval"
+    var phase: String          // "build", "train", "eval"
     public var epoch: Int
     public var epochs: Int
-    public var fraction: Double       // of the whole run, 0…1
+    var fraction: Double       // of the whole run, 0…1
     public init(phase: String, epoch: Int, epochs: Int, fraction: Double) {
         self.phase = phase; self.epoch = epoch; self.epochs = epochs; self.fraction = fraction
     }

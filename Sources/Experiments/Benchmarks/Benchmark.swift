@@ -13,7 +13,7 @@ public struct ThroughputResult: Codable, Sendable {
     public var batch: Int
     public var images: Int
     public var threads: Int
-    public var blasCore = OpenBLASCore.current
+    var blasCore = OpenBLASCore.current
     public var trainImagesPerSecond: Double
     public var inferImagesPerSecond: Double
 

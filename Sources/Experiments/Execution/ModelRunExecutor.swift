@@ -3,14 +3,14 @@ import Foundation
 import Models
 import Numerics
 
-public struct RunError: Error, CustomStringConvertible {
+struct RunError: Error, CustomStringConvertible {
     public let description: String
 }
 
 /// Executes one resolved run with the real models: loads the data, builds the model the run
 /// names, trains what is trainable, and reports accuracies, filter counts, timings, the
 /// per-epoch history and the λ records.
-public struct ModelRunExecutor: RunExecutor {
+struct ModelRunExecutor: RunExecutor {
     public init() {}
 
     public func execute(_ run: ResolvedRun, dataDirectory: URL,

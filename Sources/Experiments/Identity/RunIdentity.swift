@@ -10,10 +10,10 @@ import Foundation
 /// So adding a parameter whose default keeps today's behaviour changes no existing id, and
 /// every committed result stays valid; a non-default value of it gives new ids. Building
 /// the text cannot fail: it is assembled from the parameter table, not through an encoder.
-public enum RunIdentity {
+enum RunIdentity {
     /// `table` is the parameter table in force; tests pass an older one to show that adding a
     /// parameter keeps ids.
-    public static func canonicalParameters(of run: ResolvedRun, table: [ParameterDefinition] = Parameters.all) -> JSONNode {
+    static func canonicalParameters(of run: ResolvedRun, table: [ParameterDefinition] = Parameters.all) -> JSONNode {
         var members: [JSONMember] = [
             JSONMember(key: "kind", value: JSONNode(.string(run.kind.rawValue))),
             JSONMember(key: "dataset", value: JSONNode(.string(run.dataset.rawValue))),
@@ -30,7 +30,7 @@ public enum RunIdentity {
         return JSONNode(.object(members))
     }
 
-    public static func canonicalJSON(of run: ResolvedRun) -> String {
+    static func canonicalJSON(of run: ResolvedRun) -> String {
         CanonicalJSON.serialize(canonicalParameters(of: run))
     }
 

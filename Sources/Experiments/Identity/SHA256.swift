@@ -2,7 +2,7 @@ import Foundation
 
 /// SHA-256 (FIPS 180-4), written out here so that run ids and spec hashes do not depend on
 /// a platform crypto library. The spec hash equals `sha256sum FILE` (first 12 hex digits).
-public struct SHA256Digest {
+struct SHA256Digest {
     private var h: [UInt32] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
     ]
@@ -22,7 +22,7 @@ public struct SHA256Digest {
 
     public init() {}
 
-    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+    mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         for b in bytes {
             buffer.append(b)
             length &+= 1
@@ -30,7 +30,7 @@ public struct SHA256Digest {
         }
     }
 
-    public mutating func finalize() -> [UInt8] {
+    mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         buffer.append(0x80)
         if buffer.count > 56 {
@@ -71,18 +71,18 @@ public struct SHA256Digest {
         h[4] = h[4] &+ e; h[5] = h[5] &+ f; h[6] = h[6] &+ g; h[7] = h[7] &+ hh
     }
 
-    public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var d = SHA256Digest()
         d.update(bytes)
         return d.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
 
-public enum StableHash {
+enum StableHash {
     /// Full SHA-256 hex of the bytes.
-    public static func sha256Hex(_ data: Data) -> String { SHA256Digest.hex(data) }
-    public static func sha256Hex(_ text: String) -> String { SHA256Digest.hex(Array(text.utf8)) }
+    static func sha256Hex(_ data: Data) -> String { SHA256Digest.hex(data) }
+    static func sha256Hex(_ text: String) -> String { SHA256Digest.hex(Array(text.utf8)) }
     /// The 12-hex-digit short form used for run ids and spec hashes.
-    public static func short(_ data: Data) -> String { String(sha256Hex(data).prefix(12)) }
-    public static func short(_ text: String) -> String { String(sha256Hex(text).prefix(12)) }
+    static func short(_ data: Data) -> String { String(sha256Hex(data).prefix(12)) }
+    static func short(_ text: String) -> String { String(sha256Hex(text).prefix(12)) }
 }

@@ -8,19 +8,19 @@ public enum RunState: String, Sendable {
 }
 
 public struct RunSummary: Sendable, CustomStringConvertible {
-    public var planned = 0
-    public var skippedOk = 0
-    public var skippedFailed = 0
-    public var skippedInfeasible = 0
-    public var executedOk = 0
-    public var executedFailed = 0
-    public var executedInfeasible = 0
+    var planned = 0
+    var skippedOk = 0
+    var skippedFailed = 0
+    var skippedInfeasible = 0
+    var executedOk = 0
+    var executedFailed = 0
+    var executedInfeasible = 0
     /// Runs another process held the claim of (see `RunLock`); not executed here.
-    public var busy = 0
+    var busy = 0
     /// Why the sweep stopped early because the output folder could not be written, if it did.
-    public var writeError: String? = nil
+    var writeError: String? = nil
     /// The signal that stopped the sweep, if one did.
-    public var interrupted: Int32? = nil
+    var interrupted: Int32? = nil
     public var seconds = 0.0
     public init() {}
 
@@ -52,13 +52,13 @@ public struct RunSummary: Sendable, CustomStringConvertible {
 
 /// The exit statuses of `repro` (README.md, "Exit status").
 public enum ExitStatus {
-    public static let runFailed: Int32 = 1
-    public static let badSpec: Int32 = 2
+    static let runFailed: Int32 = 1
+    static let badSpec: Int32 = 2
     public static let usage: Int32 = 64
     /// EX_CANTCREAT: the output folder cannot be created or written (read-only, full disk).
     public static let outputFolder: Int32 = 73
     /// EX_TEMPFAIL: runs of the plan are being executed by another process.
-    public static let busy: Int32 = 75
+    static let busy: Int32 = 75
 }
 
 public struct RunnerOptions: Sendable {
@@ -83,7 +83,7 @@ public final class ExperimentRunner: @unchecked Sendable {
     public let executor: any RunExecutor
     public let folder: ResultFolder
     public let options: RunnerOptions
-    public let sink: ProgressSink
+    let sink: ProgressSink
     private let tables: ResultTables
 
     public init(executor: any RunExecutor, folder: ResultFolder, options: RunnerOptions, progress: ProgressSink) {
@@ -91,7 +91,7 @@ public final class ExperimentRunner: @unchecked Sendable {
         self.tables = ResultTables(folder: folder)
     }
 
-    public var executorName: String { String(describing: type(of: executor)) }
+    var executorName: String { String(describing: type(of: executor)) }
 
     /// done (ok file), failed, infeasible, or pending (no readable file).
     public static func state(of id: String, in folder: ResultFolder) -> RunState {

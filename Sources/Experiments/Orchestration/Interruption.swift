@@ -9,19 +9,19 @@ import Darwin
 /// Turns SIGINT (Ctrl-C) and SIGTERM into a call of `handler` on a dispatch queue instead of
 /// killing the process, so the runner can write its tables and summary first. The handler
 /// runs once; later signals are ignored while it works (it ends by exiting).
-public final class Interruption: @unchecked Sendable {
+final class Interruption: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var fired = false
 
-    public static let signals: [Int32] = [SIGINT, SIGTERM]
+    static let signals: [Int32] = [SIGINT, SIGTERM]
 
     public static func name(_ signal: Int32) -> String {
         signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
     }
 
     /// The conventional exit status of a process stopped by `signal`: 128 + its number.
-    public static func exitStatus(_ signal: Int32) -> Int32 { 128 + signal }
+    static func exitStatus(_ signal: Int32) -> Int32 { 128 + signal }
 
     public init(handler: @escaping @Sendable (Int32) -> Void) {
         let queue = DispatchQueue(label: "repro.interruption")
@@ -38,7 +38,7 @@ public final class Interruption: @unchecked Sendable {
     }
 
     /// Restores the default actions (the run is over).
-    public func cancel() {
+    func cancel() {
         for s in sources { s.cancel() }
         for s in Self.signals { signal(s, SIG_DFL) }
     }

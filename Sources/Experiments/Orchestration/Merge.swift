@@ -9,7 +9,7 @@ public enum ResultMerger {
         public var sources: Int = 0
         public var runs: Int = 0
         public var duplicates: Int = 0
-        public var copied: Int = 0
+        var copied: Int = 0
     }
 
     public static func merge(sources: [URL], into out: URL) throws -> Summary {

@@ -43,29 +43,29 @@ public enum ProgressReporting {
     }
 }
 
-public final class SilentProgress: ProgressSink, @unchecked Sendable {
+final class SilentProgress: ProgressSink, @unchecked Sendable {
     public init() {}
-    public func begin(total: Int, skipped: Int) {}
-    public func started(_ run: PlannedRun) {}
+    func begin(total: Int, skipped: Int) {}
+    func started(_ run: PlannedRun) {}
     public func progress(_ run: PlannedRun, _ p: RunProgress) {}
     public func finished(_ record: RunRecord) {}
     public func message(_ text: String) {}
-    public func end(summary: RunSummary) {}
+    func end(summary: RunSummary) {}
 }
 
 /// One line per run start and finish, for logs and pipes.
-public final class LogProgress: ProgressSink, @unchecked Sendable {
+final class LogProgress: ProgressSink, @unchecked Sendable {
     private let lock = NSLock()
     private var total = 0
     private var done = 0
     private var startedCount = 0
     public init() {}
 
-    public func begin(total: Int, skipped: Int) {
+    func begin(total: Int, skipped: Int) {
         lock.lock(); self.total = total; lock.unlock()
         ProgressReporting.writeErr("repro: \(total) run\(total == 1 ? "" : "s") to do, \(skipped) already done\n")
     }
-    public func started(_ run: PlannedRun) {
+    func started(_ run: PlannedRun) {
         lock.lock(); startedCount += 1; let n = startedCount; let t = total; lock.unlock()
         ProgressReporting.writeErr("[\(n)/\(t)] start \(ProgressReporting.label(run))\n")
     }
@@ -82,11 +82,11 @@ public final class LogProgress: ProgressSink, @unchecked Sendable {
         }
     }
     public func message(_ text: String) { ProgressReporting.writeErr(text + "\n") }
-    public func end(summary: RunSummary) { ProgressReporting.writeErr(summary.description + "\n") }
+    func end(summary: RunSummary) { ProgressReporting.writeErr(summary.description + "\n") }
 }
 
 /// A single line on the terminal, redrawn in place at most ten times a second.
-public final class TerminalProgress: ProgressSink, @unchecked Sendable {
+final class TerminalProgress: ProgressSink, @unchecked Sendable {
     private let lock = NSLock()
     private var total = 0
     private var done = 0
@@ -101,12 +101,12 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
     }
 
-    public func begin(total: Int, skipped: Int) {
+    func begin(total: Int, skipped: Int) {
         lock.lock(); defer { lock.unlock() }
         self.total = total; begun = Date()
         ProgressReporting.writeErr("repro: \(total) run\(total == 1 ? "" : "s") to do, \(skipped) already done\n")
     }
-    public func started(_ run: PlannedRun) {
+    func started(_ run: PlannedRun) {
         lock.lock(); defer { lock.unlock() }
         inFlight[run.id] = (run, nil); lastActive = run.id
         draw(force: true)
@@ -137,7 +137,7 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         ProgressReporting.writeErr(text + "\n")
         draw(force: true)
     }
-    public func end(summary: RunSummary) {
+    func end(summary: RunSummary) {
         lock.lock(); defer { lock.unlock() }
         clear()
         ProgressReporting.writeErr(summary.description + "\n")

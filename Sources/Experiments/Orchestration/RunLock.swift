@@ -10,14 +10,14 @@ import Darwin
 /// held while the run executes and its file is written. The kernel drops it when the process
 /// dies (even by kill -9), so a stale lock never blocks a resume. The lock files themselves
 /// stay: removing one while another process waits on it would let two holders coexist.
-public final class RunLock {
+final class RunLock {
     private let fd: Int32
 
     private init(fd: Int32) { self.fd = fd }
 
     /// The lock if no other process holds it, nil if one does; throws when the lock file
     /// cannot be created (a read-only or full output folder).
-    public static func tryAcquire(_ id: String, in folder: ResultFolder) throws -> RunLock? {
+    static func tryAcquire(_ id: String, in folder: ResultFolder) throws -> RunLock? {
         let dir = folder.url.appendingPathComponent(".locks", isDirectory: true)
         if mkdir(dir.path, 0o755) != 0 && errno != EEXIST {
             throw OutputFolderError(path: dir.path, action: "create the lock folder", reason: String(cString: strerror(errno)))
@@ -42,15 +42,15 @@ public final class RunLock {
 /// the system's reason. `repro` exits with status 73 for it, distinct from "a run failed".
 public struct OutputFolderError: Error, CustomStringConvertible {
     public let path: String
-    public let action: String
-    public let reason: String
+    let action: String
+    let reason: String
 
     public init(path: String, action: String, reason: String) {
         self.path = path; self.action = action; self.reason = reason
     }
 
     /// Wraps any error of `body` (Foundation's or POSIX's) as an OutputFolderError on `path`.
-    public static func guarding<T>(_ path: String, _ action: String, _ body: () throws -> T) throws -> T {
+    static func guarding<T>(_ path: String, _ action: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as OutputFolderError { throw e } catch {
             throw OutputFolderError(path: path, action: action, reason: plainReason(error))
         }

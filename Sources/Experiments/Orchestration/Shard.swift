@@ -4,7 +4,7 @@ import Foundation
 /// (1-based) takes positions I-1, I-1+N, I-1+2N, … Every run lands in exactly one shard,
 /// and shard sizes differ by at most one. Runs keep their plan order within a shard.
 public struct Shard: Hashable, Sendable, CustomStringConvertible {
-    public let index: Int
+    let index: Int
     public let count: Int
 
     public init?(index: Int, count: Int) {

@@ -6,7 +6,7 @@ import Foundation
 /// validates it like any spec, so a sweep obeys exactly the rules of spec files.
 public enum Sweep {
     public static let parameters = ["tpc", "tv", "tfrac", "filters"]
-    public static let defaultValues: [String: [String]] = [
+    static let defaultValues: [String: [String]] = [
         "tpc": ["0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "1.0"],
         "tv": ["0.9", "0.95", "0.98", "0.99", "1.0"],
         "tfrac": ["0.1", "0.2", "0.3", "0.5", "0.7", "1.0"],

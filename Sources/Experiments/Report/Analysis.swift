@@ -4,15 +4,15 @@ import Foundation
 /// Runs of one spec with the same configuration apart from the seed.
 public struct RunGroup: Sendable {
     public var spec: String
-    public var kind: ExperimentKind
+    var kind: ExperimentKind
     public var dataset: DatasetName
     public var model: ModelKind
     /// Filter counts as in runs.csv, `-`-joined ("4-15"); empty for the baseline.
     public var filters: String
     /// The parameter columns of runs.csv (tpc, tv, …, test_limit, …) and their values.
-    public var settings: [String: String]
+    var settings: [String: String]
     /// Runs with status ok, in table order.
-    public var okRuns: [ReportRow]
+    var okRuns: [ReportRow]
     public var failed: Int
     /// Test accuracy (0…1) of the ok runs over seeds.
     public var accuracy: Summary
@@ -20,7 +20,7 @@ public struct RunGroup: Sendable {
     public var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
     public var seeds: [String] { okRuns.map { $0["seed"] } }
     /// "4+15" for display.
-    public var filtersLabel: String { filters.isEmpty ? "–" : filters.replacingOccurrences(of: "-", with: "+") }
+    var filtersLabel: String { filters.isEmpty ? "–" : filters.replacingOccurrences(of: "-", with: "+") }
     public func median(_ column: String) -> Double { Stats.median(okRuns.map { $0.number(column) }) }
 }
 
@@ -30,19 +30,19 @@ public struct Fig3Config: Sendable {
     public var spec: String
     public var dataset: DatasetName
     public var filters: String
-    public var label: String
+    var label: String
     public var dmn: RunGroup?
     public var convnet: RunGroup?
     public var baseline: RunGroup?
     public var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
 }
 
-public struct SweepPoint: Sendable {
+struct SweepPoint: Sendable {
     /// The swept value (for T_v, that of layer 1).
     public var value: Double
     /// The value as in runs.csv ("0.98-0.99").
-    public var label: String
-    public var group: RunGroup
+    var label: String
+    var group: RunGroup
 }
 
 /// DMN runs of one spec that differ only in one parameter (tpc, tv or tfrac) and the seed.
@@ -51,43 +51,43 @@ public struct ParameterSweep: Sendable {
     public var spec: String
     public var dataset: DatasetName
     public var filters: String
-    public var points: [SweepPoint]
+    var points: [SweepPoint]
     public var baseline: RunGroup?
-    public var label: String { "\(dataset.displayName) (filters \(filters.replacingOccurrences(of: "-", with: "+")))" }
+    var label: String { "\(dataset.displayName) (filters \(filters.replacingOccurrences(of: "-", with: "+")))" }
 }
 
 /// Early-training λ of the lowest and the highest recorded layer for one dataset (Fig. 1).
-public struct Fig1Early: Sendable {
+struct Fig1Early: Sendable {
     public var dataset: DatasetName
     public var runs: Int
-    public var lowLayer: Int
-    public var highLayer: Int
+    var lowLayer: Int
+    var highLayer: Int
     /// Mean smoothed de-trended λ over the early window, averaged over runs.
-    public var lowMean: Double
-    public var highMean: Double
+    var lowMean: Double
+    var highMean: Double
     /// The samples the intervals are taken over: per-run means when there are ≥ 2 runs
     /// ("seeds"), else batch means of the de-trended λ within the window ("batches").
-    public var low: Summary
-    public var high: Summary
-    public var unit: String
+    var low: Summary
+    var high: Summary
+    var unit: String
     /// Last step of the early window, and the last recorded step.
-    public var windowSteps: Int
-    public var totalSteps: Int
+    var windowSteps: Int
+    var totalSteps: Int
 }
 
 public struct TimingRow: Sendable {
     public var dataset: DatasetName
-    public var label: String
-    public var dmnRuns: Int
-    public var dmnBuild: Double
-    public var dmnSGD: Double
-    public var convnetRuns: Int
-    public var convnetSGD: Double
+    var label: String
+    var dmnRuns: Int
+    var dmnBuild: Double
+    var dmnSGD: Double
+    var convnetRuns: Int
+    var convnetSGD: Double
     /// ConvNet SGD time / DMN build time (how many times faster the DMN estimation is).
-    public var ratio: Double { convnetSGD / dmnBuild }
+    var ratio: Double { convnetSGD / dmnBuild }
 }
 
-public enum ReportNames {
+enum ReportNames {
     public static func param(_ p: String) -> String {
         switch p {
         case "tpc": return "T_PC"
@@ -105,15 +105,15 @@ extension CaseIterable where Self: Equatable {
 
 /// Pure functions from parsed result tables to the groups, configurations and sweeps the
 /// report and the plots use.
-public enum Analysis {
+enum Analysis {
     /// The parameter columns of runs.csv, and those of the `dmn` section.
-    public static let parameterColumns = Parameters.all.map(\.column)
-    public static let dmnColumns = Set(Parameters.definitions(in: .dmn).map(\.column))
-    public static let sweepParams = ["tpc", "tv", "tfrac"]
+    static let parameterColumns = Parameters.all.map(\.column)
+    static let dmnColumns = Set(Parameters.definitions(in: .dmn).map(\.column))
+    static let sweepParams = ["tpc", "tv", "tfrac"]
 
     /// Groups runs by spec, kind, dataset, model, filters and every parameter column (not the
     /// seed). Rows whose kind, dataset or model this version does not know are left out.
-    public static func groups(_ runs: [ReportRow]) -> [RunGroup] {
+    static func groups(_ runs: [ReportRow]) -> [RunGroup] {
         var order: [String] = []
         var byKey: [String: [ReportRow]] = [:]
         for r in runs where ExperimentKind(rawValue: r["kind"]) != nil && DatasetName(rawValue: r["dataset"]) != nil
@@ -182,7 +182,7 @@ public enum Analysis {
     /// kind classify. A cell with a ConvNet gives one configuration per DMN setting in it
     /// (none: ConvNet only). A cell without ConvNet gives one only when it has exactly one DMN
     /// setting; cells with several are parameter sweeps (Fig. 3 bottom).
-    public static func fig3Configs(_ groups: [RunGroup]) -> [Fig3Config] {
+    static func fig3Configs(_ groups: [RunGroup]) -> [Fig3Config] {
         let classify = groups.filter { $0.kind == .classify && ($0.model == .dmn || $0.model == .convnet) }
         var order: [String] = []
         var cells: [String: [RunGroup]] = [:]
@@ -277,16 +277,16 @@ public enum Analysis {
     }
 
     /// Batches used for the interval of Fig. 1's early window when there is only one run.
-    public static let fig1Batches = 10
+    static let fig1Batches = 10
     /// Fraction of the recorded steps that counts as "early".
-    public static let fig1EarlyFraction = 0.1
+    static let fig1EarlyFraction = 0.1
 
     /// Fig. 1, per dataset: the smoothed de-trended λ of the lowest (1) and highest layer,
     /// averaged over the steps ≤ 10% of the run's last recorded step (at least the first one).
     /// Intervals: over runs (seeds) when the dataset has ≥ 2 convergence runs; with one run,
     /// over `fig1Batches` consecutive batches of the window, using the de-trended (unsmoothed)
     /// λ, because the moving average makes neighbouring smoothed values nearly identical.
-    public static func fig1Early(lambda: [ReportRow], runs: [ReportRow]) -> [Fig1Early] {
+    static func fig1Early(lambda: [ReportRow], runs: [ReportRow]) -> [Fig1Early] {
         let conv = runs.filter { $0["kind"] == "convergence" && $0["status"] == "ok" }
         let byRun = Dictionary(grouping: lambda, by: { $0["run_id"] })
         var perDataset: [DatasetName: [(low: Double, high: Double, lowBatches: [Double], highBatches: [Double],

@@ -8,8 +8,8 @@ public enum Verdict: String, Sendable, CaseIterable {
 }
 
 /// The verdict of one configuration (or sweep, or dataset) within a claim, with its numbers.
-public struct Finding: Sendable {
-    public var label: String
+struct Finding: Sendable {
+    var label: String
     public var verdict: Verdict
     public var text: String
 }
@@ -23,19 +23,19 @@ public struct ClaimCheck: Sendable {
     public var verdict: Verdict
     /// One line with the deciding numbers, or what data are missing.
     public var summary: String
-    public var findings: [Finding]
+    var findings: [Finding]
 }
 
 /// The comparison rules. Every interval is the 95% t interval of a group's mean over seeds
 /// (`Summary`); a group with fewer than two finite values has none, and any rule that needs
 /// an interval it lacks says "inconclusive". Accuracies are fractions; one point = 0.01.
-public enum Rules {
-    public static let point = 0.01
+enum Rules {
+    static let point = 0.01
 
-    public static func hasIntervals(_ s: Summary...) -> Bool { s.allSatisfy(\.hasInterval) }
+    static func hasIntervals(_ s: Summary...) -> Bool { s.allSatisfy(\.hasInterval) }
 
     /// Whether the two intervals share a point.
-    public static func overlap(_ a: Summary, _ b: Summary) -> Bool { a.lo <= b.hi && b.lo <= a.hi }
+    static func overlap(_ a: Summary, _ b: Summary) -> Bool { a.lo <= b.hi && b.lo <= a.hi }
 
     /// "A above B": supported when A's interval lies wholly above B's (A.lo > B.hi), not
     /// supported when wholly below (A.hi < B.lo), inconclusive when they overlap.
@@ -72,7 +72,7 @@ public enum Rules {
     /// "A above B by lo…hi", d = mean A − mean B: supported when A's interval lies wholly
     /// above B's and lo ≤ d ≤ hi; not supported when no difference compatible with both
     /// intervals lies in [lo, hi] (A.hi − B.lo < lo, or A.lo − B.hi > hi); else inconclusive.
-    public static func margin(_ a: Summary, _ b: Summary, lo: Double, hi: Double) -> Verdict {
+    static func margin(_ a: Summary, _ b: Summary, lo: Double, hi: Double) -> Verdict {
         guard hasIntervals(a, b) else { return .inconclusive }
         let d = a.mean - b.mean
         if a.lo > b.hi && d >= lo && d <= hi { return .supported }
@@ -83,7 +83,7 @@ public enum Rules {
     /// "A does as well as B" (non-inferiority within `tolerance`), d = mean A − mean B:
     /// supported when d ≥ −tolerance; not supported when d < −tolerance and A's interval lies
     /// wholly below B's; inconclusive when d < −tolerance and the intervals overlap.
-    public static func notWorse(_ a: Summary, _ b: Summary, tolerance: Double) -> Verdict {
+    static func notWorse(_ a: Summary, _ b: Summary, tolerance: Double) -> Verdict {
         guard hasIntervals(a, b) else { return .inconclusive }
         if a.mean - b.mean >= -tolerance { return .supported }
         return a.hi < b.lo ? .notSupported : .inconclusive
@@ -101,7 +101,7 @@ public enum Rules {
     /// supported when B is interior and its interval lies wholly above those of both end
     /// values; not supported when B is an end value and its interval lies wholly above that
     /// of the best interior value; inconclusive otherwise.
-    public static func interiorOptimum(_ s: [Summary]) -> Verdict {
+    static func interiorOptimum(_ s: [Summary]) -> Verdict {
         guard s.count >= 3, s.allSatisfy(\.hasInterval) else { return .inconclusive }
         let b = argmax(s)
         if b != 0 && b != s.count - 1 {
@@ -115,7 +115,7 @@ public enum Rules {
     /// "The last value is not the best" (e.g. T_PC = 1 hurts): with O the best of the other
     /// values, supported when O's interval lies wholly above the last one's; not supported when
     /// the last one's lies wholly above O's; inconclusive otherwise (needs ≥ 2 values with intervals).
-    public static func lastNotBest(_ s: [Summary]) -> Verdict {
+    static func lastNotBest(_ s: [Summary]) -> Verdict {
         guard s.count >= 2, s.allSatisfy(\.hasInterval) else { return .inconclusive }
         let others = Array(s.dropLast())
         return above(others[argmax(others)], s[s.count - 1])
@@ -125,7 +125,7 @@ public enum Rules {
     /// them: supported when ≥ need are supported; not supported when even counting every
     /// inconclusive one as supported fewer than `need` would be; inconclusive otherwise (and
     /// when there is nothing to combine).
-    public static func combine(_ v: [Verdict], need: Int) -> Verdict {
+    static func combine(_ v: [Verdict], need: Int) -> Verdict {
         guard !v.isEmpty else { return .inconclusive }
         let s = v.filter { $0 == .supported }.count
         let i = v.filter { $0 == .inconclusive }.count
@@ -136,17 +136,17 @@ public enum Rules {
 }
 
 /// Number formatting of the report.
-public enum Fmt {
+enum Fmt {
     /// An accuracy (fraction) in percent with two decimals.
-    public static func pct(_ v: Double) -> String { v.isFinite ? String(format: "%.2f", v * 100) : "–" }
+    static func pct(_ v: Double) -> String { v.isFinite ? String(format: "%.2f", v * 100) : "–" }
     /// "98.12 ± 0.30" (95% CI half width), or "98.12 (no CI)" for one value.
-    public static func ci(_ s: Summary) -> String {
+    static func ci(_ s: Summary) -> String {
         guard s.n > 0 else { return "no runs" }
         return s.hasInterval ? "\(pct(s.mean)) ± \(pct(s.halfWidth))" : "\(pct(s.mean)) (n=\(s.n), no CI)"
     }
     /// A difference of accuracies in points, signed.
-    public static func points(_ d: Double) -> String { d.isFinite ? String(format: "%+.2f pt", d * 100) : "–" }
-    public static func num(_ v: Double, _ digits: Int = 3) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "–" }
+    static func points(_ d: Double) -> String { d.isFinite ? String(format: "%+.2f pt", d * 100) : "–" }
+    static func num(_ v: Double, _ digits: Int = 3) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "–" }
     public static func seconds(_ v: Double) -> String {
         guard v.isFinite else { return "–" }
         return v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v)
@@ -156,7 +156,7 @@ public enum Fmt {
 }
 
 /// The paper's claims as checks over the analysed tables.
-public enum Claims {
+enum Claims {
     /// Runs needed, for messages about missing data.
     static let fig3Hint = "classify runs of dmn and convnet (experiments/fig3.json)"
 
@@ -203,7 +203,7 @@ public enum Claims {
     }
 
     /// MNIST: the DMN is within one point of the ConvNet in all configurations but at most one.
-    public static func mnistWithinOnePoint(_ configs: [Fig3Config]) -> ClaimCheck {
+    static func mnistWithinOnePoint(_ configs: [Fig3Config]) -> ClaimCheck {
         pairwise(id: "mnist-within-1pt",
                  claim: "MNIST: the DMN is within 1 point of the ConvNet in (almost) all filter configurations",
                  rule: "Per configuration, d = DMN − ConvNet mean test accuracy: supported when |d| ≤ 1 point; not supported when |d| > 1 point and the 95% CIs are separated; inconclusive when |d| > 1 point and the CIs overlap. Overall (\"almost all\" = all but at most one): supported when at least max(1, n − 1) of the n configurations are supported; not supported when that many cannot be reached even if every inconclusive one were supported; else inconclusive.",
@@ -213,7 +213,7 @@ public enum Claims {
     }
 
     /// CIFAR-10: the DMN is above the ConvNet (every configuration).
-    public static func cifar10Above(_ configs: [Fig3Config]) -> ClaimCheck {
+    static func cifar10Above(_ configs: [Fig3Config]) -> ClaimCheck {
         pairwise(id: "cifar10-above",
                  claim: "CIFAR-10: the DMN is above the ConvNet",
                  rule: "Per configuration: supported when the DMN's 95% CI lies wholly above the ConvNet's, not supported when wholly below, inconclusive when they overlap. Overall: supported when every configuration is supported; not supported when any is not supported; else inconclusive.",
@@ -223,7 +223,7 @@ public enum Claims {
     }
 
     /// CIFAR-10 with two layers: the DMN is 5–10 points above the ConvNet.
-    public static func cifar10TwoLayerMargin(_ configs: [Fig3Config]) -> ClaimCheck {
+    static func cifar10TwoLayerMargin(_ configs: [Fig3Config]) -> ClaimCheck {
         pairwise(id: "cifar10-two-layer-5-10pt",
                  claim: "CIFAR-10, two layers: the DMN is 5–10 points above the ConvNet",
                  rule: "Per two-layer configuration, d = DMN − ConvNet: supported when the DMN's 95% CI lies wholly above the ConvNet's and 5 ≤ d ≤ 10 points; not supported when no difference compatible with both CIs lies in 5–10 points (DMN.hi − ConvNet.lo < 5 points, or DMN.lo − ConvNet.hi > 10 points); else inconclusive. Overall: all two-layer configurations must be supported (not supported when any is not).",
@@ -233,7 +233,7 @@ public enum Claims {
     }
 
     /// CIFAR-100 with one layer: the DMN is above the ConvNet.
-    public static func cifar100OneLayerAbove(_ configs: [Fig3Config]) -> ClaimCheck {
+    static func cifar100OneLayerAbove(_ configs: [Fig3Config]) -> ClaimCheck {
         pairwise(id: "cifar100-one-layer-above",
                  claim: "CIFAR-100, one layer: the DMN is above the ConvNet",
                  rule: "Per one-layer configuration: supported when the DMN's 95% CI lies wholly above the ConvNet's, not supported when wholly below, inconclusive when they overlap. Overall: every one-layer configuration must be supported (not supported when any is not).",
@@ -243,7 +243,7 @@ public enum Claims {
     }
 
     /// CIFAR-100 with two layers: the DMN and the ConvNet are equal.
-    public static func cifar100TwoLayerEqual(_ configs: [Fig3Config]) -> ClaimCheck {
+    static func cifar100TwoLayerEqual(_ configs: [Fig3Config]) -> ClaimCheck {
         pairwise(id: "cifar100-two-layer-equal",
                  claim: "CIFAR-100, two layers: the DMN equals the ConvNet (within 1 point, or CIs overlapping)",
                  rule: "Per two-layer configuration, d = DMN − ConvNet: supported when |d| ≤ 1 point or the 95% CIs overlap; not supported when the CIs are separated by more than 1 point (gap between the nearer ends > 1 point); inconclusive otherwise (CIs separated by at most 1 point while |d| > 1 point). Overall: all two-layer configurations must be supported (not supported when any is not).",
@@ -308,26 +308,26 @@ public enum Claims {
     static let interiorRule = "Per sweep (values in increasing order, ≥ 3 of them, each with ≥ 2 seeds): with B the value of largest mean accuracy, supported when B is interior and its 95% CI lies wholly above the CIs of both end values; not supported when B is an end value and its CI lies wholly above that of the best interior value; inconclusive otherwise. Where B falls relative to the paper's value is reported but does not decide."
     static let lastRule = "Per sweep (must include the value 1): with O the best of the other values, supported when O's 95% CI lies wholly above the CI at 1; not supported when the CI at 1 lies wholly above O's; inconclusive when they overlap."
 
-    public static func tpcInteriorOptimum(_ sweeps: [ParameterSweep]) -> ClaimCheck {
+    static func tpcInteriorOptimum(_ sweeps: [ParameterSweep]) -> ClaimCheck {
         perSweep(id: "tpc-interior-optimum", claim: "T_PC has an interior optimum (the paper: near 0.8–0.9)",
                  rule: interiorRule, param: "tpc", sweeps: sweeps, judge: interiorJudge(paperRange: 0.8...0.9))
     }
 
-    public static func tpcOneHurts(_ sweeps: [ParameterSweep]) -> ClaimCheck {
+    static func tpcOneHurts(_ sweeps: [ParameterSweep]) -> ClaimCheck {
         perSweep(id: "tpc-one-hurts", claim: "T_PC → 1 hurts accuracy", rule: lastRule, param: "tpc", sweeps: sweeps, judge: lastJudge)
     }
 
-    public static func tvInteriorOptimum(_ sweeps: [ParameterSweep]) -> ClaimCheck {
+    static func tvInteriorOptimum(_ sweeps: [ParameterSweep]) -> ClaimCheck {
         perSweep(id: "tv-interior-optimum", claim: "T_v has an interior optimum (the paper: near 0.98)",
                  rule: interiorRule, param: "tv", sweeps: sweeps, judge: interiorJudge(paperRange: 0.975...0.985))
     }
 
-    public static func tvOneNotBest(_ sweeps: [ParameterSweep]) -> ClaimCheck {
+    static func tvOneNotBest(_ sweeps: [ParameterSweep]) -> ClaimCheck {
         perSweep(id: "tv-one-not-best", claim: "T_v = 1 is not the best value", rule: lastRule, param: "tv", sweeps: sweeps, judge: lastJudge)
     }
 
     /// MNIST: a T_frac of 0.3–0.4 does as well as 1.0.
-    public static func tfracLowAsGoodAsFull(_ sweeps: [ParameterSweep]) -> ClaimCheck {
+    static func tfracLowAsGoodAsFull(_ sweeps: [ParameterSweep]) -> ClaimCheck {
         perSweep(id: "tfrac-0.3-0.4-as-good-as-1",
                  claim: "MNIST: a T_frac of 0.3–0.4 does as well as T_frac = 1",
                  rule: "Per MNIST T_frac sweep: L = the value in [0.3, 0.4] with the largest mean, F = the value 1; d = L − F mean accuracy. Supported when d ≥ −1 point; not supported when d < −1 point and L's 95% CI lies wholly below F's; inconclusive when d < −1 point and the CIs overlap, or a value is missing or has fewer than 2 seeds.",
@@ -344,7 +344,7 @@ public enum Claims {
     }
 
     /// Fig. 1: early in training the lowest layer's λ is above the highest layer's.
-    public static func fig1LowerAboveUpper(_ early: [Fig1Early]) -> ClaimCheck {
+    static func fig1LowerAboveUpper(_ early: [Fig1Early]) -> ClaimCheck {
         let rule = "Per dataset, over the first 10% of recorded steps: the mean smoothed de-trended λ of layer 1 against that of the highest layer. Intervals are 95% t intervals over seeds (per-run means) when the dataset has ≥ 2 convergence runs; with one run, over 10 consecutive batches of the window using the de-trended λ (an approximation: neighbouring steps are correlated, so these intervals can be too narrow). Supported when layer 1's interval lies wholly above the highest layer's, not supported when wholly below, inconclusive when they overlap. Overall: every dataset must be supported (not supported when any is not)."
         let claim = "Fig. 1: early in training the lower layers' λ is above the upper layers' (layer 1 > highest layer over the first 10% of steps)"
         guard !early.isEmpty else {

@@ -62,7 +62,7 @@ public enum PlotTables {
     /// Fig. 2: histogram (as a density) of the scaled increments of all fluctuation runs,
     /// over their central 99% (0.5th to 99.5th percentile), with the normal density of the
     /// same mean and standard deviation at each bin centre.
-    public static func fig2Histogram(fluctuation: [ReportRow]) -> CSVTable {
+    static func fig2Histogram(fluctuation: [ReportRow]) -> CSVTable {
         var t = CSVTable(header: ["lo", "hi", "center", "count", "density", "normal"])
         let all = fluctuation.map { $0.number("scaled_increment") }.filter(\.isFinite).sorted()
         guard all.count >= 2 else { return t }
@@ -87,7 +87,7 @@ public enum PlotTables {
     /// Fig. 2: variance of the scaled increments per bucket of N, pooled over runs from
     /// fluctuation_summary.csv (or computed from fluctuation.csv in buckets of powers of two
     /// when the summary is missing). `n_mid` is the geometric middle of the bucket.
-    public static func fig2Variance(summary: [ReportRow], fluctuation: [ReportRow]) -> CSVTable {
+    static func fig2Variance(summary: [ReportRow], fluctuation: [ReportRow]) -> CSVTable {
         var t = CSVTable(header: ["n_from", "n_to", "n_mid", "count", "mean", "variance"])
         struct Bucket { var from: Double; var to: Double; var parts: [(count: Double, mean: Double, variance: Double)] }
         var buckets: [String: Bucket] = [:]
@@ -127,7 +127,7 @@ public enum PlotTables {
     }
 
     /// Fig. 3 top: one row per configuration (bar group), numbered per dataset.
-    public static func fig3Top(_ configs: [Fig3Config]) -> CSVTable {
+    static func fig3Top(_ configs: [Fig3Config]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "x", "label", "dmn_n", "dmn_mean", "dmn_err", "convnet_n", "convnet_mean",
                                   "convnet_err", "baseline_n", "baseline_mean", "baseline_err"])
         var x: [DatasetName: Int] = [:]
@@ -144,7 +144,7 @@ public enum PlotTables {
     }
 
     /// Fig. 3 bottom: one row per sweep value; `series` numbers the sweeps of a parameter.
-    public static func fig3Sweep(_ sweeps: [ParameterSweep]) -> CSVTable {
+    static func fig3Sweep(_ sweeps: [ParameterSweep]) -> CSVTable {
         var t = CSVTable(header: ["param", "series", "series_label", "value", "n", "mean", "err", "baseline_mean", "baseline_err"])
         for p in Analysis.sweepParams {
             let ss = sweeps.filter { $0.param == p }

@@ -10,9 +10,9 @@ public struct ReportRow: Sendable, Equatable {
     public subscript(_ column: String) -> String { values[column] ?? "" }
 
     /// The field as a number: NaN when absent, empty or not a number (`nan`, `inf`, `-inf` read as such).
-    public func number(_ column: String) -> Double { ReportRow.parseNumber(self[column]) }
+    func number(_ column: String) -> Double { ReportRow.parseNumber(self[column]) }
 
-    public static func parseNumber(_ s: String) -> Double {
+    static func parseNumber(_ s: String) -> Double {
         switch s.trimmingCharacters(in: .whitespaces).lowercased() {
         case "", "nan": return .nan
         case "inf", "+inf": return .infinity
@@ -24,7 +24,7 @@ public struct ReportRow: Sendable, Equatable {
 
 /// A CSV table parsed into rows keyed by the header.
 public struct ParsedTable: Sendable, Equatable {
-    public var header: [String]
+    var header: [String]
     public var rows: [ReportRow]
 
     public init(header: [String], rows: [ReportRow]) { self.header = header; self.rows = rows }
@@ -49,25 +49,25 @@ public struct ParsedTable: Sendable, Equatable {
 /// What `provenance.json` says, read leniently (every field optional).
 public struct ProvenanceInfo: Sendable, Equatable {
     public var folder: String
-    public var present = false
-    public var reproVersion: String?
-    public var gitCommit: String?
-    public var gitDirty: Bool?
+    var present = false
+    var reproVersion: String?
+    var gitCommit: String?
+    var gitDirty: Bool?
     public var command: [String]?
-    public var specFile: String?
-    public var specName: String?
+    var specFile: String?
+    var specName: String?
     public var host: String?
     public var cores: Int?
     public var blasThreads: Int?
-    public var blasCore: String?
+    var blasCore: String?
     public var jobs: Int?
     public var shard: String?
     public var executor: String?
-    public var started: String?
+    var started: String?
     public var finished: String?
-    public var runsOk: Int?
-    public var runsFailed: Int?
-    public var mergedFrom: [String]?
+    var runsOk: Int?
+    var runsFailed: Int?
+    var mergedFrom: [String]?
 
     public init(folder: String) { self.folder = folder }
 
@@ -96,7 +96,7 @@ public struct ResultSet: Sendable {
     public var runs: [ReportRow] = []
     public var lambda: [ReportRow] = []
     public var fluctuation: [ReportRow] = []
-    public var fluctuationSummary: [ReportRow] = []
+    var fluctuationSummary: [ReportRow] = []
     public var provenance: [ProvenanceInfo] = []
     /// Problems met while reading (missing tables, unreadable files), for the report.
     public var notes: [String] = []
@@ -109,7 +109,7 @@ public struct ResultSet: Sendable {
         public var runs: ParsedTable
         public var lambda: ParsedTable
         public var fluctuation: ParsedTable
-        public var fluctuationSummary: ParsedTable
+        var fluctuationSummary: ParsedTable
         public var provenance: ProvenanceInfo
 
         public init(folder: String, runs: ParsedTable, lambda: ParsedTable = .empty, fluctuation: ParsedTable = .empty,
@@ -203,7 +203,7 @@ extension ResultSet {
     public var newestFinish: String? { provenance.compactMap(\.finished).max() }
 }
 
-public struct ReportError: Error, CustomStringConvertible {
+struct ReportError: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }
 }

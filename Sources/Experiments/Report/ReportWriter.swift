@@ -4,10 +4,10 @@ import Foundation
 /// Everything the report shows, computed from a `ResultSet` (pure).
 public struct ReportAnalysis: Sendable {
     public var set: ResultSet
-    public var groups: [RunGroup]
+    var groups: [RunGroup]
     public var configs: [Fig3Config]
     public var sweeps: [ParameterSweep]
-    public var early: [Fig1Early]
+    var early: [Fig1Early]
     public var timings: [TimingRow]
     public var claims: [ClaimCheck]
 

@@ -5,10 +5,10 @@ public struct Summary: Equatable, Sendable {
     public let n: Int
     public let mean: Double
     /// Sample standard deviation (divisor n − 1); NaN when n < 2.
-    public let std: Double
+    let std: Double
     /// Half width of the confidence interval: t(1 − α/2, n − 1) · std / √n; NaN when n < 2.
-    public let halfWidth: Double
-    public let confidence: Double
+    let halfWidth: Double
+    let confidence: Double
 
     public init(_ values: [Double], confidence: Double = 0.95) {
         let v = values.filter(\.isFinite)
@@ -21,18 +21,18 @@ public struct Summary: Equatable, Sendable {
     }
 
     /// Whether the interval exists (at least two finite values).
-    public var hasInterval: Bool { n >= 2 && halfWidth.isFinite }
-    public var lo: Double { mean - halfWidth }
-    public var hi: Double { mean + halfWidth }
+    var hasInterval: Bool { n >= 2 && halfWidth.isFinite }
+    var lo: Double { mean - halfWidth }
+    var hi: Double { mean + halfWidth }
 }
 
-public enum Stats {
+enum Stats {
     public static func mean(_ v: [Double]) -> Double {
         v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
     }
 
     /// Sample standard deviation (n − 1 in the denominator); NaN for fewer than two values.
-    public static func sampleStd(_ v: [Double]) -> Double {
+    static func sampleStd(_ v: [Double]) -> Double {
         guard v.count >= 2 else { return .nan }
         let m = mean(v)
         return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
@@ -52,7 +52,7 @@ public enum Stats {
     ///     ν even:     A = sinθ · (1 + ½cos²θ + (1·3)/(2·4) cos⁴θ + … + (1·3⋯(ν−3))/(2·4⋯(ν−2)) cos^(ν−2)θ)
     ///
     /// Exact up to rounding; the sums have about ν/2 terms.
-    public static func studentTCDF(_ t: Double, df: Int) -> Double {
+    static func studentTCDF(_ t: Double, df: Int) -> Double {
         precondition(df >= 1, "degrees of freedom must be at least 1")
         if t.isNaN { return .nan }
         if t == .infinity { return 1 }
@@ -89,7 +89,7 @@ public enum Stats {
     }
 
     /// The t value with P(T ≤ t) = probability (0 < probability < 1), by bisection on the CDF.
-    public static func tQuantile(probability p: Double, df: Int) -> Double {
+    static func tQuantile(probability p: Double, df: Int) -> Double {
         precondition(p > 0 && p < 1, "probability must be in (0, 1)")
         if p == 0.5 { return 0 }
         if p < 0.5 { return -tQuantile(probability: 1 - p, df: df) }
@@ -104,5 +104,5 @@ public enum Stats {
     }
 
     /// Two-sided 95% critical value t(0.975, df): 12.706 for df 1, 4.303 for 2, 2.776 for 4, …
-    public static func t95(df: Int) -> Double { tQuantile(probability: 0.975, df: df) }
+    static func t95(df: Int) -> Double { tQuantile(probability: 0.975, df: df) }
 }

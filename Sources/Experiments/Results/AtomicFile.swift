@@ -14,9 +14,9 @@ public enum AtomicFile {
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = NSLock()
 
-    public static let tempPrefix = "tmp-"
+    static let tempPrefix = "tmp-"
     /// So that globs such as `*.csv` or `runs/*.json` never pick up a partial file.
-    public static let tempSuffix = ".partial"
+    static let tempSuffix = ".partial"
 
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
@@ -48,7 +48,7 @@ public enum AtomicFile {
     }
 
     /// fsync(2) of a directory, so that the names created or renamed in it are durable.
-    public static func syncDirectory(_ dir: URL) throws {
+    static func syncDirectory(_ dir: URL) throws {
         let fd = open(dir.path, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw AtomicFileError.cannotWrite(dir.path, String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -60,7 +60,7 @@ public enum AtomicFile {
     public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url) }
 
     /// Removes temp files left by processes that no longer exist (a kill -9 mid-write).
-    public static func removeStaleTemps(in dir: URL) {
+    static func removeStaleTemps(in dir: URL) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
         for name in names where name.hasPrefix(tempPrefix) {
             let rest = name.dropFirst(tempPrefix.count)
@@ -72,7 +72,7 @@ public enum AtomicFile {
     }
 }
 
-public enum AtomicFileError: Error, CustomStringConvertible {
+enum AtomicFileError: Error, CustomStringConvertible {
     case cannotWrite(String, String)
     public var description: String {
         switch self { case let .cannotWrite(p, e): return "cannot write \(p): \(e)" }
@@ -81,13 +81,13 @@ public enum AtomicFileError: Error, CustomStringConvertible {
 
 /// An exclusive advisory lock on a file (flock), released on close or process death, so two
 /// processes sharing an output folder (shards) do not interleave their table rebuilds.
-public final class FileLock {
+final class FileLock {
     private let fd: Int32
     public init(path: String) throws {
         fd = open(path, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw AtomicFileError.cannotWrite(path, String(cString: strerror(errno))) }
     }
-    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
         while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
         defer { flock(fd, LOCK_UN) }
         return try body()

@@ -4,7 +4,7 @@ import Foundation
 /// quotes inside) only when they contain a comma, quote, CR or LF, or leading/trailing
 /// spaces. Numbers are written in Swift's shortest round-trip form; NaN as `nan`.
 public struct CSVTable {
-    public var header: [String]
+    var header: [String]
     public var rows: [[String]] = []
 
     public init(header: [String]) { self.header = header }
@@ -24,20 +24,20 @@ public struct CSVTable {
         fields.map(quote).joined(separator: ",") + "\n"
     }
 
-    public static func quote(_ field: String) -> String {
+    static func quote(_ field: String) -> String {
         let needs = field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             || field.hasPrefix(" ") || field.hasSuffix(" ")
         guard needs else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    public static func number(_ v: Double) -> String {
+    static func number(_ v: Double) -> String {
         if v.isNaN { return "nan" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         return "\(v)"
     }
 
-    public static func number(_ v: Int?) -> String { v.map(String.init) ?? "nan" }
+    static func number(_ v: Int?) -> String { v.map(String.init) ?? "nan" }
 
     /// Parses CSV text (RFC 4180) back into rows; used by tests and `merge` checks.
     public static func parse(_ text: String) -> [[String]] {

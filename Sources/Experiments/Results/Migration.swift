@@ -11,7 +11,7 @@ public enum RunFileMigration {
         public var current = 0
     }
 
-    public struct MigrationError: Error, CustomStringConvertible {
+    struct MigrationError: Error, CustomStringConvertible {
         public let description: String
     }
 

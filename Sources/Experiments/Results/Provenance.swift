@@ -3,35 +3,35 @@ import Numerics
 
 /// `provenance.json`: what produced an output folder. Written when `repro run` starts
 /// (finished = null) and again when it ends.
-public struct Provenance: Codable, Sendable {
-    public var reproVersion: String = ReproVersion.string
+struct Provenance: Codable, Sendable {
+    var reproVersion: String = ReproVersion.string
     /// `git rev-parse HEAD` of the current directory when it is a checkout, else "unknown".
-    public var gitCommit: String = "unknown"
+    var gitCommit: String = "unknown"
     /// Whether `git status --porcelain` reported local changes (nil when not a checkout).
-    public var gitDirty: Bool? = nil
+    var gitDirty: Bool? = nil
     /// The command line, with the program as `repro` and paths relative (`PortablePaths`).
     public var command: [String] = PortablePaths.command(CommandLine.arguments,
                                                          workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-    public var specFile: String
-    public var specName: String
-    public var specHash: String
+    var specFile: String
+    var specName: String
+    var specHash: String
     public var host: String = ProcessInfo.processInfo.hostName
     public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
     public var blasThreads: Int
     /// OpenBLAS's kernel family (see `OpenBLASCore`); nil in folders written before it was recorded.
-    public var blasCore: String? = OpenBLASCore.current
+    var blasCore: String? = OpenBLASCore.current
     public var jobs: Int
     /// "I/N" when sharded.
     public var shard: String?
     public var executor: String
-    public var started: String
+    var started: String
     public var finished: String?
-    public var runsPlanned: Int
-    public var runsSkipped: Int
-    public var runsOk: Int?
-    public var runsFailed: Int?
+    var runsPlanned: Int
+    var runsSkipped: Int
+    var runsOk: Int?
+    var runsFailed: Int?
     /// For `repro merge`: the folders merged.
-    public var mergedFrom: [String]?
+    var mergedFrom: [String]?
 
     public init(specFile: String, specName: String, specHash: String, blasThreads: Int, jobs: Int, shard: String?,
                 executor: String, runsPlanned: Int, runsSkipped: Int) {

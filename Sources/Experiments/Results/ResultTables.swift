@@ -14,16 +14,16 @@ public struct ResultFolder: Sendable {
     public let url: URL
     public init(_ url: URL) { self.url = url.standardizedFileURL }
     public var runsDirectory: URL { url.appendingPathComponent("runs", isDirectory: true) }
-    public func runFile(_ id: String) -> URL { runsDirectory.appendingPathComponent(id + ".json") }
-    public var provenanceFile: URL { url.appendingPathComponent("provenance.json") }
-    public var lockFile: URL { url.appendingPathComponent(".lock") }
+    func runFile(_ id: String) -> URL { runsDirectory.appendingPathComponent(id + ".json") }
+    var provenanceFile: URL { url.appendingPathComponent("provenance.json") }
+    var lockFile: URL { url.appendingPathComponent(".lock") }
 
-    public func create() throws {
+    func create() throws {
         try FileManager.default.createDirectory(at: runsDirectory, withIntermediateDirectories: true)
     }
 
     /// Names (ids) of the run files present, sorted.
-    public func runIds() -> [String] {
+    func runIds() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(AtomicFile.tempPrefix) && !$0.hasPrefix(".") }
             .map { String($0.dropLast(5)) }.sorted()
@@ -35,12 +35,12 @@ public struct ResultFolder: Sendable {
 
 /// Rebuilds the CSV tables of a folder from its run files. Keeps parsed records cached by
 /// file size and modification time so rebuilding after every run stays cheap.
-public final class ResultTables: @unchecked Sendable {
+final class ResultTables: @unchecked Sendable {
     public let folder: ResultFolder
     private var cache: [String: (size: Int, mtime: Date, record: RunRecord)] = [:]
     private let lock = NSLock()
 
-    public static let reservedNames: Set<String> = ["runs", "history", "lambda", "provenance"]
+    static let reservedNames: Set<String> = ["runs", "history", "lambda", "provenance"]
 
     public init(folder: ResultFolder) { self.folder = folder }
 
@@ -66,7 +66,7 @@ public final class ResultTables: @unchecked Sendable {
 
     /// Rebuilds every table atomically, holding the folder's lock. Returns the files written.
     @discardableResult
-    public func rebuild() throws -> [URL] {
+    func rebuild() throws -> [URL] {
         lock.lock(); defer { lock.unlock() }
         let fileLock = try FileLock(path: folder.lockFile.path)
         return try fileLock.withLock {
@@ -83,17 +83,17 @@ public final class ResultTables: @unchecked Sendable {
 
     // MARK: table contents
 
-    public static let runColumns: [String] =
+    static let runColumns: [String] =
         ["run_id", "spec", "spec_hash", "kind", "dataset", "model", "filters"]
         + Parameters.all.map(\.column)
         + ["seed", "filter_counts", "relaxed_tv", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
 
-    public static let historyColumns = ["run_id", "epoch", "loss", "train_acc", "test_acc", "seconds"]
-    public static let lambdaColumns = ["run_id", "step", "images_seen", "layer", "lambda", "detrended", "smoothed"]
+    static let historyColumns = ["run_id", "epoch", "loss", "train_acc", "test_acc", "seconds"]
+    static let lambdaColumns = ["run_id", "step", "images_seen", "layer", "lambda", "detrended", "smoothed"]
     /// Columns that hold durations, which differ between otherwise identical runs.
-    public static let timingColumns: Set<String> = ["build_s", "sgd_s", "total_s", "seconds"]
+    static let timingColumns: Set<String> = ["build_s", "sgd_s", "total_s", "seconds"]
 
-    public static func runRow(_ r: RunRecord) -> [String] {
+    static func runRow(_ r: RunRecord) -> [String] {
         let o = r.outcome
         var row = [r.runId, r.spec.name, r.spec.hash, r.run.kind.rawValue, r.run.dataset.rawValue, r.run.model.rawValue,
                    r.run.filters.map(String.init).joined(separator: "-")]
@@ -119,7 +119,7 @@ public final class ResultTables: @unchecked Sendable {
     }
 
     /// File name (without .csv) for an ExtraTable name.
-    public static func tableFileName(_ name: String) -> String {
+    static func tableFileName(_ name: String) -> String {
         let clean = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         let base = clean.isEmpty ? "table" : clean
         return reservedNames.contains(base) ? "extra-" + base : base

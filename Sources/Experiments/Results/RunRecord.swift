@@ -16,10 +16,10 @@ public struct SpecReference: Codable, Hashable, Sendable {
 
 public struct RunTimings: Codable, Hashable, Sendable {
     /// ISO 8601, UTC.
-    public var started: String
+    var started: String
     public var finished: String
     /// Wall-clock seconds of the whole run as the orchestrator measured it.
-    public var totalSeconds: Double
+    var totalSeconds: Double
     public init(started: String, finished: String, totalSeconds: Double) {
         self.started = started; self.finished = finished; self.totalSeconds = totalSeconds
     }
@@ -29,20 +29,20 @@ public struct RunTimings: Codable, Hashable, Sendable {
 public struct RunRecord: Codable, Hashable, Sendable {
     /// 2 since the run object is laid out by section (`data`, `convergence` included) and
     /// ids leave defaults out; `repro migrate` rewrites format-1 folders.
-    public static let currentFormat = 2
+    static let currentFormat = 2
     public var format: Int = RunRecord.currentFormat
-    public var runId: String
+    var runId: String
     public var status: RunStatus
     /// Why the run failed or is infeasible (the executor's error); null when ok. Always
     /// present in the file, as `"reason": null` for an ok run (see `encode(to:)`).
-    public var reason: String?
+    var reason: String?
     public var spec: SpecReference
     public var run: ResolvedRun
     /// nil when the run failed.
-    public var outcome: RunOutcome?
+    var outcome: RunOutcome?
     public var timings: RunTimings
     public var host: String
-    public var reproVersion: String
+    var reproVersion: String
     /// The executor's type name (ModelRunExecutor, or a test's executor).
     public var executor: String
     /// How the arithmetic was spread over threads and which BLAS kernels did it: the outcome
@@ -58,20 +58,20 @@ public struct RunRecord: Codable, Hashable, Sendable {
         self.executor = executor
     }
 
-    public static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }()
 
-    public static let decoder: JSONDecoder = {
+    static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
     }()
 
-    public func encoded() throws -> Data {
+    func encoded() throws -> Data {
         var d = try RunRecord.encoder.encode(self)
         d.append(0x0A)
         return d
@@ -81,7 +81,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
         try decode(Data(contentsOf: url))
     }
 
-    public static func decode(_ data: Data) throws -> RunRecord {
+    static func decode(_ data: Data) throws -> RunRecord {
         struct Format: Decodable { var format: Int }
         let format = try decoder.decode(Format.self, from: data).format
         guard format == currentFormat else { throw RunFileFormatError(found: format) }
@@ -90,7 +90,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
 
     /// Canonical text of everything that must agree between two copies of the same run
     /// (merge): the run's parameters, status, reason and outcome, with timing fields zeroed.
-    public func resultSignature() throws -> String {
+    func resultSignature() throws -> String {
         var o = outcome
         if var oo = o {
             oo.buildSeconds = 0
@@ -110,7 +110,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
 }
 
 /// A run file of another format than this version writes.
-public struct RunFileFormatError: Error, CustomStringConvertible {
+struct RunFileFormatError: Error, CustomStringConvertible {
     public let found: Int
     public var description: String {
         found < RunRecord.currentFormat
@@ -162,7 +162,7 @@ public struct ComputeLayout: Codable, Hashable, Sendable {
     /// OpenBLAS threads per run (`OPENBLAS_NUM_THREADS` or the runner's choice).
     public var blasThreads: Int
     /// OpenBLAS's kernel family, e.g. "Haswell", "SkylakeX", "Prescott".
-    public var blasCore: String
+    var blasCore: String
     /// Runs executing at once in the process (`--jobs`).
     public var jobs: Int
     public init(blasThreads: Int, blasCore: String, jobs: Int) {

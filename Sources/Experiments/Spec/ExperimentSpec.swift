@@ -5,14 +5,14 @@ import Foundation
 public struct ExperimentSpec: Sendable {
     public var name: String
     public var description: String?
-    public var kind: ExperimentKind
+    var kind: ExperimentKind
     public var datasets: [DatasetName]
     public var models: [ModelKind]
     public var seeds: [UInt64]
     /// The base grid: `filters` plus `section.key` paths; parameters not listed keep defaults.
-    public var axes: [String: [ParamValue]]
+    var axes: [String: [ParamValue]]
     /// Per-dataset replacements of whole axes (`filters` or `section.key`).
-    public var overrides: [DatasetName: [String: [ParamValue]]]
+    var overrides: [DatasetName: [String: [ParamValue]]]
     /// Path as given by the user, and the short SHA-256 of the file bytes.
     public var file: String
     public var hash: String
@@ -30,7 +30,7 @@ public struct ExperimentSpec: Sendable {
     }
 
     /// The effective axes for one dataset: the base grid with the dataset's overrides applied.
-    public func axes(for dataset: DatasetName) -> [String: [ParamValue]] {
+    func axes(for dataset: DatasetName) -> [String: [ParamValue]] {
         var merged = axes
         for (path, values) in overrides[dataset] ?? [:] { merged[path] = values }
         return merged

@@ -6,18 +6,18 @@ import Models
 /// refused before any run starts: the grid's size, counted from its axes without expanding it
 /// (issue #10, item 4), and each architecture against its dataset's input and a memory bound
 /// (item 5).
-public enum Feasibility {
+enum Feasibility {
     /// Largest grid a spec may expand to. Expanding and hashing costs about 0.2 ms per run, so
     /// this keeps `validate`, `plan` and `run` within seconds; split larger studies into specs.
-    public static let maxRuns = 20_000
+    static let maxRuns = 20_000
 
     /// The memory one run may need: half the machine's physical memory, so that two jobs and
     /// the data still fit.
-    public static var memoryBound: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max))) }
+    static var memoryBound: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max))) }
 
     /// The number of runs the grid expands to before duplicates are removed (runs that differ
     /// only in a parameter their model ignores), saturating at Int.max.
-    public static func gridSize(_ spec: ExperimentSpec) -> Int {
+    static func gridSize(_ spec: ExperimentSpec) -> Int {
         var total = 0
         for dataset in spec.datasets {
             let axes = spec.axes(for: dataset)
@@ -36,7 +36,7 @@ public enum Feasibility {
     }
 
     /// Every problem of this kind in the spec, each naming the key and the limit.
-    public static func issues(_ spec: ExperimentSpec) -> [SpecIssue] {
+    static func issues(_ spec: ExperimentSpec) -> [SpecIssue] {
         let size = gridSize(spec)
         if size > maxRuns {
             let count = size == Int.max ? "more than \(Int.max)" : "\(size)"

@@ -17,7 +17,7 @@ public struct JSONNode: Sendable {
     }
     public var value: Value
     public var line: Int
-    public var column: Int
+    var column: Int
     public init(_ value: Value, line: Int = 0, column: Int = 0) {
         self.value = value; self.line = line; self.column = column
     }
@@ -47,7 +47,7 @@ public struct JSONNode: Sendable {
         return out
     }
 
-    public var shortDescription: String {
+    var shortDescription: String {
         switch value {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -70,14 +70,14 @@ public struct JSONMember: Sendable {
     }
 }
 
-public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
+struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
     public var line: Int
-    public var column: Int
+    var column: Int
     public var message: String
     public var description: String { "line \(line), column \(column): \(message)" }
 }
 
-public enum JSONReader {
+enum JSONReader {
     public static func parse(_ data: Data) throws -> JSONNode {
         var parser = Parser(bytes: [UInt8](data))
         return try parser.parseDocument()
@@ -314,22 +314,22 @@ public enum JSONReader {
 /// Canonical JSON: object keys sorted by their UTF-8 bytes, no insignificant whitespace,
 /// integral numbers below 2^53 written as integers, others in Swift's shortest round-trip
 /// form, strings with only the mandatory escapes. Two equal values always give equal text.
-public enum CanonicalJSON {
-    public static func serialize(_ node: JSONNode) -> String {
+enum CanonicalJSON {
+    static func serialize(_ node: JSONNode) -> String {
         var out = ""
         write(node, into: &out)
         return out
     }
 
     /// The canonical text of any Encodable value (through JSONEncoder, then re-read).
-    public static func serialize<T: Encodable>(encodable value: T) throws -> String {
+    static func serialize<T: Encodable>(encodable value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = try encoder.encode(value)
         return serialize(try JSONReader.parse(data))
     }
 
-    public static func number(_ v: Double) -> String {
+    static func number(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 9_007_199_254_740_992 {
             return v == 0 ? "0" : String(Int64(v))
         }

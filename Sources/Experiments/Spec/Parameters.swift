@@ -56,7 +56,7 @@ public enum ParamType: Sendable {
     case perLayerReal(min: Double?, minInclusive: Bool, max: Double?, maxInclusive: Bool)
 
     /// "a number in [0, 1]" and the like, for error messages and docs.
-    public var expectation: String {
+    var expectation: String {
         switch self {
         case let .real(lo, loIn, hi, hiIn):
             return "a number " + Self.range(lo, loIn, hi, hiIn)
@@ -89,13 +89,13 @@ public enum ParamType: Sendable {
 /// A Swift type a parameter field can have, with its conversion from and to spec values.
 /// The conversion from a spec value only fails for a value of another type, which the spec
 /// validator has already refused.
-public protocol ParameterField: Hashable, Sendable {
+protocol ParameterField: Hashable, Sendable {
     var paramValue: ParamValue { get }
     init?(paramValue: ParamValue)
 }
 
 extension Double: ParameterField {
-    public var paramValue: ParamValue { .real(self) }
+    var paramValue: ParamValue { .real(self) }
     public init?(paramValue v: ParamValue) {
         switch v {
         case .real(let d): self = d
@@ -106,22 +106,22 @@ extension Double: ParameterField {
 }
 
 extension Int: ParameterField {
-    public var paramValue: ParamValue { .integer(self) }
+    var paramValue: ParamValue { .integer(self) }
     public init?(paramValue v: ParamValue) { guard case .integer(let i) = v else { return nil }; self = i }
 }
 
 extension Bool: ParameterField {
-    public var paramValue: ParamValue { .flag(self) }
+    var paramValue: ParamValue { .flag(self) }
     public init?(paramValue v: ParamValue) { guard case .flag(let b) = v else { return nil }; self = b }
 }
 
 extension Array: ParameterField where Element == Double {
-    public var paramValue: ParamValue { .reals(self) }
+    var paramValue: ParamValue { .reals(self) }
     public init?(paramValue v: ParamValue) { guard case .reals(let d) = v else { return nil }; self = d }
 }
 
 extension Optional: ParameterField where Wrapped == Int {
-    public var paramValue: ParamValue { map { .integer($0) } ?? .none }
+    var paramValue: ParamValue { map { .integer($0) } ?? .none }
     public init?(paramValue v: ParamValue) {
         switch v {
         case .integer(let i): self = .some(i)
@@ -132,10 +132,10 @@ extension Optional: ParameterField where Wrapped == Int {
 }
 
 /// An option with a fixed set of spellings: the models' and datasets' own enums.
-public protocol ChoiceParameter: ParameterField, CaseIterable, RawRepresentable where RawValue == String {}
+protocol ChoiceParameter: ParameterField, CaseIterable, RawRepresentable where RawValue == String {}
 
 extension ChoiceParameter {
-    public var paramValue: ParamValue { .text(rawValue) }
+    var paramValue: ParamValue { .text(rawValue) }
     public init?(paramValue v: ParamValue) {
         guard case .text(let s) = v else { return nil }
         self.init(rawValue: s)
@@ -156,7 +156,7 @@ extension PreprocessingMethod: ChoiceParameter {}
 extension CIFAR100LabelSet: ChoiceParameter {}
 
 /// The sections of a spec that hold parameters, in documentation order.
-public enum ParameterSection: String, CaseIterable, Sendable {
+enum ParameterSection: String, CaseIterable, Sendable {
     case dmn, training, data, convergence
 }
 
@@ -164,14 +164,14 @@ public enum ParameterSection: String, CaseIterable, Sendable {
 /// `ResolvedRun`, what values it takes, its runs.csv column and its documentation. Its
 /// default is read from `ResolvedRun()`, so it is declared once, in the option type.
 public struct ParameterDefinition: Sendable {
-    public let section: ParameterSection
+    let section: ParameterSection
     public let key: String
     public let type: ParamType
     /// Column name in runs.csv.
-    public let column: String
+    let column: String
     /// One or two sentences for the generated schema and docs/spec-format.md.
     public let doc: String
-    public let defaultValue: ParamValue
+    let defaultValue: ParamValue
     public let get: @Sendable (ResolvedRun) -> ParamValue
     public let set: @Sendable (inout ResolvedRun, ParamValue) -> Void
     public var path: String { section.rawValue + "." + key }
@@ -196,7 +196,7 @@ public struct ParameterDefinition: Sendable {
         ParameterDefinition(section, key, field, .choice(E.spellings), column: column, doc: doc)
     }
 
-    public func isDefault(in run: ResolvedRun) -> Bool { get(run) == defaultValue }
+    func isDefault(in run: ResolvedRun) -> Bool { get(run) == defaultValue }
 }
 
 public enum Parameters {
@@ -247,19 +247,19 @@ public enum Parameters {
               doc: "Trailing moving-average window of the de-trended λ, in records."),
     ]
 
-    public static func definition(path: String) -> ParameterDefinition? { all.first { $0.path == path } }
+    static func definition(path: String) -> ParameterDefinition? { all.first { $0.path == path } }
 
-    public static func definitions(in section: ParameterSection) -> [ParameterDefinition] { all.filter { $0.section == section } }
+    static func definitions(in section: ParameterSection) -> [ParameterDefinition] { all.filter { $0.section == section } }
 }
 
 /// Which parameters a run actually depends on. Parameters a run ignores are reset to their
 /// defaults before hashing, so that (say) a T_PC grid does not make seven identical copies
 /// of each baseline run. Keep this in step with what the executor reads.
-public enum RunNormalization {
+enum RunNormalization {
     /// Models whose outcome depends on the `dmn` section.
-    public static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
+    static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
 
-    public static func normalize(_ run: ResolvedRun) -> ResolvedRun {
+    static func normalize(_ run: ResolvedRun) -> ResolvedRun {
         var r = run
         let defaults = ResolvedRun()
         if !modelsUsingDMNParameters.contains(r.model) { r.dmn = defaults.dmn }

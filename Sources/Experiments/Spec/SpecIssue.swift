@@ -24,7 +24,7 @@ public struct SpecIssue: Hashable, Sendable, CustomStringConvertible {
 
 /// All problems found in one or more spec files. The CLI prints them and exits with status 2.
 public struct SpecError: Error, CustomStringConvertible, Sendable {
-    public var issues: [SpecIssue]
+    var issues: [SpecIssue]
     public init(issues: [SpecIssue]) { self.issues = issues }
     public var description: String {
         let n = issues.count

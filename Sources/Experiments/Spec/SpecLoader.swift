@@ -6,9 +6,9 @@ import Foundation
 // docs/spec-format.md and experiments/spec.schema.json for the format.
 
 public enum SpecLoader {
-    public static let topLevelKeys = ["$schema", "name", "description", "kind", "datasets", "models", "filters", "seeds"]
+    static let topLevelKeys = ["$schema", "name", "description", "kind", "datasets", "models", "filters", "seeds"]
         + ParameterSection.allCases.map(\.rawValue) + ["overrides"]
-    public static let overrideKeys = ["filters"] + ParameterSection.allCases.map(\.rawValue)
+    static let overrideKeys = ["filters"] + ParameterSection.allCases.map(\.rawValue)
 
     /// Reads, parses and validates a spec file. Throws `SpecError` listing every problem.
     public static func load(path: String) throws -> ExperimentSpec {
