@@ -2,11 +2,11 @@ import Numerics
 
 /// Streamed second moments of one class's input vectors: ρ = (1/N) Σ h hᵀ and μ = (1/N) Σ h,
 /// accumulated in Double from Float blocks.
-public struct ClassDensity: Sendable {
-    public let dimension: Int
+struct ClassDensity: Sendable {
+    let dimension: Int
     public private(set) var count = 0
     /// Σ h hᵀ; only the upper triangle is accumulated (`densityMatrix` mirrors it).
-    public private(set) var sumOuter: [Double]
+    private(set) var sumOuter: [Double]
     public private(set) var sum: [Double]
 
     public init(dimension n: Int) {
@@ -16,7 +16,7 @@ public struct ClassDensity: Sendable {
     }
 
     /// Adds the rows of block[rows, n].
-    public mutating func add(block: UnsafePointer<Float>, rows: Int, scratch: UnsafeMutablePointer<Float>) {
+    mutating func add(block: UnsafePointer<Float>, rows: Int, scratch: UnsafeMutablePointer<Float>) {
         let n = dimension
         sumOuter.withUnsafeMutableBufferPointer { accumulateDensity(block: block, rows: rows, n: n, scratch: scratch, into: $0.baseAddress!) }
         sum.withUnsafeMutableBufferPointer { s in
@@ -31,7 +31,7 @@ public struct ClassDensity: Sendable {
     }
 
     /// Adds every k×k patch of images x[batch, H, W, C] directly (no im2col).
-    public mutating func addPatches(of x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, kernel k: Int) {
+    mutating func addPatches(of x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, kernel k: Int) {
         sumOuter.withUnsafeMutableBufferPointer { rho in
             sum.withUnsafeMutableBufferPointer { s in
                 accumulatePatchDensity(x, batch: batch, height: height, width: width, channels: channels, kernel: k,
@@ -44,7 +44,7 @@ public struct ClassDensity: Sendable {
     public var mean: [Double] { sum.map { $0 / Double(max(1, count)) } }
 
     /// The full symmetric density matrix (1/N) Σ h hᵀ, or the covariance when `centred`.
-    public func densityMatrix(centred: Bool) -> [Double] {
+    func densityMatrix(centred: Bool) -> [Double] {
         let n = dimension
         let inv = 1 / Double(max(1, count))
         var rho = [Double](repeating: 0, count: n * n)

@@ -3,7 +3,7 @@ import Foundation
 import Numerics
 
 /// What a DMN layer's input vectors h are.
-public enum PatchSource: Sendable {
+enum PatchSource: Sendable {
     /// Every k×k×C patch (stride 1) of the layer input: a conv layer.
     case conv(kernel: Int)
     /// The whole flattened layer input: a dense layer.
@@ -16,13 +16,13 @@ public enum PatchSource: Sendable {
 /// without FMA. Against OpenBLAS's AVX2/AVX-512 kernels it is 1.8–2.4× faster at n = 36, about even
 /// at n = 72 and 0.5–0.8× at n = 144 (against the SSE3 kernel OpenBLAS falls back to on CPUs
 /// it does not know, faster at every n up to 288).
-public let directDensityMaxDimension = 64
+let directDensityMaxDimension = 64
 
 /// Streams `data` through the frozen `prefix` and accumulates one density matrix per group
 /// (`groupOf(label)`; the identity for class-based DMN, a constant for plain PCA), chunk by
 /// chunk, so no more than `chunkImages` images' activations exist at once per thread. Groups
 /// are spread over `threads` threads, each with its own replica of the prefix.
-public func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
+func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
                                 source: PatchSource, groups: Int, groupOf: (Int) -> Int,
                                 chunkImages: Int, threads: Int = BLAS.threads) -> [ClassDensity] {
     let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
@@ -88,7 +88,7 @@ public func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing
 }
 
 /// Eigen-decomposes each group's density matrix.
-public func spectra(of densities: [ClassDensity], centred: Bool) throws -> [ClassSpectrum] {
+func spectra(of densities: [ClassDensity], centred: Bool) throws -> [ClassSpectrum] {
     try densities.map { d in
         ClassSpectrum(eigen: try symmetricEigen(d.densityMatrix(centred: centred), n: d.dimension), mean: d.mean)
     }
@@ -99,7 +99,7 @@ public struct BuiltLayerReport: Sendable {
     public var layer: Int
     public var filters: Int
     public var relaxedTv: Bool
-    public var keptPerClass: [Int]
+    var keptPerClass: [Int]
     public var seconds: Double
 }
 
@@ -176,7 +176,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
 /// Dense DMN layers: each hidden layer's weights are the class-based principal directions
 /// of its flattened input (the layer below's ReLU outputs), as for conv layers but with the
 /// whole input as the vector h. Returns frozen Dense → ReLU pairs, `widths[l]` units each.
-public func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], data: ImageDataset,
+func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], data: ImageDataset,
                                     preprocessing: Preprocessing, options: DMNOptions) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
     var layers: [Layer] = []

@@ -47,7 +47,7 @@ public struct DMNOptions: Sendable, Hashable {
     public var centre = false
     /// Images per chunk when streaming patches into the density matrices (memory, not
     /// results: not a spec parameter).
-    public var chunkImages = 64
+    var chunkImages = 64
     public init() {}
 
     public func tv(forLayer l: Int) -> Double { tv.isEmpty ? 1 : tv[min(l, tv.count - 1)] }

@@ -2,14 +2,14 @@ import Foundation
 import Numerics
 
 /// One class's spectrum, as the selection step needs it.
-public struct ClassSpectrum: Sendable {
+struct ClassSpectrum: Sendable {
     public let eigen: SymmetricEigen
     /// Class-mean input, for orienting signs.
     public let mean: [Double]
 
     /// Leading eigenvectors whose eigenvalues explain a fraction `tv` of the trace
     /// (negative round-off eigenvalues count as 0). At least one is kept.
-    public func keptCount(tv: Double) -> Int {
+    func keptCount(tv: Double) -> Int {
         let values = eigen.values.map { max($0, 0) }
         let trace = values.reduce(0, +)
         guard trace > 0 else { return 1 }
@@ -22,18 +22,18 @@ public struct ClassSpectrum: Sendable {
     }
 }
 
-public struct FilterSelection: Sendable {
+struct FilterSelection: Sendable {
     /// Unit filters, each of the input dimension, in the order they were accepted.
     public var filters: [[Double]]
     /// (class, rank) each filter came from; rank 0 is a class's leading eigenvector.
-    public var origins: [(cls: Int, rank: Int)]
+    var origins: [(cls: Int, rank: Int)]
     /// True when fixed-K mode had to look past the T_v cut to reach K.
     public var relaxedTv: Bool
     /// Per-class count of eigenvectors within the T_v cut.
-    public var keptPerClass: [Int]
+    var keptPerClass: [Int]
 }
 
-public struct FilterSelectionError: Error, CustomStringConvertible {
+struct FilterSelectionError: Error, CustomStringConvertible {
     public let description: String
 }
 
@@ -56,7 +56,7 @@ public func similarity(_ a: [Double], _ b: [Double], measure: SimilarityMeasure)
 /// candidates in `visitOrder`, T_v cut per class, the T_PC duplicate test (a candidate is kept
 /// only if its similarity to every kept filter is strictly below T_PC, so T_PC = 0 keeps one
 /// filter and T_PC = 1 drops only exact duplicates), sign rule, and the filter-count mode. `fixedCount` is required for `.fixed`.
-public func selectFilters(_ spectra: [ClassSpectrum], tv: Double, options: DMNOptions,
+func selectFilters(_ spectra: [ClassSpectrum], tv: Double, options: DMNOptions,
                           fixedCount: Int?) throws -> FilterSelection {
     let kept = spectra.map { $0.keptCount(tv: tv) }
     // Filters are pairs (v, −v) under the "both" rule, so K filters need ⌈K/2⌉ directions.

@@ -6,7 +6,7 @@ public struct InfeasibleConfiguration: Error, CustomStringConvertible, Equatable
     public init(description: String) { self.description = description }
 
     /// The same reason with where it happened in front ("layer 2: …").
-    public func prefixed(_ context: String) -> InfeasibleConfiguration {
+    func prefixed(_ context: String) -> InfeasibleConfiguration {
         InfeasibleConfiguration(description: context + ": " + description)
     }
 }

@@ -22,12 +22,12 @@ public final class ConvBlock: WeightLayer {
     public let outputShape: Shape3
     public let kernel: Int
     public let weights: Parameter
-    public let bias: Parameter
+    let bias: Parameter
     public var trainable = true
     public var algorithm: ConvBlockAlgorithm
     public var parameters: [Parameter] { [weights, bias] }
     public var filters: Int { outputShape.channels }
-    public var patchSize: Int { kernel * kernel * inputShape.channels }
+    var patchSize: Int { kernel * kernel * inputShape.channels }
 
     private var lastInput: UnsafePointer<Float>?
     private let out = Scratch<Float>()

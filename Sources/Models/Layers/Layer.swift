@@ -15,13 +15,13 @@ public final class Parameter {
     public let name: String
     public let shape: [Int]
     public var value: [Float]
-    public var grad: [Float]
+    var grad: [Float]
     public init(name: String, shape: [Int], value: [Float]) {
         precondition(shape.reduce(1, *) == value.count, "\(name): shape \(shape) does not match \(value.count) values")
         self.name = name; self.shape = shape; self.value = value
         self.grad = [Float](repeating: 0, count: value.count)
     }
-    public func zeroGrad() { for i in grad.indices { grad[i] = 0 } }
+    func zeroGrad() { for i in grad.indices { grad[i] = 0 } }
 }
 
 /// A batched layer. Buffers are owned by the layer and reused across steps; `forward` returns
@@ -42,7 +42,7 @@ public protocol Layer: AnyObject {
 }
 
 /// A layer with a weight matrix (conv or dense): what Fig. 1's λ is computed over.
-public protocol WeightLayer: Layer {
+protocol WeightLayer: Layer {
     var weights: Parameter { get }
     var bias: Parameter { get }
 }

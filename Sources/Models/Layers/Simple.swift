@@ -29,10 +29,10 @@ public final class ReLU: Layer {
     }
 }
 
-public final class MaxPool2: Layer {
+final class MaxPool2: Layer {
     public let name: String
-    public let inputShape: Shape3
-    public let outputShape: Shape3
+    let inputShape: Shape3
+    let outputShape: Shape3
     public var parameters: [Parameter] { [] }
     public var trainable = true
     private let out = Scratch<Float>()
@@ -46,9 +46,9 @@ public final class MaxPool2: Layer {
         self.outputShape = Shape3(input.height / 2, input.width / 2, input.channels)
     }
 
-    public func replica() -> Layer { MaxPool2(name: name, input: inputShape) }
+    func replica() -> Layer { MaxPool2(name: name, input: inputShape) }
 
-    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+    func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         let n = batch * outputShape.count
         let y = out.ensure(n)
         maxPool2Forward(x, batch: batch, height: inputShape.height, width: inputShape.width, channels: inputShape.channels,
@@ -56,7 +56,7 @@ public final class MaxPool2: Layer {
         return y
     }
 
-    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
+    func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
         guard needInputGrad else { return nil }
         let dx = dIn.ensure(batch * inputShape.count)
         maxPool2Backward(dy: dy, argmax: argmax.pointer, outputCount: batch * outputShape.count,
@@ -72,7 +72,7 @@ public final class Dense: WeightLayer {
     public let inputShape: Shape3
     public let outputShape: Shape3
     public let weights: Parameter
-    public let bias: Parameter
+    let bias: Parameter
     public var trainable = true
     public var parameters: [Parameter] { [weights, bias] }
     public var inputs: Int { inputShape.count }

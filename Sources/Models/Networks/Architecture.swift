@@ -1,6 +1,6 @@
 import Numerics
 
-public struct ArchitectureError: Error, CustomStringConvertible {
+struct ArchitectureError: Error, CustomStringConvertible {
     public let description: String
 }
 

@@ -3,7 +3,7 @@ import Numerics
 /// A stack of layers ending in logits, trained with softmax cross-entropy.
 public final class Sequential {
     public let layers: [Layer]
-    public let inputShape: Shape3
+    let inputShape: Shape3
     public var classes: Int { layers.last!.outputShape.count }
     private let dLogits = Scratch<Float>()
 
@@ -17,13 +17,13 @@ public final class Sequential {
         self.inputShape = layers[0].inputShape
     }
 
-    public var trainableParameters: [Parameter] { layers.filter(\.trainable).flatMap(\.parameters) }
+    var trainableParameters: [Parameter] { layers.filter(\.trainable).flatMap(\.parameters) }
 
     /// A copy with its own buffers and parameters, for a data-parallel worker.
-    public func replica() -> Sequential { Sequential(layers.map { $0.replica() }) }
+    func replica() -> Sequential { Sequential(layers.map { $0.replica() }) }
 
     /// Logits for a batch; the pointer is the last layer's buffer.
-    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+    func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         var h = UnsafePointer(layers[0].forward(x, batch: batch))
         for layer in layers.dropFirst() { h = UnsafePointer(layer.forward(h, batch: batch)) }
         return UnsafeMutablePointer(mutating: h)
@@ -32,7 +32,7 @@ public final class Sequential {
     /// Forward, loss and backward for one batch; gradients accumulate into the trainable
     /// parameters (zero them first). Returns summed loss and number correct.
     @discardableResult
-    public func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> (loss: Double, correct: Int) {
+    func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> (loss: Double, correct: Int) {
         let logits = forward(x, batch: batch)
         let d = dLogits.ensure(batch * classes)
         let result = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: d)
@@ -48,7 +48,7 @@ public final class Sequential {
 
     /// Flat copies of each weight-carrying layer's weight matrix (biases excluded), for the
     /// Fig. 1 convergence recorder.
-    public func weightSnapshots() -> [[Float]] {
+    func weightSnapshots() -> [[Float]] {
         layers.compactMap { ($0 as? WeightLayer)?.weights.value }
     }
 }

@@ -43,7 +43,7 @@ public final class SGD: Optimizer {
 /// Adam (Kingma & Ba) with bias correction, Keras's default ε = 1e-7.
 public final class Adam: Optimizer {
     public let learningRate: Double
-    public let beta1: Double, beta2: Double, epsilon: Double
+    let beta1: Double, beta2: Double, epsilon: Double
     private var t = 0
     private var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
     public init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
@@ -76,7 +76,7 @@ public final class Adam: Optimizer {
     }
 }
 
-public func makeOptimizer(_ kind: OptimizerKind, learningRate: Double, momentum: Double) -> Optimizer {
+func makeOptimizer(_ kind: OptimizerKind, learningRate: Double, momentum: Double) -> Optimizer {
     switch kind {
     case .sgd: return SGD(learningRate: learningRate, momentum: momentum)
     case .adam: return Adam(learningRate: learningRate)

@@ -18,7 +18,7 @@ public struct TrainingConfig: Sendable, Hashable {
     /// Each batch is split into this many equal shards whose gradients are summed (data
     /// parallelism). Fixed, not tied to the thread count, so that results do not depend on
     /// how many cores ran them.
-    public var gradientShards = 2
+    var gradientShards = 2
     public init() {}
 }
 
@@ -42,7 +42,7 @@ public struct StepInfo {
     public let network: Sequential
 }
 
-public struct TrainingError: Error, CustomStringConvertible {
+struct TrainingError: Error, CustomStringConvertible {
     public let description: String
 }
 
