@@ -80,11 +80,18 @@ final class CorruptFileTests: XCTestCase {
         assertError(e, fileEndsWith: "mnist/train-labels-idx1-ubyte", contains: ["too long", "expected 21", "found 23"])
     }
 
-    func testAbsurdImageCountIsTruncationNotCrash() {
+    /// A gzip's declared count is checked before inflating (issue #10, item 9: a header that
+    /// matched a bomb's content would otherwise be believed); a raw file's size is read as is.
+    func testAbsurdImageCountIsRefusedNotCrash() {
         let (e, _) = mnistError(replacing: "train-images-idx3-ubyte", with: { tr, _ in
             Fixture.idxImages(tr.pixels, count: Int(UInt32.max))
         }, gzip: true)
         assertError(e, fileEndsWith: "mnist/train-images-idx3-ubyte.gz",
+                    contains: ["the IDX header declares \(UInt32.max) items"])
+        let (raw, _) = mnistError(replacing: "train-images-idx3-ubyte", with: { tr, _ in
+            Fixture.idxImages(tr.pixels, count: Int(UInt32.max))
+        })
+        assertError(raw, fileEndsWith: "mnist/train-images-idx3-ubyte",
                     contains: ["truncated: expected \(16 + Int(UInt32.max) * 784) bytes of image data, found \(16 + 13 * 784)"])
     }
 

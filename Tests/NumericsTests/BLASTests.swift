@@ -24,7 +24,7 @@ func randomFloats(_ n: Int, seed: UInt64, scale: Double = 1) -> [Float] {
 }
 
 final class BLASTests: XCTestCase {
-    /// Tolerance: Float32 sums of k ≤ 40 products of N(0,1) terms: |error| < 1e-4 · (1 + |c|).
+    /// Tolerance: `Float32Bound.dot`, the worst case of any summation order, from Σ|a||b|.
     func testSgemmMatchesNaiveForAllTransposes() {
         let (m, n, k) = (7, 5, 40)
         for transA in [false, true] {
@@ -33,8 +33,10 @@ final class BLASTests: XCTestCase {
                 var c = [Float](repeating: 0, count: m * n)
                 sgemm(transA, transB, m: m, n: n, k: k, a, b, &c)
                 let ref = naiveMatmul(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
+                let absRef = naiveMatmul(a.map(abs), b.map(abs), m: m, n: n, k: k, transA: transA, transB: transB)
                 for i in 0..<(m * n) {
-                    XCTAssertEqual(Double(c[i]), ref[i], accuracy: 1e-4 * (1 + abs(ref[i])), "transA \(transA) transB \(transB) at \(i)")
+                    XCTAssertEqual(Double(c[i]), ref[i], accuracy: Float32Bound.dot(terms: k, absSum: absRef[i]),
+                                   "transA \(transA) transB \(transB) at \(i)")
                 }
             }
         }
@@ -47,7 +49,12 @@ final class BLASTests: XCTestCase {
         var c = c0
         sgemm(false, false, m: m, n: n, k: k, alpha: 2, a, b, beta: 0.5, &c)
         let ref = naiveMatmul(a, b, m: m, n: n, k: k, transA: false, transB: false)
-        for i in 0..<(m * n) { XCTAssertEqual(Double(c[i]), 2 * ref[i] + 0.5 * Double(c0[i]), accuracy: 1e-4) }
+        let absRef = naiveMatmul(a.map(abs), b.map(abs), m: m, n: n, k: k, transA: false, transB: false)
+        for i in 0..<(m * n) {
+            // α·AB + β·C₀: k products, the scaling and the final addition (k + 2 roundings).
+            let bound = Float32Bound.dot(terms: k + 2, absSum: 2 * absRef[i] + 0.5 * abs(Double(c0[i])))
+            XCTAssertEqual(Double(c[i]), 2 * ref[i] + 0.5 * Double(c0[i]), accuracy: bound)
+        }
     }
 
     func testGramAccumulationMatchesNaive() {
@@ -58,7 +65,13 @@ final class BLASTests: XCTestCase {
         accumulateDensity(block: a, rows: rows, n: n, scratch: &scratch, into: &rho)
         accumulateDensity(block: a, rows: rows, n: n, scratch: &scratch, into: &rho)
         let ref = naiveMatmul(a, a, m: n, n: n, k: rows, transA: true, transB: false)
-        for i in 0..<n { for j in i..<n { XCTAssertEqual(rho[i * n + j], 2 * ref[i * n + j], accuracy: 1e-3) } }
+        let absRef = naiveMatmul(a.map(abs), a.map(abs), m: n, n: n, k: rows, transA: true, transB: false)
+        // Each call sums `rows` Float products, then adds them to the Double accumulator.
+        for i in 0..<n {
+            for j in i..<n {
+                XCTAssertEqual(rho[i * n + j], 2 * ref[i * n + j], accuracy: 2 * Float32Bound.dot(terms: rows, absSum: absRef[i * n + j]))
+            }
+        }
     }
 
     func testEigenReconstructsAndIsOrthonormal() throws {

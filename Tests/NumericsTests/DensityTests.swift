@@ -28,8 +28,9 @@ final class DensityTests: XCTestCase {
     /// Shapes cover ragged and short rows (OW < 4), k = 1, 2, 5 and C = 2, 3, 16. The
     /// accumulators start nonzero, with a sentinel below the diagonal, so the test also checks
     /// that the kernel adds and leaves the lower triangle alone.
-    /// Tolerance: 1e-5 relative to the largest entry (products are summed in Float over at
-    /// most 64 images before the Double accumulation).
+    /// Tolerance: `Float32Bound.dot` over every product of the entry, as if all were summed in
+    /// Float (the kernel sums fewer in Float before the Double accumulation, so this holds for
+    /// any chunking and any BLAS kernel). Pixels are ≥ 0, so Σ|products| is the entry itself.
     func testPatchDensityMatchesNaive() {
         let shapes = [(3, 1, 28, 28, 3), (3, 3, 32, 32, 2), (3, 1, 5, 6, 2), (3, 2, 4, 3, 1), (1, 1, 4, 4, 2),
                       (2, 2, 7, 5, 2), (5, 1, 9, 11, 2), (3, 16, 8, 9, 2), (3, 1, 3, 3, 1), (3, 1, 10, 10, 70)]
@@ -45,17 +46,21 @@ final class DensityTests: XCTestCase {
             let rho0 = rho, sum0 = sum
             accumulatePatchDensity(x, batch: batch, height: h, width: w, channels: c, kernel: k, rho: &rho, sum: &sum)
 
-            let scale = ref.map { abs($0) }.max()!
+            let terms = batch * (h - k + 1) * (w - k + 1)
             for i in 0..<n {
                 for j in 0..<n where j < i {
                     XCTAssertEqual(rho[i * n + j], below, "\(label): entry (\(i), \(j)) below the diagonal changed")
                 }
                 for j in i..<n {
-                    XCTAssertEqual(rho[i * n + j] - rho0[i * n + j], ref[i * n + j], accuracy: 1e-5 * scale, "\(label): ρ(\(i), \(j))")
+                    // + the Double addition to the nonzero start value.
+                    let bound = Float32Bound.dot(terms: terms, absSum: ref[i * n + j]) + 4 * Double.ulpOfOne * abs(rho[i * n + j])
+                    XCTAssertEqual(rho[i * n + j] - rho0[i * n + j], ref[i * n + j], accuracy: bound, "\(label): ρ(\(i), \(j))")
                 }
             }
-            let sumScale = refSum.map { abs($0) }.max()!
-            for i in 0..<n { XCTAssertEqual(sum[i] - sum0[i], refSum[i], accuracy: 1e-5 * sumScale, "\(label): Σh[\(i)]") }
+            for i in 0..<n {
+                let bound = Float32Bound.dot(terms: terms, absSum: refSum[i]) + 4 * Double.ulpOfOne * abs(sum[i])
+                XCTAssertEqual(sum[i] - sum0[i], refSum[i], accuracy: bound, "\(label): Σh[\(i)]")
+            }
         }
     }
 
@@ -72,10 +77,13 @@ final class DensityTests: XCTestCase {
             accumulatePatchDensity(p.baseAddress! + 2 * image, batch: batch - 2, height: h, width: w, channels: c, kernel: k,
                                    rho: &rhoTwo, sum: &sumTwo)
         }
-        let scale = rhoOne.map { abs($0) }.max()!
+        // Both are within the Float32 bound of the exact value (entries ≥ 0), so within twice it of each other.
+        let terms = batch * (h - k + 1) * (w - k + 1)
         for i in 0..<n {
-            for j in i..<n { XCTAssertEqual(rhoTwo[i * n + j], rhoOne[i * n + j], accuracy: 1e-6 * scale) }
-            XCTAssertEqual(sumTwo[i], sumOne[i], accuracy: 1e-6 * scale)
+            for j in i..<n {
+                XCTAssertEqual(rhoTwo[i * n + j], rhoOne[i * n + j], accuracy: 2 * Float32Bound.dot(terms: terms, absSum: rhoOne[i * n + j]))
+            }
+            XCTAssertEqual(sumTwo[i], sumOne[i], accuracy: 2 * Float32Bound.dot(terms: terms, absSum: sumOne[i]))
         }
     }
 }

@@ -146,6 +146,10 @@ public final class ExperimentRunner: @unchecked Sendable {
         let interruption = options.handleSignals
             ? Interruption { [self] signal in self.abandon(shared, signal: signal, since: t0) } : nil
         runWorkers(todo, shared: shared)
+        if let i = interruption, i.disarm() {
+            // The signal handler is writing the tables and the summary and will end the process.
+            while true { sleep(3600) }
+        }
         interruption?.cancel()
         return finish(shared, since: t0)
     }

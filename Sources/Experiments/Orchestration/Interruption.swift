@@ -37,6 +37,15 @@ final class Interruption: @unchecked Sendable {
         }
     }
 
+    /// Stops the handler from running from now on. Returns true when it has already run (it
+    /// ends the process: the caller must not finish on its own, or the two race).
+    public func disarm() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        let alreadyFired = fired
+        fired = true
+        return alreadyFired
+    }
+
     /// Restores the default actions (the run is over).
     func cancel() {
         for s in sources { s.cancel() }

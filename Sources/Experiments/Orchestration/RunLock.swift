@@ -57,7 +57,7 @@ public struct OutputFolderError: Error, CustomStringConvertible {
     }
 
     /// The POSIX text ("Read-only file system") under a Foundation error, else its description.
-    static func plainReason(_ error: Error) -> String {
+    public static func plainReason(_ error: Error) -> String {
         if let e = error as? AtomicFileError, case let .cannotWrite(_, reason) = e { return reason }
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error, case let posix = underlying as NSError,

@@ -36,6 +36,9 @@ struct MergeCommand: ParsableCommand {
         } catch let e as MergeError {
             CLI.err("error: \(e)")
             throw ExitCode(2)
+        } catch {
+            CLI.err("error: cannot write the merged folder \(common.out!): \(OutputFolderError.plainReason(error))")
+            throw ExitCode(ExitStatus.outputFolder)
         }
     }
 }
