@@ -7,7 +7,8 @@
 # OUT_DIR/fig3-top.svg (OUT_DIR defaults to RESULTS_DIR). Without that table, or with no rows
 # in it, prints why and exits with status 0, writing nothing.
 # Columns: 1 dataset, 2 x, 3 label, 4 dmn_n, 5 dmn_mean, 6 dmn_err, 7 convnet_n, 8 convnet_mean,
-# 9 convnet_err, 10 baseline_n, 11 baseline_mean, 12 baseline_err (accuracies in percent).
+# 9 convnet_err, 10 baseline_n, 11 baseline_mean, 12 baseline_err (accuracies in percent),
+# 13 dmn_infeasible (DMN runs the method cannot build: marked "infeasible" where the bar would be).
 
 if (ARGC < 1) { print "usage: gnuplot -c fig3-top.gp RESULTS_DIR [OUT_DIR]"; exit status 2 }
 indir = ARG1
@@ -70,6 +71,8 @@ do for [fmt in "png svg"] {
         if (int(word(has, 1))) { cmd = cmd.", data using ".sel." - 0.19 : NaN):5:6 with boxerrorbars lc rgb '#1f77b4' title 'DMN'" }
         if (int(word(has, 2))) { cmd = cmd.", data using ".sel." + 0.19 : NaN):8:9 with boxerrorbars lc rgb '#ff7f0e' title 'ConvNet'" }
         if (int(word(has, 3))) { cmd = cmd.", data using ".sel." - 0.5 : NaN):11:(1.0):(0) with vectors nohead dt 2 lw 2 lc rgb 'black' title 'baseline'" }
+        infeasible = int(system("awk -F, -v d='".ds."' 'NR > 1 && $1 == d && $13 > 0 && $4 == 0 { n++ } END { print n + 0 }' '".data."'"))
+        if (infeasible) { cmd = cmd.", data using ".sel." - 0.19 : NaN):(ylo + (yhi - ylo) * 0.05):((column(13) > 0 && column(4) == 0) ? 'infeasible' : '') with labels rotate by 90 left textcolor rgb '#1f77b4' notitle" }
         eval "plot ".cmd[3:]
     }
     unset multiplot

@@ -13,7 +13,9 @@ public struct RunGroup: Sendable {
     var settings: [String: String]
     /// Runs with status ok, in table order.
     var okRuns: [ReportRow]
+    /// Runs that are not ok: failed, or infeasible (the method cannot build them, by design).
     public var failed: Int
+    public var infeasible: Int
     /// Test accuracy (0…1) of the ok runs over seeds.
     public var accuracy: Summary
 
@@ -132,6 +134,7 @@ enum Analysis {
             return RunGroup(spec: f["spec"], kind: ExperimentKind(rawValue: f["kind"])!, dataset: DatasetName(rawValue: f["dataset"])!,
                             model: ModelKind(rawValue: f["model"])!, filters: f["filters"],
                             settings: settings, okRuns: ok, failed: rows.count - ok.count,
+                            infeasible: rows.filter { $0["status"] == RunStatus.infeasible.rawValue }.count,
                             accuracy: Summary(ok.map { $0.number("test_acc") }))
         }
         return groups.sorted(by: groupOrder)

@@ -129,7 +129,7 @@ public enum PlotTables {
     /// Fig. 3 top: one row per configuration (bar group), numbered per dataset.
     static func fig3Top(_ configs: [Fig3Config]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "x", "label", "dmn_n", "dmn_mean", "dmn_err", "convnet_n", "convnet_mean",
-                                  "convnet_err", "baseline_n", "baseline_mean", "baseline_err"])
+                                  "convnet_err", "baseline_n", "baseline_mean", "baseline_err", "dmn_infeasible"])
         var x: [DatasetName: Int] = [:]
         func cols(_ g: RunGroup?) -> [String] {
             guard let s = g?.accuracy, s.n > 0 else { return ["0", "nan", "nan"] }
@@ -138,7 +138,7 @@ public enum PlotTables {
         for c in configs {
             x[c.dataset, default: 0] += 1
             t.append([clean(c.dataset.displayName), String(x[c.dataset]!), clean(c.label)]
-                     + cols(c.dmn) + cols(c.convnet) + cols(c.baseline))
+                     + cols(c.dmn) + cols(c.convnet) + cols(c.baseline) + [String(c.dmn?.infeasible ?? 0)])
         }
         return t
     }

@@ -28,25 +28,13 @@ public struct JSONNode: Sendable {
         return nil
     }
 
-    /// A short description of the value for "found …" messages.
-    /// Control characters escaped as JSON would write them, so that an error message about a
-    /// string holding a newline stays on one line.
+    /// Control characters escaped as JSON writes them (and DEL too), so that an error message
+    /// about a string holding a newline stays on one line.
     static func visible(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if u.value < 0x20 || u.value == 0x7F { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
+        String(CanonicalJSON.string(s).dropFirst().dropLast()).replacingOccurrences(of: "\u{7F}", with: "\\u007f")
     }
 
+    /// A short description of the value for "found …" messages.
     var shortDescription: String {
         switch value {
         case .null: return "null"
