@@ -44,6 +44,21 @@ def order(key):
     return (inp, len(f), f)
 
 
+def train_flops(config, inp):
+    """FLOPs (2 per multiply-add) of one SGD step per image: every conv output of each layer
+    (valid 3x3), forward, weight gradient and, above layer 1, input gradient; then the
+    dense softmax layer likewise. Pooling, ReLU, loss and the update are not counted."""
+    h, w, c = (int(t) for t in inp.split("x"))
+    macs = 0
+    for i, f in enumerate(int(t) for t in config.split(",")):
+        oh, ow = h - 2, w - 2
+        fwd = oh * ow * 9 * c * f
+        macs += fwd * (2 if i == 0 else 3)
+        h, w, c = oh // 2, ow // 2, f
+    macs += h * w * c * 10 * 3
+    return 2 * macs
+
+
 def fmt(v, d=0):
     return "—" if v is None else f"{v:,.{d}f}"
 
@@ -96,6 +111,21 @@ def main(argv):
                 row += f" {fmt(pm)} | {ratio} | {per or '—'} |"
             out.append(row)
         out.append("")
+    out.append("### Work per training image and achieved rate (median images/s × FLOPs)")
+    out.append("")
+    out.append("| config | input | MFLOP/image | " + " | ".join(f"{t} GFLOP/s" for t in [REPRO] + peers) + " |")
+    out.append("|---|---|---:|" + "---:|" * (1 + len(peers)))
+    for key in sorted(thr, key=order):
+        try:
+            fl = train_flops(*key)
+        except ValueError:
+            continue
+        cells = []
+        for t in [REPRO] + peers:
+            m = med(thr[key].get(t, {}).get("train_images_per_s", []))
+            cells.append(f"{m * fl / 1e9:.1f}" if m else "—")
+        out.append(f"| {key[0]} | {key[1]} | {fl / 1e6:.2f} | " + " | ".join(cells) + " |")
+    out.append("")
     if builds:
         out.append("### Builds, seconds (median over rounds; speed-up = peer / repro)")
         out.append("")
