@@ -35,8 +35,7 @@ final class FeatureCacheTests: XCTestCase {
         var c = TrainingConfig()
         c.optimizer = .adam; c.learningRate = 0.01; c.batchSize = 32; c.epochs = epochs; c.seed = 5
         c.evaluationBatch = 45  // not a multiple of the batch: cache chunks and SGD batches differ
-        c.featureCacheBytes = budget
-        let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+        let trainer = Trainer(network: net, config: c, preprocessing: .scale01, featureCacheBudget: budget)
         let history = try trainer.fit(train: train, test: test)
         let tr = trainer.evaluate(train), te = trainer.evaluate(test)
         if let expectCachedBytes { XCTAssertEqual(trainer.featureCacheBytes, expectCachedBytes, "cached bytes", file: file, line: line) }
@@ -98,8 +97,8 @@ final class FeatureCacheTests: XCTestCase {
         let block = ConvBlock(name: "c1", input: input, filters: 2, rng: &rng)
         let net = Sequential([block, Dense(name: "d", input: block.outputShape, outputs: 2, initializer: .glorot, rng: &rng)])
         var c = TrainingConfig()
-        c.epochs = 1; c.featureCacheBytes = 1 << 20
-        let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+        c.epochs = 1
+        let trainer = Trainer(network: net, config: c, preprocessing: .scale01, featureCacheBudget: 1 << 20)
         _ = try trainer.fit(train: data, test: nil)
         XCTAssertEqual(trainer.featureCacheBytes, 0, "trainable conv layer: recompute")
         block.trainable = false
@@ -109,7 +108,7 @@ final class FeatureCacheTests: XCTestCase {
         _ = trainer.evaluate(data)
         XCTAssertEqual(trainer.featureCacheBytes, 0, "unfrozen: the cache is dropped")
         let baseline = Sequential([Dense(name: "d", input: input, outputs: 2, initializer: .glorot, rng: &rng)])
-        let t2 = Trainer(network: baseline, config: c, preprocessing: .scale01)
+        let t2 = Trainer(network: baseline, config: c, preprocessing: .scale01, featureCacheBudget: 1 << 20)
         _ = try t2.fit(train: data, test: data)
         XCTAssertEqual(t2.featureCacheBytes, 0)
     }

@@ -210,7 +210,7 @@ public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetN
     }
     let total = dmnTotal.isEmpty ? nil : median(dmnTotal)
     return EndToEndResult(dataset: dataset.rawValue, config: config.map(String.init).joined(separator: ","),
-                          images: train.count, epochs: epochs, tfrac: o.tfrac, threads: c.threads,
+                          images: train.count, epochs: epochs, tfrac: o.tfrac, threads: BLAS.threads,
                           dmnBuildSeconds: build.isEmpty ? nil : median(build),
                           dmnFeatureSeconds: feats.isEmpty ? nil : median(feats),
                           dmnTrainSeconds: dmnTrain.isEmpty ? nil : median(dmnTrain), dmnTotalSeconds: total,

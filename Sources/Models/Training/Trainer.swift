@@ -18,9 +18,6 @@ public struct TrainingConfig: Sendable {
     /// Threads that work the shards; defaults to OpenBLAS's thread budget (which follows
     /// OPENBLAS_NUM_THREADS and `repro run --jobs`). BLAS runs single-threaded meanwhile.
     public var threads = BLAS.threads
-    /// Memory for the frozen layers' cached outputs (`FeatureCache`); 0 recomputes them at
-    /// every step. Caching gives bit-identical results, so this is a speed/memory knob only.
-    public var featureCacheBytes = FeatureCacheBudget.defaultBytes
     public init() {}
 }
 
@@ -48,7 +45,7 @@ public struct TrainingError: Error, CustomStringConvertible {
 /// floats made per batch from the UInt8 images, test accuracy after every epoch. When the
 /// network starts with frozen layers (DMN, PCA, random features), their outputs are computed
 /// once per dataset and the trainable layers train on those (`FeatureCache`), within
-/// `config.featureCacheBytes`.
+/// `featureCacheBudget`.
 public final class Trainer {
     public let network: Sequential
     public let config: TrainingConfig
@@ -72,14 +69,20 @@ public final class Trainer {
         init(_ network: Sequential) { self.network = network; parameters = network.trainableParameters }
     }
     private let workers: [Worker]
+    /// Memory for the frozen layers' cached outputs (`FeatureCache`); 0 recomputes them at
+    /// every step. Caching gives bit-identical results, so this is a speed/memory knob only
+    /// (an execution setting, not part of what a run is).
+    public let featureCacheBudget: Int
     private var caches: [FeatureCache] = []
     /// Seconds spent computing cached features so far (part of `fit`/`evaluate` time).
     public private(set) var featureSeconds = 0.0
     /// Bytes of cached features held.
     public var featureCacheBytes: Int { caches.reduce(0) { $0 + $1.bytes } }
 
-    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing) {
+    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing,
+                featureCacheBudget: Int = FeatureCacheBudget.defaultBytes) {
         self.network = network
+        self.featureCacheBudget = featureCacheBudget
         self.config = config
         self.preprocessing = preprocessing
         self.optimizer = makeOptimizer(config.optimizer, learningRate: config.learningRate, momentum: config.momentum)
@@ -119,7 +122,7 @@ public final class Trainer {
         if let c = caches.first(where: { $0.holds(data) }) { return c }
         guard prefix > 0, prefix < network.layers.count, data.count > 0 else { return nil }
         let size = network.layers[prefix - 1].outputShape.count
-        guard (featureCacheBytes + data.count * size * MemoryLayout<Float>.size) <= config.featureCacheBytes else { return nil }
+        guard (featureCacheBytes + data.count * size * MemoryLayout<Float>.size) <= featureCacheBudget else { return nil }
         let start = DispatchTime.now().uptimeNanoseconds
         syncReplicas()
         let cache = FeatureCache(dataset: data, prefix: prefix, featureSize: size)
