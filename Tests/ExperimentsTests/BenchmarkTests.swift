@@ -44,4 +44,29 @@ final class BenchmarkTests: XCTestCase {
             XCTAssertTrue(json.contains("\"blas_core\""), json)
         }
     }
+
+    /// The end-to-end comparison times a DMN whose features are cached once (7×7×4 floats
+    /// per 16×16 image here) and a ConvNet on the same images; a DMN that cannot be built is
+    /// reported with its reason, not dropped.
+    func testEndToEndTimesBothModelsAndCachesTheDMNFeatures() throws {
+        let data = blobs(count: 128, side: 16, classes: 4)
+        let r = try measureEndToEnd(config: [4], data: data, dataset: .fashionMNIST, images: 128, epochs: 2, repeats: 2)
+        XCTAssertEqual(r.config, "4")
+        XCTAssertEqual(r.images, 128)
+        XCTAssertEqual(r.tfrac, 0.3)
+        XCTAssertNil(r.dmnError)
+        XCTAssertEqual(r.featureCacheMiB ?? 0, Double(128 * 7 * 7 * 4 * 4) / Double(1 << 20), accuracy: 1e-12)
+        XCTAssertGreaterThan(r.dmnBuildSeconds ?? 0, 0)
+        XCTAssertGreaterThan(r.dmnFeatureSeconds ?? 0, 0)
+        XCTAssertGreaterThanOrEqual(r.dmnTrainSeconds ?? 0, r.dmnFeatureSeconds ?? .infinity)
+        XCTAssertGreaterThan(r.convnetSeconds, 0)
+        XCTAssertEqual(r.speedup ?? 0, r.convnetSeconds / (r.dmnTotalSeconds ?? .nan), accuracy: 1e-12)
+
+        // 4 classes × 9 eigenvectors of 3×3 grayscale patches cannot give 40 filters.
+        let failed = try measureEndToEnd(config: [40], data: data, dataset: .fashionMNIST, images: 128, epochs: 1, repeats: 1)
+        XCTAssertNotNil(failed.dmnError)
+        XCTAssertNil(failed.dmnTotalSeconds)
+        XCTAssertNil(failed.speedup)
+        XCTAssertGreaterThan(failed.convnetSeconds, 0)
+    }
 }

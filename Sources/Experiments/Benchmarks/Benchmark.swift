@@ -120,6 +120,105 @@ public func measureDMNBuildPerLayer(config: [Int], data: ImageDataset, tfrac: Do
     }
 }
 
+/// A DMN run end to end against the ConvNet of the same shape, timed the way an experiment
+/// runs them (`ModelRunExecutor`): the DMN's build (layer by layer on a stratified T_frac
+/// subset), then its training, which computes the frozen features once (`FeatureCache`) and
+/// trains the softmax on them; the ConvNet's training from He initialisation. Both train with
+/// the experiments' budget (Adam, lr 0.001, batch 64, `epochs` epochs) on the same images;
+/// test evaluation is left out of both.
+public struct EndToEndResult: Codable, Sendable {
+    public var tool = "repro"
+    public var task = "dmn-vs-convnet-end-to-end"
+    public var dataset: String
+    public var config: String
+    public var images: Int
+    public var epochs: Int
+    public var tfrac: Double
+    public var threads: Int
+    /// Nil when the DMN cannot be built with this many filters (the reason is in `dmnError`).
+    public var dmnBuildSeconds: Double?
+    public var dmnFeatureSeconds: Double?
+    public var dmnTrainSeconds: Double?
+    public var dmnTotalSeconds: Double?
+    public var dmnError: String?
+    public var dmnTrainAccuracy: Double?
+    public var convnetSeconds: Double
+    public var convnetTrainAccuracy: Double
+    /// ConvNet seconds / DMN total seconds.
+    public var speedup: Double?
+    public var featureCacheMiB: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case tool, task, dataset, config, images, epochs, tfrac, threads, speedup
+        case dmnBuildSeconds = "dmn_build_s", dmnFeatureSeconds = "dmn_features_s", dmnTrainSeconds = "dmn_train_s"
+        case dmnTotalSeconds = "dmn_total_s", dmnError = "dmn_error", dmnTrainAccuracy = "dmn_train_accuracy"
+        case convnetSeconds = "convnet_s", convnetTrainAccuracy = "convnet_train_accuracy"
+        case featureCacheMiB = "feature_cache_mib"
+    }
+}
+
+/// T_frac of the fig3 spec per dataset (0.3 (Fashion-)MNIST, 0.7 CIFAR-10, 1.0 CIFAR-100).
+public func fig3Tfrac(_ dataset: DatasetName) -> Double {
+    switch dataset {
+    case .mnist, .fashionMNIST: return 0.3
+    case .cifar10: return 0.7
+    case .cifar100: return 1.0
+    }
+}
+
+/// One DMN run and one ConvNet run of `config` on the first `images` training images (all
+/// when nil), median over `repeats` of each (alternating DMN, ConvNet). DMN options as fig3:
+/// fixed filter counts, T_v 0.98 then 0.99, T_PC 0.9.
+public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetName, images: Int?, epochs: Int,
+                            repeats: Int) throws -> EndToEndResult {
+    let train = images.map { data.subset(indices: Array(0..<min($0, data.count))) } ?? data
+    let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
+                                convFilters: config)
+    var c = TrainingConfig()
+    c.optimizer = .adam; c.learningRate = 0.001; c.batchSize = 64; c.epochs = epochs; c.seed = 1
+    var o = DMNOptions()
+    o.tfrac = fig3Tfrac(dataset); o.tv = config.indices.map { $0 == 0 ? 0.98 : 0.99 }; o.tpc = 0.9; o.filterCount = .fixed
+    var build: [Double] = [], feats: [Double] = [], dmnTrain: [Double] = [], dmnTotal: [Double] = [], conv: [Double] = []
+    var dmnError: String?, dmnAccuracy: Double?, convAccuracy = 0.0, cacheMiB: Double?
+    for _ in 0..<max(1, repeats) {
+        if dmnError == nil {
+            do {
+                var rng = SeededRandom(seed: 1, stream: "init")
+                var net: Sequential?
+                let b = try elapsed {
+                    let subset = train.stratifiedSubset(fraction: o.tfrac, seed: 1)
+                    let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn,
+                                                       options: o, seed: 1)
+                    net = arch.network(features: built.layers, rng: &rng)
+                }
+                let trainer = Trainer(network: net!, config: c, preprocessing: .scale01)
+                var history: [EpochStats] = []
+                let t = try elapsed { history = try trainer.fit(train: train, test: nil) }
+                build.append(b); feats.append(trainer.featureSeconds); dmnTrain.append(t); dmnTotal.append(b + t)
+                dmnAccuracy = history.last?.trainAccuracy
+                cacheMiB = Double(trainer.featureCacheBytes) / Double(1 << 20)
+            } catch {
+                dmnError = "\(error)"
+            }
+        }
+        var rng = SeededRandom(seed: 1, stream: "init")
+        let net = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
+        let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+        var history: [EpochStats] = []
+        conv.append(try elapsed { history = try trainer.fit(train: train, test: nil) })
+        convAccuracy = history.last?.trainAccuracy ?? .nan
+    }
+    let total = dmnTotal.isEmpty ? nil : median(dmnTotal)
+    return EndToEndResult(dataset: dataset.rawValue, config: config.map(String.init).joined(separator: ","),
+                          images: train.count, epochs: epochs, tfrac: o.tfrac, threads: BLAS.threads,
+                          dmnBuildSeconds: build.isEmpty ? nil : median(build),
+                          dmnFeatureSeconds: feats.isEmpty ? nil : median(feats),
+                          dmnTrainSeconds: dmnTrain.isEmpty ? nil : median(dmnTrain), dmnTotalSeconds: total,
+                          dmnError: dmnError, dmnTrainAccuracy: dmnAccuracy, convnetSeconds: median(conv),
+                          convnetTrainAccuracy: convAccuracy, speedup: total.map { median(conv) / $0 },
+                          featureCacheMiB: cacheMiB)
+}
+
 /// Peak resident memory of this process so far, in MiB.
 public func peakResidentMiB() -> Double {
     var usage = rusage()

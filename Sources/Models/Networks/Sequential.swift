@@ -22,18 +22,36 @@ public final class Sequential {
     /// A copy with its own buffers and parameters, for a data-parallel worker.
     func replica() -> Sequential { Sequential(layers.map { $0.replica() }) }
 
-    /// Logits for a batch; the pointer is the last layer's buffer.
-    func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
-        var h = UnsafePointer(layers[0].forward(x, batch: batch))
-        for layer in layers.dropFirst() { h = UnsafePointer(layer.forward(h, batch: batch)) }
+    /// How many leading layers receive no gradient: the layers below the lowest trainable
+    /// layer with parameters. Their output is a fixed function of the input image, which is
+    /// what lets `Trainer` compute it once per run (`FeatureCache`).
+    public var frozenPrefix: Int {
+        layers.firstIndex(where: { $0.trainable && !$0.parameters.isEmpty }) ?? layers.count
+    }
+
+    /// Output of `layers[range]` for a batch whose input is that of `range.lowerBound`; the
+    /// pointer is the last layer's buffer (the input itself for an empty range).
+    public func forward(_ x: UnsafePointer<Float>, batch: Int, layers range: Range<Int>) -> UnsafeMutablePointer<Float> {
+        var h = x
+        for i in range { h = UnsafePointer(layers[i].forward(h, batch: batch)) }
         return UnsafeMutablePointer(mutating: h)
     }
 
+    /// Logits for a batch whose `x` is the input of layer `start` (0: the image); the pointer
+    /// is the last layer's buffer.
+    public func forward(_ x: UnsafePointer<Float>, batch: Int, from start: Int = 0) -> UnsafeMutablePointer<Float> {
+        precondition(start < layers.count, "forward from layer \(start) of \(layers.count)")
+        return forward(x, batch: batch, layers: start..<layers.count)
+    }
+
     /// Forward, loss and backward for one batch; gradients accumulate into the trainable
-    /// parameters (zero them first). Returns summed loss and number correct.
+    /// parameters (zero them first). Returns summed loss and number correct. `x` is the input
+    /// of layer `start`, which may be at most `frozenPrefix` (the layers below get no gradient).
     @discardableResult
-    func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int) -> (loss: Double, correct: Int) {
-        let logits = forward(x, batch: batch)
+    public func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
+                                 from start: Int = 0) -> (loss: Double, correct: Int) {
+        precondition(start <= frozenPrefix, "layer \(start) and below would need gradients")
+        let logits = forward(x, batch: batch, from: start)
         let d = dLogits.ensure(batch * classes)
         let result = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: d)
         // Below the lowest trainable layer no gradient is needed at all.

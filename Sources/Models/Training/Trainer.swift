@@ -47,7 +47,10 @@ struct TrainingError: Error, CustomStringConvertible {
 }
 
 /// Mini-batch training of a `Sequential` on an `ImageDataset`: seeded shuffle per epoch,
-/// floats made per batch from the UInt8 images, test accuracy after every epoch.
+/// floats made per batch from the UInt8 images, test accuracy after every epoch. When the
+/// network starts with frozen layers (DMN, PCA, random features), their outputs are computed
+/// once per dataset and the trainable layers train on those (`FeatureCache`), within
+/// `featureCacheBudget`.
 public final class Trainer {
     public let network: Sequential
     public let config: TrainingConfig
@@ -73,12 +76,23 @@ public final class Trainer {
         init(_ network: Sequential) { self.network = network; parameters = network.trainableParameters }
     }
     private let workers: [Worker]
+    /// Memory for the frozen layers' cached outputs (`FeatureCache`); 0 recomputes them at
+    /// every step. Caching gives bit-identical results, so this is a speed/memory knob only
+    /// (an execution setting, not part of what a run is).
+    public let featureCacheBudget: Int
+    private var caches: [FeatureCache] = []
+    /// Seconds spent computing cached features so far (part of `fit`/`evaluate` time).
+    public private(set) var featureSeconds = 0.0
+    /// Bytes of cached features held.
+    public var featureCacheBytes: Int { caches.reduce(0) { $0 + $1.bytes } }
 
     /// `threads` defaults to OpenBLAS's thread budget, which follows OPENBLAS_NUM_THREADS and
     /// `repro run --jobs`; it never changes the result (the shard count does not depend on it).
-    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing, threads: Int = BLAS.threads) {
+    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing, threads: Int = BLAS.threads,
+                featureCacheBudget: Int = FeatureCacheBudget.defaultBytes) {
         self.network = network
         self.threads = threads
+        self.featureCacheBudget = featureCacheBudget
         self.config = config
         self.preprocessing = preprocessing
         self.optimizer = makeOptimizer(config.optimizer, learningRate: config.learningRate, momentum: config.momentum)
@@ -109,8 +123,41 @@ public final class Trainer {
         for w in workers.dropFirst() { for (p, q) in zip(master, w.parameters) { q.value = p.value } }
     }
 
+    /// The cached frozen-layer outputs of `data`, computed now if the network has frozen
+    /// leading layers and they fit in what is left of the budget; nil means recompute.
+    private func features(_ data: ImageDataset) -> FeatureCache? {
+        let prefix = network.frozenPrefix
+        // A layer unfrozen since (or frozen anew) makes the cached values the wrong layer's.
+        caches.removeAll { $0.prefix != prefix }
+        if let c = caches.first(where: { $0.holds(data) }) { return c }
+        guard prefix > 0, prefix < network.layers.count, data.count > 0 else { return nil }
+        let size = network.layers[prefix - 1].outputShape.count
+        guard (featureCacheBytes + data.count * size * MemoryLayout<Float>.size) <= featureCacheBudget else { return nil }
+        let start = DispatchTime.now().uptimeNanoseconds
+        syncReplicas()
+        let cache = FeatureCache(dataset: data, prefix: prefix, featureSize: size)
+        var b = 0
+        while b < data.count {
+            let n = min(config.evaluationBatch, data.count - b)
+            let parts = shards(n)
+            parallel(parts.count) { i in
+                let w = workers[i]
+                let (x, _) = fill(data, (b + parts[i].lowerBound)..<(b + parts[i].upperBound), w)
+                let h = w.network.forward(x, batch: parts[i].count, layers: 0..<prefix)
+                (cache.values + (b + parts[i].lowerBound) * size).update(from: h, count: parts[i].count * size)
+            }
+            b += n
+        }
+        caches.append(cache)
+        featureSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return cache
+    }
+
     public func fit(train: ImageDataset, test: ImageDataset?) throws -> [EpochStats] {
         precondition(train.imageSize == network.inputShape.count, "dataset images do not match the network input")
+        let cached = features(train)
+        if let test { _ = features(test) }
+        let start0 = cached?.prefix ?? 0
         var history: [EpochStats] = []
         var order = Array(0..<train.count)
         let params = workers[0].parameters
@@ -130,9 +177,9 @@ public final class Trainer {
                     parallel(parts.count) { i in
                         let w = workers[i]
                         let idx = o[(b + parts[i].lowerBound)..<(b + parts[i].upperBound)]
-                        let (x, y) = fill(train, idx, w)
+                        let (x, y) = cached.map { fill($0, idx, w) } ?? fill(train, idx, w)
                         for p in w.parameters { p.zeroGrad() }
-                        w.result = w.network.lossAndGradients(x, labels: y, batch: idx.count)
+                        w.result = w.network.lossAndGradients(x, labels: y, batch: idx.count, from: start0)
                     }
                 }
                 // Each shard's gradient is its own mean; weight by its share of the batch.
@@ -168,6 +215,8 @@ public final class Trainer {
 
     /// Accuracy and mean loss over a whole dataset, in large batches split across the workers.
     public func evaluate(_ data: ImageDataset) -> (accuracy: Double, loss: Double) {
+        let cached = features(data)
+        let start0 = cached?.prefix ?? 0
         syncReplicas()
         var lossSum = 0.0, correct = 0
         var b = 0
@@ -176,8 +225,9 @@ public final class Trainer {
             let parts = shards(n)
             parallel(parts.count) { i in
                 let w = workers[i]
-                let (x, y) = fill(data, (b + parts[i].lowerBound)..<(b + parts[i].upperBound), w)
-                let logits = w.network.forward(x, batch: parts[i].count)
+                let idx = (b + parts[i].lowerBound)..<(b + parts[i].upperBound)
+                let (x, y) = cached.map { fill($0, idx, w) } ?? fill(data, idx, w)
+                let logits = w.network.forward(x, batch: parts[i].count, from: start0)
                 w.result = softmaxCrossEntropy(logits, labels: y, batch: parts[i].count, classes: network.classes, dlogits: nil)
             }
             for i in parts.indices { lossSum += workers[i].result.loss; correct += workers[i].result.correct }
@@ -191,6 +241,14 @@ public final class Trainer {
         data.fillBatch(indices: idx, preprocessing: preprocessing, into: x)
         let y = w.labels.ensure(idx.count)
         for (i, j) in idx.enumerated() { y[i] = data.labels[j] }
+        return (UnsafePointer(x), UnsafePointer(y))
+    }
+
+    private func fill<C: Collection>(_ cache: FeatureCache, _ idx: C, _ w: Worker) -> (UnsafePointer<Float>, UnsafePointer<Int32>) where C.Element == Int {
+        let x = w.input.ensure(idx.count * cache.featureSize)
+        cache.gather(idx, into: x)
+        let y = w.labels.ensure(idx.count)
+        for (i, j) in idx.enumerated() { y[i] = cache.dataset.labels[j] }
         return (UnsafePointer(x), UnsafePointer(y))
     }
 }

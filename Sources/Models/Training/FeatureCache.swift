@@ -1,0 +1,67 @@
+import Datasets
+import Foundation
+
+/// The outputs of a network's frozen leading layers (`Sequential.frozenPrefix`) for every
+/// image of one dataset, as Float32, computed once. The paper's §3.2 cost argument is that
+/// frozen DMN layers are evaluated once, not at every SGD step; with this, a DMN run trains
+/// its softmax on the cached features and never runs the conv layers again.
+///
+/// Exactness: each frozen layer computes every image's output from that image alone (the
+/// direct conv kernel loops over images; the GEMM form gives each patch row its own dot
+/// products, whose order does not depend on which other rows share the call), so the cached
+/// values are the ones recomputation would produce in any batch. `FeatureCacheTests` checks
+/// that training on the cache gives the same loss, accuracies and weights bit for bit.
+final class FeatureCache {
+    /// Kept so that its storage, whose address identifies the dataset, outlives the cache.
+    let dataset: ImageDataset
+    /// Floats per image: the frozen prefix's output shape.
+    let featureSize: Int
+    /// How many leading layers the values went through.
+    let prefix: Int
+    /// dataset.count × featureSize floats, image-major.
+    let values: UnsafeMutablePointer<Float>
+    var bytes: Int { dataset.count * featureSize * MemoryLayout<Float>.size }
+
+    init(dataset: ImageDataset, prefix: Int, featureSize: Int) {
+        self.dataset = dataset
+        self.prefix = prefix
+        self.featureSize = featureSize
+        values = .allocate(capacity: max(1, dataset.count * featureSize))
+    }
+    deinit { values.deallocate() }
+
+    /// Whether `data` is the dataset this cache was made from: the same image and label
+    /// storage (arrays share storage until written, so copies of the dataset match too).
+    func holds(_ data: ImageDataset) -> Bool {
+        data.count == dataset.count && data.imageSize == dataset.imageSize
+            && FeatureCache.address(data.images) == FeatureCache.address(dataset.images)
+            && FeatureCache.address(data.labels) == FeatureCache.address(dataset.labels)
+    }
+
+    private static func address<T>(_ a: [T]) -> UnsafeRawPointer? {
+        a.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    /// Copies the rows of `indices` into `dst` (indices.count × featureSize).
+    func gather<C: Collection>(_ indices: C, into dst: UnsafeMutablePointer<Float>) where C.Element == Int {
+        for (i, j) in indices.enumerated() {
+            precondition(j >= 0 && j < dataset.count, "FeatureCache: index \(j) outside 0..<\(dataset.count)")
+            (dst + i * featureSize).update(from: values + j * featureSize, count: featureSize)
+        }
+    }
+}
+
+/// How much memory one `Trainer` may spend on cached features.
+public enum FeatureCacheBudget {
+    /// 1 GiB, or `REPRO_FEATURE_CACHE_MIB` MiB when set (0 turns caching off). The largest
+    /// fig3 cache, CIFAR-100 with one layer of 16 filters, is 50,000 × 15·15·16 floats of
+    /// training features (720 MB) plus 144 MB for the test split; a run whose features do
+    /// not fit recomputes them every step as before (the training split is cached first,
+    /// then the test split if it still fits). Each concurrent job (`--jobs`) has its own.
+    public static var defaultBytes: Int {
+        if let s = ProcessInfo.processInfo.environment["REPRO_FEATURE_CACHE_MIB"], let mib = Int(s), mib >= 0 {
+            return mib << 20
+        }
+        return 1 << 30
+    }
+}
