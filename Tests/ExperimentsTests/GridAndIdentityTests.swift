@@ -147,7 +147,9 @@ final class GridAndIdentityTests: XCTestCase {
         r.dataset = .cifar100; r.model = .hybrid; r.filters = [4, 15]; r.seed = 3
         r.dmn.similarity = .pearson; r.dmn.tv = [0.9, 0.95]; r.training.optimizer = .sgd
         r.data.preprocessing = .standardize; r.data.testLimit = 500; r.convergence.lambdaEvery = 7
-        let data = try JSONEncoder().encode(r)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // so that the edits below find their text
+        let data = try encoder.encode(r)
         XCTAssertEqual(try JSONDecoder().decode(ResolvedRun.self, from: data), r)
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertTrue(text.contains(#""data":{"#) && text.contains(#""testLimit":500"#), text)
