@@ -260,6 +260,26 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(claim(id, single).verdict, .inconclusive)
     }
 
+    /// §3.2: DMN end-to-end time (build + SGD of the softmax) against the ConvNet's, per
+    /// configuration; faster everywhere → supported, slower anywhere → not supported.
+    func testDMNCheaperThanSGD() {
+        let id = "dmn-cheaper-than-sgd"
+        func table(dmnBuild: Double, dmnSGD: Double, convSGD: Double) -> [ReportRow] {
+            (1...3).flatMap { seed in
+                [F.run(dataset: "mnist", model: "dmn", filters: "4", seed: seed, acc: 0.95, build: dmnBuild, sgd: dmnSGD),
+                 F.run(dataset: "mnist", model: "convnet", filters: "4", seed: seed, acc: 0.96, build: 0, sgd: convSGD),
+                 F.run(dataset: "cifar10", model: "dmn", filters: "4", seed: seed, acc: 0.45, build: dmnBuild, sgd: dmnSGD),
+                 F.run(dataset: "cifar10", model: "convnet", filters: "4", seed: seed, acc: 0.5, build: 0, sgd: convSGD)]
+            }
+        }
+        assertVerdict(id, table(dmnBuild: 0.1, dmnSGD: 0.4, convSGD: 2.5), .supported)
+        // Build alone is faster, but build + SGD is not: the end-to-end time decides.
+        assertVerdict(id, table(dmnBuild: 0.1, dmnSGD: 2.6, convSGD: 2.5), .notSupported)
+        assertVerdict(id, F.baseline(dataset: "mnist", mean: 0.92), .inconclusive)
+        let c = claim(id, table(dmnBuild: 0.1, dmnSGD: 0.4, convSGD: 2.5))
+        XCTAssertTrue(c.summary.contains("5.0×"), c.summary)
+    }
+
     func testCIFAR10Above() {
         let id = "cifar10-above"
         func table(_ dmn: Double, _ conv: Double, _ sd: Double) -> [ReportRow] {
@@ -451,7 +471,7 @@ final class ReportTests: XCTestCase {
         }
         // Each claim appears with one of the three verdicts.
         let a = ReportAnalysis(set)
-        XCTAssertEqual(a.claims.count, 11)
+        XCTAssertEqual(a.claims.count, 12)
         XCTAssertEqual(a.claims.first { $0.id == "mnist-within-1pt" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "cifar10-above" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "tpc-interior-optimum" }?.verdict, .supported)

@@ -369,6 +369,6 @@ enum Claims {
          mnistWithinOnePoint(configs), cifar10Above(configs), cifar10TwoLayerMargin(configs),
          cifar100OneLayerAbove(configs), cifar100TwoLayerEqual(configs),
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
-         tfracLowAsGoodAsFull(sweeps)]
+         tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(configs)]
     }
 }
