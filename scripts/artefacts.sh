@@ -19,3 +19,17 @@ regenerate_artefacts() {
   "$REPRO" report "$root/fig3" "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" "$root/fig1" "$root/fig2" \
     --out "$root/REPORT.md" --quiet
 }
+
+# The claims table of ROOT/REPORT.md, as README quotes it (between its BEGIN/END claims markers).
+claims_table() {
+  awk '/^\| claim \| verdict \| numbers \|/ { on = 1 } on && /^\|/ { print; next } on { exit }' "$1/REPORT.md"
+}
+
+# README.md with its claims block replaced by the table of ROOT/REPORT.md, on standard output.
+readme_with_claims() {
+  # Through the environment, not awk -v, which would interpret backslashes in the table.
+  CLAIMS_TABLE=$(claims_table "$1") awk '
+    /^<!-- BEGIN claims/ { print; print ENVIRON["CLAIMS_TABLE"]; skip = 1; next }
+    /^<!-- END claims/ { skip = 0 }
+    !skip { print }' README.md
+}

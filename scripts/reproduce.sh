@@ -23,6 +23,7 @@ for spec in "${SPECS[@]}"; do
 done
 t=$(date +%s)
 regenerate_artefacts results
+readme_with_claims results > README.md.new && mv README.md.new README.md
 echo "reports and figures: $(( $(date +%s) - t )) s"
 echo "total: $(( $(date +%s) - start )) s"
 git status --short results 2>/dev/null | sed 's/^/changed: /' || true
