@@ -25,113 +25,147 @@ public func accumulatePatchDensity(_ x: UnsafePointer<Float>, batch: Int, height
                                    kernel k: Int, rho: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>) {
     precondition(k >= 1 && channels >= 1 && height >= k && width >= k, "accumulatePatchDensity: bad shape")
     guard batch > 0 else { return }
-    let c = channels, n = k * k * c, kc = k * c
-    let oh = height - k + 1, ow = width - k + 1
-    let rowLen = width * c, imageLen = height * rowLen
-    // Four-float row segments; the last may run past the row into garbage that is never read.
-    let segments = (rowLen + 3) / 4, paddedRow = 4 * segments
+    let g = PatchDensityLayout(height: height, width: width, channels: channels, kernel: k)
+    let runs = g.lagRuns()
+    let lags = runs.last.map { $0.lag + $0.count } ?? 0
+    // Lags 0..<lags, then the plain pixel sums for Σ h.
+    let acc = UnsafeMutablePointer<Double>.allocate(capacity: (lags + 1) * g.lagStride)
+    acc.initialize(repeating: 0, count: (lags + 1) * g.lagStride)
+    defer { acc.deallocate() }
+    let pixelAcc = acc + lags * g.lagStride
+    accumulateLagProducts(x, batch: batch, g, runs, acc: acc, pixelAcc: pixelAcc)
+    addRectangleSums(g, runs, acc: acc, pixelAcc: pixelAcc, rho: rho, sum: sum)
+}
 
-    // Lags (ry, s) in runs of consecutive s at one ry: a run shares one base pointer, so a
-    // pass over the images has only compile-time displacements and keeps its accumulators in
-    // registers. Long runs are split evenly into passes of at most `maxLagRun`.
-    var runs: [(ry: Int, s0: Int, count: Int, lag: Int)] = []
-    var lags = 0
-    for ry in 0..<k {
-        let lo = ry == 0 ? 0 : 1 - kc
-        let len = kc - lo
-        let pieces = (len + maxLagRun - 1) / maxLagRun
-        var s = lo
-        for p in 0..<pieces {
-            let count = len / pieces + (p < len % pieces ? 1 : 0)
-            runs.append((ry, s, count, lags))
-            s += count
-            lags += count
-        }
+/// The geometry `accumulatePatchDensity`'s phases share: rows of W·C floats padded to whole
+/// four-float segments, and per product image (2k − 1) row slots instead of H rows.
+struct PatchDensityLayout {
+    let k: Int, c: Int, n: Int, kc: Int, height: Int, oh: Int, ow: Int
+    let rowLen: Int, imageLen: Int
+    /// Four-float row segments; the last may run past the row into garbage that is never read.
+    let segments: Int, paddedRow: Int
+    /// Every window of OH rows contains rows [k − 1, H − k + 1), so each product image is kept
+    /// as that band's sum (slot 0) plus the first and last k − 1 rows one by one (slots 1…):
+    /// rows no window reads (y + ry ≥ H) never enter a sum.
+    let bandEnd: Int, lagStride: Int
+
+    init(height: Int, width: Int, channels: Int, kernel k: Int) {
+        self.k = k; c = channels; kc = k * channels; n = k * k * channels; self.height = height
+        oh = height - k + 1; ow = width - k + 1
+        rowLen = width * channels; imageLen = height * rowLen
+        segments = (rowLen + 3) / 4; paddedRow = 4 * segments
+        bandEnd = height - k + 1
+        lagStride = (2 * k - 1) * paddedRow
     }
 
-    // Every window of OH rows contains rows [k − 1, H − k + 1), so each product image is kept
-    // as that band's sum (slot 0) plus the first and last k − 1 rows one by one (slots 1…):
-    // (2k − 1) rows instead of H, and rows no window reads (y + ry ≥ H) never enter a sum.
-    let slots = 2 * k - 1
-    let bandEnd = height - k + 1
     func slot(_ y: Int) -> Int { y < k - 1 ? 1 + y : (y >= bandEnd ? k + y - bandEnd : 0) }
-    let lagStride = slots * paddedRow
-    // Lags 0..<lags, then the plain pixel sums for Σ h.
-    let acc = UnsafeMutablePointer<Double>.allocate(capacity: (lags + 1) * lagStride)
-    acc.initialize(repeating: 0, count: (lags + 1) * lagStride)
-    let pixelAcc = acc + lags * lagStride
 
+    /// Lags (ry, s) in runs of consecutive s at one ry: a run shares one base pointer, so a
+    /// pass over the images has only compile-time displacements and keeps its accumulators in
+    /// registers. Long runs are split evenly into passes of at most `maxLagRun`; `lag` is the
+    /// index of a run's first lag.
+    func lagRuns() -> [(ry: Int, s0: Int, count: Int, lag: Int)] {
+        var runs: [(ry: Int, s0: Int, count: Int, lag: Int)] = []
+        var lags = 0
+        for ry in 0..<k {
+            let lo = ry == 0 ? 0 : 1 - kc
+            let len = kc - lo
+            let pieces = (len + maxLagRun - 1) / maxLagRun
+            var s = lo
+            for p in 0..<pieces {
+                let count = len / pieces + (p < len % pieces ? 1 : 0)
+                runs.append((ry, s, count, lags))
+                s += count
+                lags += count
+            }
+        }
+        return runs
+    }
+}
+
+/// Phase 1: for each lag, Σ over images of row ⊙ shifted row into its product image (kept in
+/// row slots), and the plain pixel sums into `pixelAcc`, chunk by chunk.
+private func accumulateLagProducts(_ x: UnsafePointer<Float>, batch: Int, _ g: PatchDensityLayout,
+                                   _ runs: [(ry: Int, s0: Int, count: Int, lag: Int)],
+                                   acc: UnsafeMutablePointer<Double>, pixelAcc: UnsafeMutablePointer<Double>) {
     // A shifted row of the chunk's last image reads up to (k − 1) rows + kC + 2 floats past
     // its end: the chunk is copied into a buffer with that much (zeroed) slack, so no read
     // leaves memory of our own.
     let chunkCap = min(batch, densityChunkImages)
-    let slack = (k - 1) * rowLen + kc + 4
-    let buf = UnsafeMutablePointer<Float>.allocate(capacity: chunkCap * imageLen + slack)
-    (buf + chunkCap * imageLen).initialize(repeating: 0, count: slack)
-    let pixelSum = UnsafeMutablePointer<Float>.allocate(capacity: imageLen)
-    let window = UnsafeMutablePointer<Double>.allocate(capacity: paddedRow)
-    defer { acc.deallocate(); buf.deallocate(); pixelSum.deallocate(); window.deallocate() }
+    let slack = (g.k - 1) * g.rowLen + g.kc + 4
+    let buf = UnsafeMutablePointer<Float>.allocate(capacity: chunkCap * g.imageLen + slack)
+    (buf + chunkCap * g.imageLen).initialize(repeating: 0, count: slack)
+    let pixelSum = UnsafeMutablePointer<Float>.allocate(capacity: g.imageLen)
+    defer { buf.deallocate(); pixelSum.deallocate() }
 
     var start = 0
     while start < batch {
         let nb = min(chunkCap, batch - start)
-        let src = x + start * imageLen
-        buf.update(from: src, count: nb * imageLen)
-        pixelSum.update(from: src, count: imageLen)
+        let src = x + start * g.imageLen
+        buf.update(from: src, count: nb * g.imageLen)
+        pixelSum.update(from: src, count: g.imageLen)
         for b in 1..<max(1, nb) {
-            let img = src + b * imageLen
-            for i in 0..<imageLen { pixelSum[i] += img[i] }
+            let img = src + b * g.imageLen
+            for i in 0..<g.imageLen { pixelSum[i] += img[i] }
         }
-        for y in 0..<height {
-            let rowSlot = slot(y) * paddedRow
-            let pixels = pixelAcc + rowSlot, pixelRow = pixelSum + y * rowLen
-            for i in 0..<rowLen { pixels[i] += Double(pixelRow[i]) }
-            for seg in 0..<segments {
-                let a = UnsafePointer(buf) + y * rowLen + 4 * seg
+        for y in 0..<g.height {
+            let rowSlot = g.slot(y) * g.paddedRow
+            let pixels = pixelAcc + rowSlot, pixelRow = pixelSum + y * g.rowLen
+            for i in 0..<g.rowLen { pixels[i] += Double(pixelRow[i]) }
+            for seg in 0..<g.segments {
+                let a = UnsafePointer(buf) + y * g.rowLen + 4 * seg
                 let out = acc + rowSlot + 4 * seg
                 for r in runs {
-                    let q = a + r.ry * rowLen + r.s0
-                    let o = out + r.lag * lagStride
+                    let q = a + r.ry * g.rowLen + r.s0
+                    let o = out + r.lag * g.lagStride
                     // A literal count per case lets each instance unroll into registers.
                     switch r.count {
-                    case 1: lagPass(a, q, nb, imageLen, 1, o, lagStride)
-                    case 2: lagPass(a, q, nb, imageLen, 2, o, lagStride)
-                    case 3: lagPass(a, q, nb, imageLen, 3, o, lagStride)
-                    case 4: lagPass(a, q, nb, imageLen, 4, o, lagStride)
-                    case 5: lagPass(a, q, nb, imageLen, 5, o, lagStride)
-                    case 6: lagPass(a, q, nb, imageLen, 6, o, lagStride)
-                    case 7: lagPass(a, q, nb, imageLen, 7, o, lagStride)
-                    case 8: lagPass(a, q, nb, imageLen, 8, o, lagStride)
-                    case 9: lagPass(a, q, nb, imageLen, 9, o, lagStride)
-                    case 10: lagPass(a, q, nb, imageLen, 10, o, lagStride)
-                    case 11: lagPass(a, q, nb, imageLen, 11, o, lagStride)
-                    default: lagPass(a, q, nb, imageLen, 12, o, lagStride)
+                    case 1: lagPass(a, q, nb, g.imageLen, 1, o, g.lagStride)
+                    case 2: lagPass(a, q, nb, g.imageLen, 2, o, g.lagStride)
+                    case 3: lagPass(a, q, nb, g.imageLen, 3, o, g.lagStride)
+                    case 4: lagPass(a, q, nb, g.imageLen, 4, o, g.lagStride)
+                    case 5: lagPass(a, q, nb, g.imageLen, 5, o, g.lagStride)
+                    case 6: lagPass(a, q, nb, g.imageLen, 6, o, g.lagStride)
+                    case 7: lagPass(a, q, nb, g.imageLen, 7, o, g.lagStride)
+                    case 8: lagPass(a, q, nb, g.imageLen, 8, o, g.lagStride)
+                    case 9: lagPass(a, q, nb, g.imageLen, 9, o, g.lagStride)
+                    case 10: lagPass(a, q, nb, g.imageLen, 10, o, g.lagStride)
+                    case 11: lagPass(a, q, nb, g.imageLen, 11, o, g.lagStride)
+                    default: lagPass(a, q, nb, g.imageLen, 12, o, g.lagStride)
                     }
                 }
             }
         }
         start += nb
     }
+}
 
-    // Rectangle sums: rows [dy1, dy1 + OH) of a product image into `window`, then its pixel
-    // columns [dx1, dx1 + OW) at the flat position e1 = dx1·C + c1.
+/// Phase 2: rectangle sums of the product images into rho (and of the pixel sums into sum):
+/// rows [dy1, dy1 + OH) of a product image into `window`, then its pixel columns
+/// [dx1, dx1 + OW) at the flat position e1 = dx1·C + c1.
+private func addRectangleSums(_ g: PatchDensityLayout, _ runs: [(ry: Int, s0: Int, count: Int, lag: Int)],
+                              acc: UnsafeMutablePointer<Double>, pixelAcc: UnsafeMutablePointer<Double>,
+                              rho: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>) {
+    let window = UnsafeMutablePointer<Double>.allocate(capacity: g.paddedRow)
+    defer { window.deallocate() }
     func fillWindow(_ image: UnsafeMutablePointer<Double>, firstRow dy: Int) {
-        window.update(from: image, count: paddedRow)
-        for y in dy..<(dy + oh) where slot(y) != 0 {
-            let row = image + slot(y) * paddedRow
-            for i in 0..<rowLen { window[i] += row[i] }
+        window.update(from: image, count: g.paddedRow)
+        for y in dy..<(dy + g.oh) where g.slot(y) != 0 {
+            let row = image + g.slot(y) * g.paddedRow
+            for i in 0..<g.rowLen { window[i] += row[i] }
         }
     }
     func columns(from e: Int) -> Double {
         var t = 0.0
-        for ox in 0..<ow { t += window[ox * c + e] }
+        for ox in 0..<g.ow { t += window[ox * g.c + e] }
         return t
     }
+    let kc = g.kc, n = g.n
     for r in runs {
         for j in 0..<r.count {
             let s = r.s0 + j
-            for dy1 in 0..<(k - r.ry) {
-                fillWindow(acc + (r.lag + j) * lagStride, firstRow: dy1)
+            for dy1 in 0..<(g.k - r.ry) {
+                fillWindow(acc + (r.lag + j) * g.lagStride, firstRow: dy1)
                 // Partner e1 + s = dx2·C + c2 must lie in the same patch row.
                 for e1 in max(0, -s)..<min(kc, kc - s) {
                     rho[(dy1 * kc + e1) * n + (dy1 + r.ry) * kc + e1 + s] += columns(from: e1)
@@ -139,7 +173,7 @@ public func accumulatePatchDensity(_ x: UnsafePointer<Float>, batch: Int, height
             }
         }
     }
-    for dy in 0..<k {
+    for dy in 0..<g.k {
         fillWindow(pixelAcc, firstRow: dy)
         for e in 0..<kc { sum[dy * kc + e] += columns(from: e) }
     }
