@@ -9,7 +9,7 @@ import XCTest
 /// - Conv2D and Dense are affine in x and in each parameter, so the central difference has no
 ///   truncation error (f‴ = 0) for any h: h = 1 makes the rounding term ε_L/h small, and each
 ///   entry is checked against a bound from the data: |fd − g| ≤ 2ε_L/step + γ_{K_b}·B, with
-///   ε_L ≤ γ_K·Σ|r|·A (A = the layer run on |x| + h with |θ| + h: Σ|w·x| + |b| per output) and
+///   ε_L ≤ γ_K·(Σ|r|·A + h·B) (A = the layer run on |x| with |θ|: Σ|w·x| + |b| per output) and
 ///   B = its backward of |r| (Σ|terms| of each gradient entry); step = the Float step actually taken.
 /// - ReLU and max-pool do no arithmetic (select/route only): they are checked with the same
 ///   per-entry bound at h = 1e-3, which requires that no kink lies within ±h (|x| > h, window
@@ -35,12 +35,13 @@ final class GradientCheckTests: XCTestCase {
         return diff / max(na, nb, 1e-12)
     }
 
-    /// Per-entry bound for `checkLayer` (see the type comment): (ε_L, B_x, B_θ) from the layer
-    /// evaluated on |x| + h with parameters |θ| + h, backpropagating |r|.
-    func roundingBudget(_ layer: Layer, x: [Float], r: [Float], batch: Int, h: Float) -> (lossError: Double, inputAbs: [Double], paramAbs: [[Double]]) {
+    /// Per-entry bound for `checkLayer` (see the type comment). At |x|, |θ|, backpropagating |r|: S = Σ|r|·A and
+    /// B = Σ|terms| of each gradient entry. Moving one input (or parameter) i by ±h raises Σ|r|·A by at most h·B_i, so
+    /// an evaluation of L is within γ_K·(S + h·B_i) (plus the Double sum's n·ε), and the analytic entry within γ_{K_b}·B_i.
+    func bound(_ layer: Layer, x: [Float], r: [Float], batch: Int, h: Float) -> (input: [(Double) -> Double], params: [[(Double) -> Double]]) {
         let saved = layer.parameters.map(\.value)
-        for p in layer.parameters { p.zeroGrad(); for i in p.value.indices { p.value[i] = abs(p.value[i]) + h } }
-        let ax = x.map { abs($0) + h }, ar = r.map { abs($0) }
+        for p in layer.parameters { p.zeroGrad(); for i in p.value.indices { p.value[i] = abs(p.value[i]) } }
+        let ax = x.map { abs($0) }, ar = r.map { abs($0) }
         let (a, b) = ax.withUnsafeBufferPointer { xp -> ([Double], [Double]) in
             let y = layer.forward(xp.baseAddress!, batch: batch)
             let a = (0..<r.count).map { Double(y[$0]) }
@@ -49,22 +50,26 @@ final class GradientCheckTests: XCTestCase {
         }
         let pa = layer.parameters.map { $0.grad.map(Double.init) }
         for (p, v) in zip(layer.parameters, saved) { p.value = v; p.zeroGrad() }
-        // Each output sums ≤ inputShape.count products + bias; the Float abs sums are themselves within γ_K of exact.
-        // Layers without parameters (ReLU, max-pool) only select and route: no rounding at all (γ = 0).
+        // Each output sums k²·C products + bias (conv) or inputShape.count + bias (dense); the Float abs sums are
+        // themselves within γ_K of exact. Layers without parameters (ReLU, max-pool) only select and route: γ = 0.
         let selects = layer.parameters.isEmpty
-        let k = layer.inputShape.count + 1, gk = selects ? 0 : Float32Bound.gamma(k)
-        let absL = zip(ar, a).reduce(0.0) { $0 + Double($1.0) * $1.1 }
-        let lossError = gk * (1 + gk) * absL + 2 * Double(r.count) * Double.ulpOfOne * absL
+        let k = ((layer as? Conv2D).map { $0.kernel * $0.kernel * layer.inputShape.channels } ?? layer.inputShape.count) + 1
+        let gk = selects ? 0 : Float32Bound.gamma(k) * (1 + Float32Bound.gamma(k))
         // Each gradient entry sums ≤ batch · outputShape.count products.
         let kb = batch * layer.outputShape.count + 1, gb = selects ? 0 : Float32Bound.gamma(kb) * (1 + Float32Bound.gamma(kb))
-        return (lossError, b.map { gb * $0 }, pa.map { $0.map { gb * $0 } })
+        let s = zip(ar, a).reduce(0.0) { $0 + Double($1.0) * $1.1 }, eps = 2 * Double(r.count) * Double.ulpOfOne
+        func entry(_ bi: Double) -> (Double) -> Double {
+            let lossError = (gk + eps) * (s + Double(h) * bi * (1 + gk))
+            return { step in 2 * lossError / step + gb * bi }
+        }
+        return (b.map(entry), pa.map { $0.map(entry) })
     }
 
     /// Checks dL/dx and dL/dθ for every parameter of `layer`, entry by entry against the derived bound.
     func checkLayer(_ layer: Layer, batch: Int, h: Float = 1, file: StaticString = #filePath, line: UInt = #line) {
         let x = seededFloats(batch * layer.inputShape.count, 21)
         let r = seededFloats(batch * layer.outputShape.count, 22)
-        let budget = roundingBudget(layer, x: x, r: r, batch: batch, h: h)
+        let budget = bound(layer, x: x, r: r, batch: batch, h: h)
         for p in layer.parameters { p.zeroGrad() }
         // Layers keep a pointer to their input for backward: keep x's buffer alive across both.
         let dx = x.withUnsafeBufferPointer { xp -> UnsafeMutablePointer<Float> in
@@ -77,7 +82,7 @@ final class GradientCheckTests: XCTestCase {
             xp[i] += h; xm[i] -= h
             let step = Double(xp[i]) - Double(xm[i])
             let fd = (probe(layer, xp, batch: batch, r: r) - probe(layer, xm, batch: batch, r: r)) / step
-            XCTAssertEqual(fd, analyticX[i], accuracy: 2 * budget.lossError / step + budget.inputAbs[i],
+            XCTAssertEqual(fd, analyticX[i], accuracy: budget.input[i](step),
                            "\(layer.name): input gradient \(i)", file: file, line: line)
         }
         for (pi, p) in layer.parameters.enumerated() {
@@ -88,7 +93,7 @@ final class GradientCheckTests: XCTestCase {
                 p.value[i] = v - h; let vm = p.value[i]; let lm = probe(layer, x, batch: batch, r: r)
                 p.value[i] = v
                 let step = Double(vp) - Double(vm)
-                XCTAssertEqual((lp - lm) / step, analytic[i], accuracy: 2 * budget.lossError / step + budget.paramAbs[pi][i],
+                XCTAssertEqual((lp - lm) / step, analytic[i], accuracy: budget.params[pi][i](step),
                                "\(p.name) gradient \(i)", file: file, line: line)
             }
         }
