@@ -55,12 +55,12 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertEqual(r.images, 128)
         XCTAssertEqual(r.tfrac, 0.3)
         XCTAssertNil(r.dmnError)
-        XCTAssertEqual(r.featureCacheMiB ?? 0, Double(128 * 7 * 7 * 4 * 4) / Double(1 << 20), accuracy: 1e-12)
+        XCTAssertEqual(r.featureCacheMiB ?? 0, Double(128 * 7 * 7 * 4 * 4) / Double(1 << 20))   // bytes / 2²⁰: exact
         XCTAssertGreaterThan(r.dmnBuildSeconds ?? 0, 0)
         XCTAssertGreaterThan(r.dmnFeatureSeconds ?? 0, 0)
         XCTAssertGreaterThanOrEqual(r.dmnTrainSeconds ?? 0, r.dmnFeatureSeconds ?? .infinity)
         XCTAssertGreaterThan(r.convnetSeconds, 0)
-        XCTAssertEqual(r.speedup ?? 0, r.convnetSeconds / (r.dmnTotalSeconds ?? .nan), accuracy: 1e-12)
+        XCTAssertEqual(r.speedup ?? 0, r.convnetSeconds / (r.dmnTotalSeconds ?? .nan))   // the same Double division: exact
 
         // 4 classes × 9 eigenvectors of 3×3 grayscale patches cannot give 40 filters.
         let failed = try measureEndToEnd(config: [40], data: data, dataset: .fashionMNIST, images: 128, epochs: 1, repeats: 1)

@@ -167,28 +167,41 @@ final class ReportTests: XCTestCase {
         let known: [(Int, Double)] = [(1, 12.7062047), (2, 4.30265273), (3, 3.18244631), (4, 2.77644511), (5, 2.57058184),
                                       (6, 2.44691185), (9, 2.26215716), (10, 2.22813885), (20, 2.08596345), (30, 2.04227246),
                                       (100, 1.98397152)]
-        for (df, t) in known { XCTAssertEqual(Stats.t95(df: df), t, accuracy: 1e-6, "df \(df)") }
-        XCTAssertEqual(Stats.tQuantile(probability: 0.95, df: 10), 1.81246112, accuracy: 1e-6)
-        XCTAssertEqual(Stats.tQuantile(probability: 0.995, df: 3), 5.84090931, accuracy: 1e-6)
-        XCTAssertEqual(Stats.tQuantile(probability: 0.025, df: 4), -2.77644511, accuracy: 1e-6)
-        XCTAssertEqual(Stats.t95(df: 100_000), 1.959964, accuracy: 1e-4)
-        XCTAssertEqual(Stats.studentTCDF(0, df: 7), 0.5, accuracy: 1e-15)
-        XCTAssertEqual(Stats.studentTCDF(1, df: 1), 0.75, accuracy: 1e-12)   // Cauchy
-        XCTAssertEqual(Stats.studentTCDF(2, df: 2), 0.5 + 2 / (2 * (6.0).squareRoot()), accuracy: 1e-12)
-        XCTAssertEqual(Stats.studentTCDF(-1.3, df: 5) + Stats.studentTCDF(1.3, df: 5), 1, accuracy: 1e-12)
+        // Not a numeric-kernel tolerance: scalar Double code. The references are table values quoted to 7–8 decimals, so
+        // the tolerance is half a unit in the last quoted place (5e-8 for 7 decimals) plus the bisection's 1e-13·t and
+        // the CDF's few-ε rounding divided by the density (< 1e-12 here).
+        let table = 5e-8 + 1e-12
+        for (df, t) in known { XCTAssertEqual(Stats.t95(df: df), t, accuracy: table, "df \(df)") }
+        XCTAssertEqual(Stats.tQuantile(probability: 0.95, df: 10), 1.81246112, accuracy: table / 10)
+        XCTAssertEqual(Stats.tQuantile(probability: 0.995, df: 3), 5.84090931, accuracy: table / 10)
+        XCTAssertEqual(Stats.tQuantile(probability: 0.025, df: 4), -2.77644511, accuracy: table / 10)
+        // Large df: Cornish–Fisher t = z + (z³ + z)/(4ν) + (5z⁵ + 16z³ + 3z)/(96ν²) + O(ν⁻³), z = Φ⁻¹(0.975); the
+        // omitted term is ~1e-15 at ν = 10⁵, the quoted z is exact to 1e-15, so the CDF/bisection rounding (<1e-10) dominates.
+        let z = 1.959963984540054, nu = 100_000.0
+        let cornishFisher = z + (z * z * z + z) / (4 * nu) + (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu)
+        XCTAssertEqual(Stats.t95(df: 100_000), cornishFisher, accuracy: 1e-10)
+        // Closed forms evaluated in Double: ≤ ~20 operations on values ≤ 1, each ≤ ε/2 (libm atan/sin/cos ≤ 1 ulp): ≤ 32ε.
+        let closed = 32 * Double.ulpOfOne
+        XCTAssertEqual(Stats.studentTCDF(0, df: 7), 0.5, accuracy: closed)
+        XCTAssertEqual(Stats.studentTCDF(1, df: 1), 0.75, accuracy: closed)   // Cauchy
+        XCTAssertEqual(Stats.studentTCDF(2, df: 2), 0.5 + 2 / (2 * (6.0).squareRoot()), accuracy: closed)
+        XCTAssertEqual(Stats.studentTCDF(-1.3, df: 5) + Stats.studentTCDF(1.3, df: 5), 1, accuracy: 2 * closed)
     }
 
     func testSummaryAndConfidenceInterval() {
         let s = Summary([1, 2, 3])
         XCTAssertEqual(s.n, 3)
-        XCTAssertEqual(s.mean, 2, accuracy: 1e-12)
-        XCTAssertEqual(s.std, 1, accuracy: 1e-12)
-        XCTAssertEqual(s.halfWidth, 4.30265273 / 3.0.squareRoot(), accuracy: 1e-6)
-        XCTAssertEqual(s.lo, 2 - 2.48413771, accuracy: 1e-6)
+        // Small integers: the mean (6/3) and the std (√(2/2)) are exact in Double.
+        XCTAssertEqual(s.mean, 2)
+        XCTAssertEqual(s.std, 1)
+        // t(0.975, 2) quoted to 8 decimals (±5e-9), scaled by 1/√3; 2.48413771 is 4.30265273/√3 to 8 decimals (±5e-9 more).
+        XCTAssertEqual(s.halfWidth, 4.30265273 / 3.0.squareRoot(), accuracy: 5e-9 / 3.0.squareRoot() + 1e-12)
+        XCTAssertEqual(s.lo, 2 - 2.48413771, accuracy: 5e-9 / 3.0.squareRoot() + 5e-9 + 1e-12)
         XCTAssertTrue(s.hasInterval)
         let t = Summary([0.5, 0.7, .nan])
         XCTAssertEqual(t.n, 2)
-        XCTAssertEqual(t.halfWidth, 12.7062047 * Stats.sampleStd([0.5, 0.7]) / 2.0.squareRoot(), accuracy: 1e-6)
+        // t(0.975, 1) quoted to 7 decimals (±5e-8), times std/√2 ≈ 0.1.
+        XCTAssertEqual(t.halfWidth, 12.7062047 * Stats.sampleStd([0.5, 0.7]) / 2.0.squareRoot(), accuracy: 5e-8 * 0.1 + 1e-12)
         let one = Summary([0.9])
         XCTAssertFalse(one.hasInterval)
         XCTAssertEqual(one.mean, 0.9)
@@ -434,7 +447,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(a.timings.count, 1)
         XCTAssertEqual(a.timings[0].dmnBuild, 1.5)
         XCTAssertEqual(a.timings[0].convnetSGD, 40)
-        XCTAssertEqual(a.timings[0].ratio, 40 / 1.5, accuracy: 1e-12)
+        XCTAssertEqual(a.timings[0].ratio, 40 / 1.5)   // the same single Double division: exact
         // The same configuration from two specs is labelled by spec.
         let two = analysis(runs + F.pair(dataset: "mnist", filters: "4", dmn: F.seeds(0.9, 0.01), convnet: F.seeds(0.9, 0.01), spec: "quick"))
         XCTAssertEqual(Set(two.configs.map(\.label)), ["4 [quick]", "4 [t]"])

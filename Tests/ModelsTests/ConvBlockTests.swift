@@ -10,6 +10,13 @@ final class ConvBlockTests: XCTestCase {
         return (0..<n).map { _ in Float(rng.nextGaussian()) }
     }
 
+    /// Values j / 2^e, j ∈ −8…8: on this dyadic grid every product and every partial sum the
+    /// block computes is exactly representable, so the result does not depend on the order.
+    func grid(_ n: Int, _ seed: UInt64, exponent: Int) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<n).map { _ in Float(rng.nextInt(below: 17) - 8) / Float(1 << exponent) }
+    }
+
     func testFusedBlockMatchesReferenceLayers() {
         // Odd conv output (9×8) exercises the dropped last row of the pool; 28×28×16 at batch 7
         // runs the GEMM path in two chunks (5 images of 2¹⁹ / (4 · 169 · 144), then 2).
@@ -18,7 +25,13 @@ final class ConvBlockTests: XCTestCase {
                                         (Shape3(28, 28, 16), 8, 7)] {
             var rng = SeededRandom(seed: 41)
             let conv = Conv2D(input: input, filters: filters, kernel: 3, rng: &rng)
-            for i in conv.bias.value.indices { conv.bias.value[i] = Float(i % 3) * 0.1 - 0.1 }
+            // Exact by construction (issue #10): x, dy ∈ {j/8}, w ∈ {j/16}, b ∈ {−1/8, 0, 1/8}, |j| ≤ 8. Forward: ≤ 9·32 + 1
+            // terms that are multiples of 2⁻⁷ with |z| ≤ 144·½ + ⅛, i.e. integers·2⁻⁷ below 2¹⁵; dx: ≤ 9·32 terms, multiples
+            // of 2⁻⁷, |dx| ≤ 144; dW: ≤ 7·26·26 = 4732 terms, multiples of 2⁻⁶, |dW| ≤ 4732 < 2¹³; dBias: ≤ 4732 multiples of
+            // 2⁻³. Every partial sum is an integer multiple of its grid below 2²⁴ (Float's significand), so direct SIMD,
+            // im2col + any SGEMM kernel family, FMA or not, in any order, are all exact: the outputs must be equal.
+            conv.weights.value = grid(conv.weights.value.count, 40, exponent: 4)
+            for i in conv.bias.value.indices { conv.bias.value[i] = Float(i % 3) * 0.125 - 0.125 }
             let relu = ReLU(shape: conv.outputShape), pool = MaxPool2(input: conv.outputShape)
             let block = ConvBlock(input: input, filters: filters, kernel: 3, weights: conv.weights.value, bias: conv.bias.value)
             block.algorithm = algorithm
@@ -26,21 +39,21 @@ final class ConvBlockTests: XCTestCase {
             // Layers keep a pointer to their input for backward: the buffer must outlive it.
             let x = UnsafeMutablePointer<Float>.allocate(capacity: batch * input.count)
             defer { x.deallocate() }
-            x.initialize(from: floats(batch * input.count, 42), count: batch * input.count)
+            x.initialize(from: grid(batch * input.count, 42, exponent: 3), count: batch * input.count)
             let yRef = pool.forward(relu.forward(conv.forward(x, batch: batch), batch: batch), batch: batch)
             let y = block.forward(x, batch: batch)
             let n = batch * block.outputShape.count
-            for i in 0..<n { XCTAssertEqual(y[i], yRef[i], accuracy: 1e-5 * (1 + abs(yRef[i])), "\(algorithm) \(input) output \(i)") }
+            for i in 0..<n { XCTAssertEqual(y[i], yRef[i], "\(algorithm) \(input) output \(i)") }
 
-            let dy = floats(n, 43)
+            let dy = grid(n, 43, exponent: 3)
             let dxRef = conv.backward(relu.backward(pool.backward(dy, batch: batch, needInputGrad: true)!, batch: batch,
                                                     needInputGrad: true)!, batch: batch, needInputGrad: true)!
             let dx = block.backward(dy, batch: batch, needInputGrad: true)!
-            for i in 0..<(batch * input.count) { XCTAssertEqual(dx[i], dxRef[i], accuracy: 1e-4, "\(algorithm) \(input) dx \(i)") }
+            for i in 0..<(batch * input.count) { XCTAssertEqual(dx[i], dxRef[i], "\(algorithm) \(input) dx \(i)") }
             for i in conv.weights.grad.indices {
-                XCTAssertEqual(block.weights.grad[i], conv.weights.grad[i], accuracy: 1e-4 * (1 + abs(conv.weights.grad[i])), "\(algorithm) dW \(i)")
+                XCTAssertEqual(block.weights.grad[i], conv.weights.grad[i], "\(algorithm) dW \(i)")
             }
-            for i in conv.bias.grad.indices { XCTAssertEqual(block.bias.grad[i], conv.bias.grad[i], accuracy: 1e-4, "\(algorithm) dBias") }
+            for i in conv.bias.grad.indices { XCTAssertEqual(block.bias.grad[i], conv.bias.grad[i], "\(algorithm) dBias") }
         }
         }
     }

@@ -142,17 +142,20 @@ final class DMNTests: XCTestCase {
     }
 
     func testPearsonAndCosineDiffer() {
+        // Small integers: every mean, product, sum and √ below is exact in Double, so the results are exact.
         let a = [1.0, 2, 3], b = [2.0, 3, 4]
-        XCTAssertEqual(similarity(a, b, measure: .pearson), 1, accuracy: 1e-12)
+        XCTAssertEqual(similarity(a, b, measure: .pearson), 1)
         XCTAssertLessThan(similarity(a, b, measure: .cosine), 0.995)
-        XCTAssertEqual(similarity([1, 0], [0, -1], measure: .cosine), 0, accuracy: 1e-12)
-        XCTAssertEqual(similarity([1, 2], [-2, -4], measure: .cosine), 1, accuracy: 1e-12)
+        XCTAssertEqual(similarity([1, 0], [0, -1], measure: .cosine), 0)
+        XCTAssertEqual(similarity([1, 2], [-2, -4], measure: .cosine), 1)   // 10 / √(5·20)
     }
 
     /// The streamed, chunked density matrix against a Double computation over explicitly
     /// extracted patches, for the direct kernel (n ≤ 64: 1, 2 and 4 channels, rows not a
     /// multiple of 4 floats and fewer than 4 positions per row) and the im2col + SYRK path (n = 72).
-    /// Tolerance: 1e-5 relative to the largest entry.
+    /// Tolerance, per entry, from the arithmetic: h = Float(v/255) (≤ u relative), h_a·h_b in Float (≤ u), a
+    /// Float sum of `count` non-negative products in any order (γ_count·Σ|terms| = γ_count·ρ_ab), so
+    /// |ρ̂ − ρ| ≤ γ_{count+3}·ρ_ab (Float32Bound.dot with two extra terms); the 1/count scaling is in Double.
     func testStreamedDensityEqualsNaive() {
         for (channels, side) in [(2, 7), (1, 5), (1, 13), (4, 6), (8, 5)] {
             let data = noiseImages(classes: 2, perClass: 9, side: side, channels: channels)
@@ -175,11 +178,12 @@ final class DMNTests: XCTestCase {
                 }
                 XCTAssertEqual(dens[c].count, count)
                 let streamed = dens[c].densityMatrix(centred: false)
-                let scale = rho.map { abs($0) }.max()! / Double(count)
                 for k in rho.indices {
-                    XCTAssertEqual(streamed[k], rho[k] / Double(count), accuracy: 1e-5 * scale, "C=\(channels) side \(side) entry \(k)")
+                    let bound = Float32Bound.dot(terms: count + 2, absSum: rho[k]) / Double(count)
+                    XCTAssertEqual(streamed[k], rho[k] / Double(count), accuracy: bound, "C=\(channels) side \(side) entry \(k)")
                 }
-                for a in 0..<n { XCTAssertEqual(dens[c].mean[a], mean[a] / Double(count), accuracy: 1e-5) }
+                // Σh: count non-negative terms, each rounded once on input.
+                for a in 0..<n { XCTAssertEqual(dens[c].mean[a], mean[a] / Double(count), accuracy: Float32Bound.dot(terms: count + 1, absSum: mean[a]) / Double(count)) }
             }
         }
     }
@@ -199,7 +203,8 @@ final class DMNTests: XCTestCase {
             XCTAssertEqual(conv.bias.value, [Float](repeating: 0, count: conv.filters), "DMN biases are 0")
             for f in 0..<conv.filters {
                 let norm = (0..<conv.patchSize).reduce(0.0) { $0 + Double(conv.weights.value[$1 * conv.filters + f] * conv.weights.value[$1 * conv.filters + f]) }
-                XCTAssertEqual(norm, 1, accuracy: 1e-5, "filters are unit eigenvectors")
+                // Double LAPACK eigenvectors are unit to O(n·ε); Float(v) and the Float square add ≤ γ₃ relative per term.
+                XCTAssertEqual(norm, 1, accuracy: Float32Bound.gamma(3) + 64 * Double(conv.patchSize) * Double.ulpOfOne, "filters are unit eigenvectors")
             }
         }
         let r = try buildFeatureLayers(arch: arch, data: data, preprocessing: .scale01, filters: .random, options: o, seed: 1)
@@ -219,7 +224,8 @@ final class DMNTests: XCTestCase {
         XCTAssertFalse(first.trainable)
         for f in 0..<6 {
             let v = (0..<12).map { Double(first.weights.value[$0 * 6 + f]) }
-            XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5)
+            // Unit Double eigenvector to O(n·ε), rounded to Float (≤ u per component, ≤ γ₂ per square).
+            XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: Float32Bound.gamma(2) + 64 * 12 * Double.ulpOfOne)
             // Each unit lies in one class's subspace.
             let best = bases.map { b in b.map { e in zip(e, v).reduce(0) { $0 + $1.0 * $1.1 } }.reduce(0) { $0 + $1 * $1 }.squareRoot() }.max()!
             XCTAssertGreaterThan(best, cos(1 * Double.pi / 180))

@@ -40,6 +40,9 @@ final class FashionMNISTTests: XCTestCase {
         }
         let a = try run(), b = try run()
         print("convnet 4, 1 epoch on 10k: test accuracy \(a)")
+        // Statistical threshold from the brief, not a rounding tolerance: on 10 000 test images the binomial standard error
+        // is √(p(1−p)/n) ≈ 0.4 points; Float summation order (CPU, kernel family) changes the trajectory, not the
+        // expected accuracy. `a == b` is exact: same seed, same binary, same machine.
         XCTAssertGreaterThanOrEqual(a, 0.80)
         XCTAssertEqual(a, b, "same seed, same accuracy")
     }
@@ -65,6 +68,8 @@ final class FashionMNISTTests: XCTestCase {
         let baseline = try train(try Architecture(input: arch.input, classes: 10, convFilters: []).network(features: [], rng: &rng),
                                  trainSet, test, epochs: 3, seed: 1)
         print("fashion-mnist accuracies: baseline \(baseline) \(accuracy)")
+        // Statistical, from the issue: a 1-point margin on 5 000 test images (SE of a difference of two accuracies ≈ 0.8
+        // point); 0.5 is far above chance (0.1) for a trained 4-filter net with any filters.
         XCTAssertGreaterThanOrEqual(accuracy[.dmn]!, baseline + 0.01)
         XCTAssertGreaterThan(accuracy[.pca]!, 0.5)
         XCTAssertGreaterThan(accuracy[.random]!, 0.5)

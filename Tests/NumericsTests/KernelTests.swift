@@ -75,16 +75,24 @@ final class KernelTests: XCTestCase {
         let labels: [Int32] = [0, 4, 2, 2]
         var d = [Float](repeating: 0, count: logits.count)
         let r = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: &d)
-        var loss = 0.0
+        // The kernel's only Float roundings: z_k − max (≤ u·|z_k − max|, which moves exp by that relative amount, and
+        // the normaliser by at most the largest such), Float(p) (≤ u·p), p·(1/batch) (exact, batch = 4), d − 1/batch
+        // (≤ u·|d|). exp, log and the sums are in Double: a few ε per operation on values ≤ classes·e^spread.
+        let u = Float32Bound.u
+        var loss = 0.0, lossBound = 0.0
         for b in 0..<batch {
             let z = (0..<classes).map { Double(logits[b * classes + $0]) }
+            let spread = z.max()! - z.min()!
             let lse = log(z.map { exp($0) }.reduce(0, +))
             loss += lse - z[Int(labels[b])]
+            lossBound += 2 * u * spread + 16 * Double.ulpOfOne * (abs(lse) + abs(z[Int(labels[b])]) + abs(loss))
             for k in 0..<classes {
                 let p = exp(z[k] - lse) - (k == Int(labels[b]) ? 1 : 0)
-                XCTAssertEqual(Double(d[b * classes + k]), p / Double(batch), accuracy: 1e-6)
+                let q = exp(z[k] - lse)
+                let bound = (q * (2 * u * spread + u) + u * abs(p)) * (1 + Float32Bound.gamma(4)) / Double(batch) + 16 * Double.ulpOfOne
+                XCTAssertEqual(Double(d[b * classes + k]), p / Double(batch), accuracy: bound)
             }
         }
-        XCTAssertEqual(r.loss, loss, accuracy: 1e-5)
+        XCTAssertEqual(r.loss, loss, accuracy: lossBound)
     }
 }

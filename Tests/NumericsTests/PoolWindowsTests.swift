@@ -39,7 +39,14 @@ final class PoolWindowsTests: XCTestCase {
             col2imPoolWindowsAdd(g, batch: s.batch, height: s.h, width: s.w, channels: s.c, kernel: s.k, &back)
             let lhs = zip(cols, g).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             let rhs = zip(x, back).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            XCTAssertEqual(lhs, rhs, accuracy: 1e-4 * (1 + abs(lhs)), "\(s)")
+            // back[j] is a Float sum of ≤ k² values g (each pixel lies in ≤ k² patches), so |back[j] − exact| ≤
+            // γ_{k²+1}·Σ|g → j| (absBack, scattered in Double); both Double dot products add ≤ γᴰ_N·Σ|terms|.
+            var absBack = [Float](repeating: 0, count: x.count)
+            col2imPoolWindowsAdd(g.map { abs($0) }, batch: s.batch, height: s.h, width: s.w, channels: s.c, kernel: s.k, &absBack)
+            let scatterAbs = zip(x, absBack).reduce(0.0) { $0 + abs(Double($1.0)) * Double($1.1) } * (1 + Float32Bound.gamma(s.k * s.k))
+            let dotAbs = zip(cols, g).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) } + scatterAbs
+            let bound = Float32Bound.dot(terms: s.k * s.k, absSum: scatterAbs) + Double(2 * cols.count) * Double.ulpOfOne * dotAbs
+            XCTAssertEqual(lhs, rhs, accuracy: bound, "\(s)")
         }
     }
 

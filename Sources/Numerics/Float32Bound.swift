@@ -4,6 +4,9 @@
 /// computes it, is within γ_k · Σ|aᵢbᵢ| of the exact value, γ_k = k·u / (1 − k·u), u = 2⁻²⁴
 /// (Higham, Accuracy and Stability of Numerical Algorithms, §3.1). The inputs are Floats, so
 /// the Double reference is exact to 2⁻⁵³ relative and adds nothing visible.
+///
+/// Internal: the test targets reach it through `@testable import Numerics` (NumericsTests and
+/// ModelsTests both derive their tolerances from it); nothing in the product uses it.
 enum Float32Bound {
     static let u = Double(Float.ulpOfOne) / 2
 
