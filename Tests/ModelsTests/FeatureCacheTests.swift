@@ -9,6 +9,35 @@ import XCTest
 /// for bit. Any difference in which features a batch gets, their order, their labels or
 /// their values shows up here as an inequality.
 final class FeatureCacheTests: XCTestCase {
+    /// Whether this OpenBLAS kernel family gives a row of A·B the same bits whatever rows share
+    /// the call: 45 rows at once against the same rows in calls of 32 and 13 (the batchings
+    /// of these tests), for the shapes the GEMM-form conv uses (k = 27 and 36, n = 4…16).
+    /// Where it does not (Haswell and Zen kernels), the recomputed features themselves differ
+    /// between batchings at the Float32 rounding level, so bit-equality with the cache is not
+    /// defined there and the exact comparisons of GEMM-form layers are skipped with that reason.
+    static let gemmIsBatchInvariant: Bool = {
+        var rng = SeededRandom(seed: 77)
+        for (k, n) in [(27, 16), (36, 15), (9, 4), (27, 7)] {
+            let m = 45
+            let a = (0..<(m * k)).map { _ in Float(rng.nextInt(below: 1 << 20)) / Float(1 << 20) - 0.5 }
+            let b = (0..<(k * n)).map { _ in Float(rng.nextInt(below: 1 << 20)) / Float(1 << 20) - 0.5 }
+            var whole = [Float](repeating: 0, count: m * n), parts = whole
+            sgemm(false, false, m: m, n: n, k: k, a, b, &whole)
+            a.withUnsafeBufferPointer { pa in
+                parts.withUnsafeMutableBufferPointer { pc in
+                    sgemm(false, false, m: 32, n: n, k: k, pa.baseAddress!, b, pc.baseAddress!)
+                    sgemm(false, false, m: 13, n: n, k: k, pa.baseAddress! + 32 * k, b, pc.baseAddress! + 32 * n)
+                }
+            }
+            if whole != parts { return false }
+        }
+        return true
+    }()
+
+    static let batchVariantReason = "this OpenBLAS kernel family (\(OpenBLASCore.current)) rounds a row of sgemm differently "
+        + "depending on the rows sharing the call, so GEMM-form features recomputed in another batching differ in the last "
+        + "bits and bit-equality with the cache is not defined; checked exactly on the other kernel families"
+
     func noise(count: Int, height: Int, width: Int, channels: Int, classes: Int, seed: UInt64) -> ImageDataset {
         var rng = SeededRandom(seed: seed)
         let images = (0..<(count * height * width * channels)).map { _ in UInt8(rng.nextInt(below: 256)) }
@@ -47,6 +76,7 @@ final class FeatureCacheTests: XCTestCase {
     /// training images so that the last batch is partial. Cached with room for both splits,
     /// for the training split only, and not at all: all three train identically.
     func testCachedFeaturesTrainExactlyAsRecomputed() throws {
+        try XCTSkipUnless(Self.gemmIsBatchInvariant, Self.batchVariantReason)
         let input = Shape3(15, 13, 3)
         let trainSet = noise(count: 101, height: 15, width: 13, channels: 3, classes: 4, seed: 1)
         let testSet = noise(count: 37, height: 15, width: 13, channels: 3, classes: 4, seed: 2)
@@ -73,6 +103,8 @@ final class FeatureCacheTests: XCTestCase {
     /// Each ConvBlock algorithm alone, frozen, as the first layer (1 and 3 channels).
     func testEachAlgorithmCachesExactly() throws {
         for (channels, algorithm, filters) in [(1, ConvBlockAlgorithm.direct, 4), (1, .gemm, 16), (3, .direct, 4), (3, .gemm, 7)] {
+            // The direct kernel uses no BLAS and is exact on every CPU.
+            if algorithm == .gemm && !Self.gemmIsBatchInvariant { print("skipped \(algorithm): " + Self.batchVariantReason); continue }
             let input = Shape3(11, 12, channels)
             let trainSet = noise(count: 70, height: 11, width: 12, channels: channels, classes: 3, seed: 3)
             let testSet = noise(count: 20, height: 11, width: 12, channels: channels, classes: 3, seed: 4)
@@ -116,6 +148,7 @@ final class FeatureCacheTests: XCTestCase {
     /// A DMN "4,15" built on a real Fashion-MNIST slice (the paper's pipeline) trains to the
     /// same history and weights with its features cached as recomputed.
     func testDMNOnFashionMNISTSliceCachesExactly() throws {
+        try XCTSkipUnless(Self.gemmIsBatchInvariant, Self.batchVariantReason)
         let dir = "/usr/share/datasets/fashion-mnist"
         guard FileManager.default.fileExists(atPath: dir + "/train-images-idx3-ubyte.gz") else {
             throw XCTSkip("Fashion-MNIST not found at \(dir); install it with `apt-get install dataset-fashion-mnist`")
