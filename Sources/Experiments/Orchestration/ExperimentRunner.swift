@@ -35,6 +35,8 @@ public struct RunnerOptions: Sendable {
     public var spec: SpecReference
     public var shard: Shard? = nil
     public var blasThreads: Int = 1
+    /// Which runs save their layers' weights beside the run file (see `WeightSaving`).
+    public var weights: WeightSaving = .auto
     public init(dataDirectory: URL, spec: SpecReference) {
         self.dataDirectory = dataDirectory; self.spec = spec
     }
@@ -60,6 +62,8 @@ public final class ExperimentRunner: @unchecked Sendable {
     public static func state(of id: String, in folder: ResultFolder) -> RunState {
         guard FileManager.default.fileExists(atPath: folder.runFile(id).path) else { return .pending }
         guard let r = folder.record(id) else { return .pending }
+        // A run file that names weight files is done only with all of them there.
+        if r.status == .ok, let w = r.weights, !w.isComplete(in: folder.runsDirectory) { return .pending }
         return r.status == .ok ? .done : .failed
     }
 
@@ -155,9 +159,19 @@ public final class ExperimentRunner: @unchecked Sendable {
         let startText = ISOTime.string(start)
         var outcome: RunOutcome? = nil
         var reason: String? = nil
+        var manifest: WeightManifest? = nil
         do {
-            let o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
-                sink.progress(item, p)
+            let o: RunOutcome
+            if options.weights.wants(item.run), let saver = executor as? any WeightSavingExecutor {
+                let r = try saver.execute(item.run, dataDirectory: options.dataDirectory, saveWeights: true) { [sink] p in
+                    sink.progress(item, p)
+                }
+                o = r.outcome
+                if let w = r.weights, options.weights.keeps(w) { manifest = try WeightFiles.write(w, id: item.id, in: folder) }
+            } else {
+                o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
+                    sink.progress(item, p)
+                }
             }
             if let bad = o.history.first(where: { !$0.loss.isFinite }) {
                 reason = "loss became \(bad.loss) at epoch \(bad.epoch)"
@@ -169,11 +183,13 @@ public final class ExperimentRunner: @unchecked Sendable {
             reason = text.isEmpty ? "\(type(of: error))" : text
         }
         let end = Date()
-        return RunRecord(runId: item.id, status: reason == nil ? .ok : .failed, reason: reason, spec: options.spec,
-                         run: item.run, outcome: outcome,
-                         timings: RunTimings(started: startText, finished: ISOTime.string(end),
-                                             totalSeconds: end.timeIntervalSince(start)),
-                         executor: executorName)
+        var record = RunRecord(runId: item.id, status: reason == nil ? .ok : .failed, reason: reason, spec: options.spec,
+                               run: item.run, outcome: outcome,
+                               timings: RunTimings(started: startText, finished: ISOTime.string(end),
+                                                   totalSeconds: end.timeIntervalSince(start)),
+                               executor: executorName)
+        if reason == nil { record.weights = manifest }
+        return record
     }
 }
 

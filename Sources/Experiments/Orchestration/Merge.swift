@@ -46,6 +46,8 @@ public enum ResultMerger {
                         conflicts.append("run \(id): \(existing.origin) and \(file.path) have different outcomes "
                             + "(test_acc \(CSVTable.number(existing.record.outcome?.testAccuracy ?? .nan)) vs "
                             + "\(CSVTable.number(r.outcome?.testAccuracy ?? .nan)))")
+                    } else if existing.record.weights == nil && r.weights != nil {
+                        chosen[id] = (r, file.path)  // the same outcome; keep the copy that saved weights
                     }
                 case (.failed, .ok):
                     chosen[id] = (r, file.path)
@@ -63,6 +65,10 @@ public enum ResultMerger {
             let (record, origin) = chosen[id]!
             let target = dest.runFile(id)
             if URL(fileURLWithPath: origin).standardizedFileURL.path == target.standardizedFileURL.path { continue }
+            // Weight files first, so that the run file, once there, names files that exist.
+            if let w = record.weights {
+                try WeightFiles.copy(w, from: ResultFolder(URL(fileURLWithPath: origin).deletingLastPathComponent().deletingLastPathComponent()), to: dest)
+            }
             try AtomicFile.write(try record.encoded(), to: target)
             summary.copied += 1
         }

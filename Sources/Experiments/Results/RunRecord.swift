@@ -42,6 +42,9 @@ public struct RunRecord: Codable, Hashable, Sendable {
     public var reproVersion: String
     /// The executor's type name (ModelRunExecutor, or a test's executor).
     public var executor: String
+    /// The weight files saved beside the run file (`repro run --weights`); absent when none
+    /// were saved. Not part of `resultSignature`: saving does not change the outcome.
+    public var weights: WeightManifest? = nil
 
     public init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
                 outcome: RunOutcome?, timings: RunTimings, host: String = ProcessInfo.processInfo.hostName,
