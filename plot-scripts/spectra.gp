@@ -41,12 +41,14 @@ do for [fmt in "png svg"] {
         stats f using ($1 == L ? $7 : NaN) skip 1 nooutput
         tv = STATS_max
         set logscale y
+        set format y "%g"
         set xlabel sprintf("eigenvalue rank (layer %d)", L)
         set ylabel "share of the trace of ρ_c"
         set title sprintf("layer %d: spectrum of each class", L) noenhanced
         unset key
         plot for [c=0:classes-1] f using ($1 == L && $2 == c ? $3 : NaN):($5 > 0 ? $5 : NaN) skip 1 with linespoints pt 7 ps 0.4 lc c+1 notitle
         unset logscale y
+        set format y "%g"
         set ylabel "cumulative share"
         set title sprintf("layer %d: cumulative share, T_v = %g dashed; dot = count kept", L, tv) noenhanced
         set key outside right top vertical

@@ -125,7 +125,7 @@ final class WeightSavingTests: XCTestCase {
             XCTAssertTrue(filters.hasPrefix("layer,filter,class,rank,explained,cumulative\n1,0,0,0,0.5,0.5\n"), filters)
             let spectra = try String(contentsOf: folder.runsDirectory.appendingPathComponent(m.directory + "/spectra.csv"), encoding: .utf8)
             // Shares of the trace 4 = 2 + 1 + 1: 0.5, 0.25, 0.25; cumulative 0.5, 0.75, 1.
-            XCTAssertTrue(spectra.contains("1,0,1,1,0.25,0.75,0.9\n"), spectra)
+            XCTAssertEqual(spectra.split(separator: "\n").map { $0.split(separator: ",").suffix(3).joined(separator: ",") }.prefix(4), ["share,cumulative,tv", "0.5,0.5,0.9", "0.25,0.75,0.9", "0.25,1,0.9"], spectra)
             XCTAssertEqual(ExperimentRunner.state(of: item.id, in: folder), .done)
         }
         // A missing weight file makes the run pending again; the rerun restores it.
@@ -285,10 +285,10 @@ final class Fig2RuleTests: XCTestCase {
     }
 
     func testShapeMomentsAgainstKnownValues() {
-        // {0, 0, 0, 3}: mean 0.75, m2 = 1.6875, m3 = 3.796875, m4 = 10.8984375.
+        // {0, 0, 0, 3}: mean 0.75, deviations −0.75 (×3) and 2.25: m2 = 6.75/4 = 1.6875, m3 = 10.125/4 = 2.53125, m4 = 26.578125/4 = 6.64453125.
         let s = Fig2Check.shape([0, 0, 0, 3])
-        XCTAssertEqual(s.skewness, 3.796875 / pow(1.6875, 1.5), accuracy: 1e-12)
-        XCTAssertEqual(s.excessKurtosis, 10.8984375 / (1.6875 * 1.6875) - 3, accuracy: 1e-12)
+        XCTAssertEqual(s.skewness, 2.53125 / pow(1.6875, 1.5), accuracy: 1e-12)
+        XCTAssertEqual(s.excessKurtosis, 6.64453125 / (1.6875 * 1.6875) - 3, accuracy: 1e-12)
         XCTAssertEqual(Fig2Check.slope(x: [0, 1, 2], y: [1, 3, 5]), 2, accuracy: 1e-15)
     }
 }

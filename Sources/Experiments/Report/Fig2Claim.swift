@@ -8,7 +8,7 @@ import Foundation
 /// are the independent replicates the intervals are taken over).
 public enum Fig2Check {
     /// The statistics of one fluctuation run.
-    public struct RunStats: Sendable, Equatable {
+    public struct RunStats: Sendable {
         public var dataset: DatasetName
         public var runId: String
         /// OLS slope of log(variance of s in an N bucket) on log(bucket's geometric-mean N),
@@ -22,6 +22,9 @@ public enum Fig2Check {
         public var skewness: Double
         public var excessKurtosis: Double
         public var count: Int
+        /// Slope, skewness and excess kurtosis of the leading eigenvalue's increments alone
+        /// (μ = 0; information only: the pooled ones mix every rank's fluctuations).
+        public var leading: (slope: Double, skewness: Double, excessKurtosis: Double) = (.nan, .nan, .nan)
     }
 
     /// The variance slope must be within ±slopeBound for "does not depend on N": over
@@ -35,19 +38,23 @@ public enum Fig2Check {
     public static let kurtosisBound = 1.0
 
     /// Increments (N, s) per fluctuation run of the set, with its dataset.
-    public static func runs(_ set: ResultSet) -> [(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)])] {
+    public static func runs(_ set: ResultSet) -> [(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)], leading: [(n: Int, s: Double)])] {
         var datasetOf: [String: DatasetName] = [:]
         for r in set.runs where r["kind"] == ExperimentKind.fluctuation.rawValue && r["status"] == "ok" {
             if let d = DatasetName(rawValue: r["dataset"]) { datasetOf[r["run_id"]] = d }
         }
         var incs: [String: [(n: Int, s: Double)]] = [:]
+        var lead: [String: [(n: Int, s: Double)]] = [:]
         for row in set.fluctuation {
             let id = row["run_id"]
             guard datasetOf[id] != nil, let n = Int(row["n"]) else { continue }
             let s = row.number("scaled_increment")
-            if s.isFinite { incs[id, default: []].append((n, s)) }
+            if s.isFinite {
+                incs[id, default: []].append((n, s))
+                if row["mu"] == "0" { lead[id, default: []].append((n, s)) }
+            }
         }
-        return incs.keys.sorted().map { (datasetOf[$0]!, $0, incs[$0]!) }
+        return incs.keys.sorted().map { (datasetOf[$0]!, $0, incs[$0]!, lead[$0] ?? []) }
     }
 
     /// Sample variance per power-of-two bucket of N: (geometric-mean N, variance, count).
@@ -84,7 +91,17 @@ public enum Fig2Check {
         return (m3 / pow(m2, 1.5), m4 / (m2 * m2) - 3)
     }
 
-    public static func stats(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)]) -> RunStats {
+    public static func stats(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)],
+                             leading: [(n: Int, s: Double)] = []) -> RunStats {
+        var r = pooledStats(dataset: dataset, runId: runId, increments: increments)
+        if !leading.isEmpty {
+            let l = pooledStats(dataset: dataset, runId: runId, increments: leading)
+            r.leading = (l.slope, l.skewness, l.excessKurtosis)
+        }
+        return r
+    }
+
+    static func pooledStats(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)]) -> RunStats {
         var b = bucketVariances(increments)
         if b.count >= 3, b[b.count - 1].count * 2 < b[b.count - 2].count { b.removeLast() }
         func fit(_ bs: [(n: Double, variance: Double, count: Int)]) -> Double {
@@ -117,7 +134,7 @@ public enum Fig2Check {
         + "not supported when wholly outside, else inconclusive: |b| ≤ \(slopeBound) (the variance changes by at most 300^\(slopeBound) ≈ 1.33× over N = 1…300), "
         + "|mean/sd| ≤ \(meanBound), |skewness| ≤ \(skewBound), |excess kurtosis| ≤ \(kurtosisBound). "
         + "A dataset is supported when all four parts are, not supported when any is not. The verdict is MNIST's; other datasets are shown as an extension and not counted. "
-        + "Fewer than 2 seeds: inconclusive. The slope over N ≥ 16 is shown for information: a first-order expansion gives Var s(N) ∝ (N/(N+1))², a rise by 4× from N = 1 that fades for large N."
+        + "Fewer than 2 seeds: inconclusive. The slope over N ≥ 16 is shown for information: a first-order expansion gives Var s(N) ∝ (N/(N+1))², a rise by 4× from N = 1 that fades for large N. So are the statistics of the leading eigenvalue alone (μ = 0): pooling every rank mixes distributions of different widths, and the smallest eigenvalues' relative increments have heavy tails."
 
     public static func check(_ runs: [RunStats]) -> ClaimCheck {
         let id = "fig2-gaussian-increments"
@@ -141,7 +158,9 @@ public enum Fig2Check {
             let text = "\(rs.count) seed\(rs.count == 1 ? "" : "s"), \(rs.map(\.count).reduce(0, +)) increments: "
                 + "slope b \(ci(slope)) (\(parts[0].rawValue)); mean/sd \(ci(mean)) (\(parts[1].rawValue)); "
                 + "skewness \(ci(skew)) (\(parts[2].rawValue)); excess kurtosis \(ci(kurt)) (\(parts[3].rawValue)); "
-                + "slope over N ≥ 16 \(ci(large)) (not counted)"
+                + "slope over N ≥ 16 \(ci(large)) (not counted); leading eigenvalue alone (μ = 0, not counted): slope "
+                + "\(ci(Summary(rs.map(\.leading.slope)))), skewness \(ci(Summary(rs.map(\.leading.skewness)))), "
+                + "excess kurtosis \(ci(Summary(rs.map(\.leading.excessKurtosis))))"
             findings.append(Finding(label: d == .mnist ? d.displayName : "\(d.displayName) (extension)", verdict: v, text: text))
         }
         let summary = findings.map { "\($0.label) \($0.verdict.rawValue)" }.joined(separator: ", ")
@@ -151,6 +170,6 @@ public enum Fig2Check {
 
     /// The claim for a result set (the hook in `Claims.all`).
     public static func check(_ set: ResultSet) -> ClaimCheck {
-        check(runs(set).map { stats(dataset: $0.dataset, runId: $0.runId, increments: $0.increments) })
+        check(runs(set).map { stats(dataset: $0.dataset, runId: $0.runId, increments: $0.increments, leading: $0.leading) })
     }
 }

@@ -168,6 +168,11 @@ public enum InsideTables {
                     try put(s.spectra, "spectra_\(ds)"); try put(s.kept, "spectra_\(ds)_kept")
                     figures.append(("spectra", ds, ["\(d.displayName), dmn filters \(r.record.run.filters.map(String.init).joined(separator: ",")), run \(r.record.runId)"]))
                 }
+            }
+            // The similarity matrix is most telling with the most first-layer filters.
+            if let r = runs.filter({ $0.record.run.dataset == d && $0.record.run.model == .dmn })
+                .sorted(by: { ($1.record.run.filters.first ?? 0, $0.record.run.filters.count, $0.record.run.seed)
+                    < ($0.record.run.filters.first ?? 0, $1.record.run.filters.count, $1.record.run.seed) }).first {
                 if let s = try similarity(r) {
                     try put(s.matrix, "similarity_\(ds)"); try put(s.labels, "similarity_\(ds)_labels")
                     figures.append(("similarity", ds, ["\(d.displayName), dmn filters \(r.record.run.filters.map(String.init).joined(separator: ",")), run \(r.record.runId), |\(r.record.run.dmn.similarity.rawValue)|", CSVTable.number(s.tpc)]))

@@ -1,7 +1,17 @@
+import Datasets
 import Experiments
 import Foundation
 
 extension PlotCommand {
+    /// The look-inside figures present in `folder` (gallery, spectra, similarity per dataset,
+    /// datasets in `DatasetName` order), for the report to link.
+    static func insideFigures(in folder: URL) -> [String] {
+        ["gallery", "spectra", "similarity"].flatMap { name in
+            DatasetName.allCases.map { "\(name)-\($0.rawValue).png" }
+                .filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        }
+    }
+
     /// The "look inside" figures, one per dataset and script, from the weights runs saved:
     /// `gnuplot -c plot-scripts/NAME.gp OUT OUT DATASET ARGS…` writes OUT/NAME-DATASET.png/.svg
     /// (NAME = gallery, spectra, similarity). Returns false when a script failed.
