@@ -16,7 +16,7 @@ ds = ARG3
 ttl = ARGC >= 4 ? ARG4 : ds
 pix = indir."/gallery_".ds.".csv"
 lab = indir."/gallery_".ds."_labels.csv"
-if (int(system("[ -r '".pix."' ] && echo 1 || echo 0")) == 0) { print "gallery: no ".pix."; nothing written"; exit }
+if (int(system("[ -r '".pix."' ] && echo 1 || echo 0")) == 0) { print "gallery: no data: no ".pix." (written by repro plot from runs that saved weights). Nothing written."; exit }
 
 set datafile separator ","
 stats pix using 1:2 skip 1 nooutput

@@ -16,7 +16,7 @@ ttl = ARGC >= 4 ? ARG4 : ds
 tpc = ARGC >= 5 ? real(ARG5) : 0.9
 f = indir."/similarity_".ds.".csv"
 lab = indir."/similarity_".ds."_labels.csv"
-if (int(system("[ -r '".f."' ] && echo 1 || echo 0")) == 0) { print "similarity: no ".f."; nothing written"; exit }
+if (int(system("[ -r '".f."' ] && echo 1 || echo 0")) == 0) { print "similarity: no data: no ".f." (written by repro plot from DMN runs that saved weights). Nothing written."; exit }
 
 set datafile separator ","
 stats f using 1 skip 1 nooutput

@@ -16,7 +16,7 @@ ds = ARG3
 ttl = ARGC >= 4 ? ARG4 : ds
 f = indir."/spectra_".ds.".csv"
 k = indir."/spectra_".ds."_kept.csv"
-if (int(system("[ -r '".f."' ] && echo 1 || echo 0")) == 0) { print "spectra: no ".f."; nothing written"; exit }
+if (int(system("[ -r '".f."' ] && echo 1 || echo 0")) == 0) { print "spectra: no data: no ".f." (written by repro plot from DMN runs that saved weights). Nothing written."; exit }
 
 set datafile separator ","
 stats f using 1 skip 1 nooutput

@@ -292,3 +292,61 @@ final class Fig2RuleTests: XCTestCase {
         XCTAssertEqual(Fig2Check.slope(x: [0, 1, 2], y: [1, 3, 5]), 2, accuracy: 1e-15)
     }
 }
+
+/// The look-inside tables and their gnuplot scripts, on a folder of made-up saved weights.
+final class InsideFigureTests: XCTestCase {
+    func testTileScalesEachFilterByItsLargestWeight() {
+        // W[9, 2] = 0…17 row-major: filter 0 is 0, 2, …, 16 (max 16), filter 1 is 1, 3, …, 17.
+        let t = InsideTables.tile(shape: [3, 3, 1, 2], values: (0..<18).map(Float.init), filter: 0)
+        XCTAssertEqual(t[0][0].r, 128)           // 127.5 + 0 rounds up
+        XCTAssertEqual(t[2][2].r, 255)           // 127.5 + 127.5
+        XCTAssertEqual(t[0][1].g, Int((127.5 + 127.5 * 2 / 16).rounded()))
+        // Colour: channel c of pixel (dy, dx) of filter f is W[((dy·3 + dx)·3 + c)·K + f].
+        let c = InsideTables.tile(shape: [3, 3, 3, 1], values: (0..<27).map { $0 == 5 ? -4 : $0 == 3 ? 2 : 0 }, filter: 0)
+        XCTAssertEqual(c[0][1].r, Int((127.5 + 127.5 * 2 / 4).rounded()))  // index 3 = (0, 1, red)
+        XCTAssertEqual(c[0][1].b, 0)                                          // index 5 = (0, 1, blue) = −max
+    }
+
+    func testTablesAndScripts() throws {
+        let dir = TestFiles.tempDir(self, "inside")
+        var o = RunnerOptions(dataDirectory: dir, spec: SpecReference(name: "w", hash: "0", file: "w.json"))
+        o.weights = .auto
+        let plan = ExperimentSpec(name: "w", datasets: [.fashionMNIST], models: [.dmn, .convnet],
+                                  axes: ["filters": [.integers([2]), .integers([3])]]).plannedRuns()
+        _ = try ExperimentRunner(executor: FakeWeightExecutor(), folder: ResultFolder(dir), options: o, progress: SilentProgress()).run(plan)
+        let figures = try InsideTables.write(folders: [dir], to: dir)
+        XCTAssertEqual(figures.map(\.script), ["gallery", "spectra", "similarity"])
+        // Gallery: 2 model rows of 3 tiles of 3×3 with 1-pixel gaps: an 11 × 7 grid.
+        let pixels = Tables.read(dir.appendingPathComponent("gallery_fashion-mnist.csv"))
+        XCTAssertEqual(pixels.count - 1, 11 * 7)
+        let sim = Tables.read(dir.appendingPathComponent("similarity_fashion-mnist.csv"))
+        XCTAssertEqual(sim.count - 1, 9)
+        // The fake filters are columns of 0…26 (K = 3): filter 0 = (0, 3, …, 24), filter 1 = (1, 4, …, 25).
+        let f0 = (0..<9).map { Double(3 * $0) }, f1 = (0..<9).map { Double(3 * $0 + 1) }
+        let cos01 = zip(f0, f1).map { $0 * $1 }.reduce(0, +) / (f0.map { $0 * $0 }.reduce(0, +) * f1.map { $0 * $0 }.reduce(0, +)).squareRoot()
+        XCTAssertEqual(Double(sim[2][2])!, cos01, accuracy: 1e-6)  // row (i 0, j 1); Float filters: 1e-6
+        let kept = Tables.read(dir.appendingPathComponent("spectra_fashion-mnist_kept.csv"))
+        // Shares 0.5, 0.25, 0.25 and 0.75, 0.25, 0: T_v 0.9 is reached at ranks 3 and 2.
+        XCTAssertEqual(kept.dropFirst().map { $0[2] }, ["3", "2"])
+
+        let gnuplot = ["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let gp = gnuplot else { throw XCTSkip("gnuplot not installed (apt-get install gnuplot-nox)") }
+        let scripts = TestFiles.packageRoot.appendingPathComponent("plot-scripts")
+        for f in figures {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: gp)
+            p.arguments = ["-c", scripts.appendingPathComponent(f.script + ".gp").path, dir.path, dir.path, f.dataset] + f.args
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, text)
+            XCTAssertFalse(text.contains("warning"), "\(f.script): \(text)")
+            for ext in ["png", "svg"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(f.script)-\(f.dataset).\(ext)").path), f.script)
+            }
+        }
+    }
+}
