@@ -134,7 +134,7 @@ public enum Fig2Check {
         + "not supported when wholly outside, else inconclusive: |b| ≤ \(slopeBound) (the variance changes by at most 300^\(slopeBound) ≈ 1.33× over N = 1…300), "
         + "|mean/sd| ≤ \(meanBound), |skewness| ≤ \(skewBound), |excess kurtosis| ≤ \(kurtosisBound). "
         + "A dataset is supported when all four parts are, not supported when any is not. The verdict is MNIST's; other datasets are shown as an extension and not counted. "
-        + "Fewer than 2 seeds: inconclusive. The slope over N ≥ 16 is shown for information: a first-order expansion gives Var s(N) ∝ (N/(N+1))², a rise by 4× from N = 1 that fades for large N. So are the statistics of the leading eigenvalue alone (μ = 0): pooling every rank mixes distributions of different widths, and the smallest eigenvalues' relative increments have heavy tails."
+        + "Fewer than 2 seeds: inconclusive. The slope over N ≥ 16 is shown for information: to first order an image contributing x moves λ by (x − λ)/(N+1), so s ≈ (N/(N+1))·(x/λ − 1), whose variance carries a factor (N/(N+1))² rising from 1/4 at N = 1 towards 1: a dependence on N is expected at small N. So are the statistics of the leading eigenvalue alone (μ = 0): pooling every rank mixes distributions of different widths, and the smallest eigenvalues' relative increments have heavy tails."
 
     public static func check(_ runs: [RunStats]) -> ClaimCheck {
         let id = "fig2-gaussian-increments"
