@@ -72,6 +72,7 @@ enum CLI {
                                     spec: SpecReference(name: spec.name, hash: spec.hash, file: spec.file))
         options.jobs = execution.jobs
         options.retryFailed = execution.retryFailed
+        options.weights = WeightSaving(rawValue: execution.weights) ?? .auto
         options.shard = shard
         options.blasThreads = blas.threads
         options.handleSignals = true

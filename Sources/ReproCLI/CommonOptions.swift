@@ -46,11 +46,23 @@ public struct ExecutionOptions: ParsableArguments {
     @Flag(name: .long, help: "Run again the runs whose file records a failure (by default they are skipped).")
     public var retryFailed = false
 
+    // Not a spec key on purpose: saving weights does not change a run's outcome, so it is not
+    // part of the run's identity; like --jobs it says how a spec is run, not what it runs.
+    @Option(name: .long, help: ArgumentHelp("""
+        Which runs save their layers' weights as .npy files in runs/<id>.weights/ (named by the \
+        run file): auto = classify runs with at most 2^20 parameters (every network of the paper; \
+        at most 1.4 MB), all = every run with a network, none.
+        """, valueName: "auto|all|none"))
+    public var weights: String = "auto"
+
     public init() {}
 
     public func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (found \(jobs))") }
         if let s = shard, case .failure(let e) = Shard.parse(s) { throw ValidationError("--shard: \(e.message)") }
+        guard WeightSaving(rawValue: weights) != nil else {
+            throw ValidationError("--weights: found '\(weights)'; expected one of " + WeightSaving.allCases.map(\.rawValue).joined(separator: ", "))
+        }
     }
 
     public var parsedShard: Shard? {

@@ -235,8 +235,22 @@ enum Tables {
             XCTAssertTrue(known || (name.hasPrefix("tmp-") && name.hasSuffix(".partial")), "unexpected file \(name)", file: file, line: line)
         }
         for name in (try? fm.contentsOfDirectory(atPath: folder.runsDirectory.path)) ?? [] {
+            if name.hasSuffix(".weights") {
+                // A run's saved weights (a killed run may leave some without its run file; it is redone).
+                for f in (try? fm.contentsOfDirectory(atPath: folder.runsDirectory.appendingPathComponent(name).path)) ?? [] {
+                    XCTAssertTrue(f.hasSuffix(".npy") || f.hasSuffix(".csv") || (f.hasPrefix("tmp-") && f.hasSuffix(".partial")),
+                                  "unexpected file runs/\(name)/\(f)", file: file, line: line)
+                }
+                continue
+            }
             XCTAssertTrue(name.hasSuffix(".json") || (name.hasPrefix("tmp-") && name.hasSuffix(".partial")),
                           "unexpected file runs/\(name)", file: file, line: line)
+        }
+        // A run file that names weight files has them all (they are written before it).
+        for id in ids {
+            if let w = folder.record(id)?.weights {
+                XCTAssertTrue(w.isComplete(in: folder.runsDirectory), "run \(id) names missing weight files", file: file, line: line)
+            }
         }
         if FileManager.default.fileExists(atPath: folder.provenanceFile.path) {
             let d = try? Data(contentsOf: folder.provenanceFile)

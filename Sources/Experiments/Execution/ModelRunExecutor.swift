@@ -10,11 +10,17 @@ struct RunError: Error, CustomStringConvertible {
 /// Executes one resolved run with the real models: loads the data, builds the model the run
 /// names, trains what is trainable, and reports accuracies, filter counts, timings, the
 /// per-epoch history and the λ records.
-struct ModelRunExecutor: RunExecutor {
+struct ModelRunExecutor: WeightSavingExecutor {
     public init() {}
 
     public func execute(_ run: ResolvedRun, dataDirectory: URL,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
+        try execute(run, dataDirectory: dataDirectory, saveWeights: false, progress: progress).outcome
+    }
+
+    /// As `execute`, also handing back the trained network's weights when `saveWeights`.
+    public func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
+                        progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?) {
         let splits = try DatasetCache.shared.splits(run.dataset, dataDirectory: dataDirectory, labels: run.data.cifar100Labels)
         // Limits pick a fixed stratified subset (seed 0), the same for every model and seed,
         // so that runs differ only by what the run's own seed drives.
@@ -22,16 +28,21 @@ struct ModelRunExecutor: RunExecutor {
         let test = run.data.testLimit.map { min($0, splits.test.count) }.map { splits.test.stratifiedSubset(count: $0, seed: 0) } ?? splits.test
         switch run.kind {
         case .classify, .convergence:
-            return try trainModel(run, train: train, test: test, progress: progress)
+            var weights: RunWeights? = nil
+            let outcome = try trainModel(run, train: train, test: test, progress: progress,
+                                         trained: saveWeights ? { weights = RunWeights(network: $0, built: $1) } : nil)
+            return (outcome, weights)
         case .fluctuation:
-            return try densityFluctuations(run, train: train)
+            return (try densityFluctuations(run, train: train), nil)
         }
     }
 
     private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
+    /// `trained`, when given, sees the network after training and the built layers' reports.
     func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset,
-                    progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
+                    progress: @escaping @Sendable (RunProgress) -> Void,
+                    trained: ((Sequential, [BuiltLayerReport]) -> Void)? = nil) throws -> RunOutcome {
         let preprocessing = train.preprocessing(run.data.preprocessing)
         let input = Shape3(train.height, train.width, train.channels)
         var rng = SeededRandom(seed: run.seed, stream: "init")
@@ -40,6 +51,7 @@ struct ModelRunExecutor: RunExecutor {
         progress(RunProgress(phase: "build", epoch: 0, epochs: epochs, fraction: 0))
         let buildStart = DispatchTime.now().uptimeNanoseconds
         let network: Sequential
+        var builtReports: [BuiltLayerReport] = []
         switch run.model {
         case .mlp:
             network = multilayerPerceptron(input: input, hidden: run.filters, classes: train.numClasses, rng: &rng)
@@ -61,6 +73,7 @@ struct ModelRunExecutor: RunExecutor {
             network = arch.network(features: built.layers, rng: &rng)
             outcome.filterCounts = built.reports.map(\.filters)
             outcome.relaxedTv = built.reports.map(\.relaxedTv)
+            builtReports = built.reports
         }
         outcome.buildSeconds = seconds(since: buildStart)
 
@@ -86,6 +99,7 @@ struct ModelRunExecutor: RunExecutor {
         outcome.trainAccuracy = trainer.evaluate(train).accuracy
         outcome.testAccuracy = history.last?.testAccuracy ?? trainer.evaluate(test).accuracy
         outcome.lambdas = recorder.records
+        trained?(network, builtReports)
         return outcome
     }
 }

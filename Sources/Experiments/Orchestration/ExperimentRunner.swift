@@ -71,6 +71,8 @@ public struct RunnerOptions: Sendable {
     /// Stop cleanly on SIGINT/SIGTERM (tables, summary, exit 130/143). Only the CLI sets it:
     /// it ends the process.
     public var handleSignals = false
+    /// Which runs save their layers' weights beside the run file (see `WeightSaving`).
+    public var weights: WeightSaving = .auto
     public init(dataDirectory: URL, spec: SpecReference) {
         self.dataDirectory = dataDirectory; self.spec = spec
     }
@@ -97,6 +99,8 @@ public final class ExperimentRunner: @unchecked Sendable {
     public static func state(of id: String, in folder: ResultFolder) -> RunState {
         guard FileManager.default.fileExists(atPath: folder.runFile(id).path) else { return .pending }
         guard let r = folder.record(id) else { return .pending }
+        // A run file that names weight files is done only with all of them there.
+        if r.status == .ok, let w = r.weights, !w.isComplete(in: folder.runsDirectory) { return .pending }
         switch r.status {
         case .ok: return .done
         case .failed: return .failed
@@ -286,12 +290,22 @@ public final class ExperimentRunner: @unchecked Sendable {
         var outcome: RunOutcome? = nil
         var reason: String? = nil
         var infeasible = false
+        var manifest: WeightManifest? = nil
         do {
             // A run that would exhaust memory aborts the process (Swift cannot catch a failed
             // allocation), taking the sweep down: refuse it here as a failed run instead.
             if let problem = Feasibility.problem(item.run) { throw ExecutionRefused(description: problem) }
-            let o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
-                sink.progress(item, p)
+            let o: RunOutcome
+            if options.weights.wants(item.run), let saver = executor as? any WeightSavingExecutor {
+                let r = try saver.execute(item.run, dataDirectory: options.dataDirectory, saveWeights: true) { [sink] p in
+                    sink.progress(item, p)
+                }
+                o = r.outcome
+                if let w = r.weights, options.weights.keeps(w) { manifest = try WeightFiles.write(w, id: item.id, in: folder) }
+            } else {
+                o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
+                    sink.progress(item, p)
+                }
             }
             if let bad = o.history.first(where: { !$0.loss.isFinite }) {
                 reason = "loss became \(bad.loss) at epoch \(bad.epoch)"
@@ -313,6 +327,7 @@ public final class ExperimentRunner: @unchecked Sendable {
                                              totalSeconds: end.timeIntervalSince(start)),
                          executor: executorName)
         record.layout = ComputeLayout(blasThreads: options.blasThreads, blasCore: OpenBLASCore.current, jobs: options.jobs)
+        if reason == nil { record.weights = manifest }
         return record
     }
 }

@@ -47,6 +47,8 @@ public enum ResultMerger {
                     if try existing.record.resultSignature() != r.resultSignature() {
                         conflicts.append("run \(id): \(existing.origin) and \(file.path) differ in "
                             + MergeChecks.differences(existing.record, r).joined(separator: "; "))
+                    } else if existing.record.weights == nil && r.weights != nil {
+                        chosen[id] = (r, file.path)  // the same outcome; keep the copy that saved weights
                     }
                 case (.failed, .ok):
                     chosen[id] = (r, file.path)
@@ -65,6 +67,10 @@ public enum ResultMerger {
             let (record, origin) = chosen[id]!
             let target = dest.runFile(id)
             if URL(fileURLWithPath: origin).standardizedFileURL.path == target.standardizedFileURL.path { continue }
+            // Weight files first, so that the run file, once there, names files that exist.
+            if let w = record.weights {
+                try WeightFiles.copy(w, from: ResultFolder(URL(fileURLWithPath: origin).deletingLastPathComponent().deletingLastPathComponent()), to: dest)
+            }
             try AtomicFile.write(try record.encoded(), to: target)
             summary.copied += 1
         }

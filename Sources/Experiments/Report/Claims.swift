@@ -364,8 +364,8 @@ enum Claims {
     }
 
     /// Every claim, in the order of the paper.
-    public static func all(configs: [Fig3Config], sweeps: [ParameterSweep], early: [Fig1Early]) -> [ClaimCheck] {
-        [fig1LowerAboveUpper(early),
+    public static func all(configs: [Fig3Config], sweeps: [ParameterSweep], early: [Fig1Early], set: ResultSet = ResultSet()) -> [ClaimCheck] {
+        [fig1LowerAboveUpper(early), Fig2Check.check(set),
          mnistWithinOnePoint(configs), cifar10Above(configs), cifar10TwoLayerMargin(configs),
          cifar100OneLayerAbove(configs), cifar100TwoLayerEqual(configs),
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),

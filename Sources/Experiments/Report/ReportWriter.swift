@@ -19,7 +19,7 @@ public struct ReportAnalysis: Sendable {
         let e = Analysis.fig1Early(lambda: set.lambda, runs: set.runs)
         groups = g; configs = c; sweeps = s; early = e
         timings = Analysis.timings(c)
-        claims = Claims.all(configs: c, sweeps: s, early: e)
+        claims = Claims.all(configs: c, sweeps: s, early: e, set: set)
     }
 }
 

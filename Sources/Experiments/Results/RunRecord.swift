@@ -49,6 +49,9 @@ public struct RunRecord: Codable, Hashable, Sendable {
     /// is bit-reproducible only for the same layout (docs/results-format.md). Nil in files
     /// written before it was recorded.
     public var layout: ComputeLayout? = nil
+    /// The weight files saved beside the run file (`repro run --weights`); absent when none
+    /// were saved. Not part of `resultSignature`: saving does not change the outcome.
+    public var weights: WeightManifest? = nil
 
     public init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
                 outcome: RunOutcome?, timings: RunTimings, host: String = ProcessInfo.processInfo.hostName,
@@ -135,7 +138,7 @@ enum ISOTime {
 
 extension RunRecord {
     enum CodingKeys: String, CodingKey {
-        case format, runId, status, reason, spec, run, outcome, timings, host, reproVersion, executor, layout
+        case format, runId, status, reason, spec, run, outcome, timings, host, reproVersion, executor, layout, weights
     }
 
     /// As the synthesized encoder, except that `reason` is always written (`null` when ok), as
@@ -154,6 +157,7 @@ extension RunRecord {
         try c.encode(reproVersion, forKey: .reproVersion)
         try c.encode(executor, forKey: .executor)
         try c.encodeIfPresent(layout, forKey: .layout)
+        try c.encodeIfPresent(weights, forKey: .weights)
     }
 }
 

@@ -101,6 +101,13 @@ public struct BuiltLayerReport: Sendable {
     public var relaxedTv: Bool
     var keptPerClass: [Int]
     public var seconds: Double
+    /// Where each filter came from, in the layer's filter order (what a run saves beside the
+    /// weights); empty for dense DMN layers.
+    public var origins: [FilterOrigin] = []
+    /// Each group's eigenvalues of ρ, largest first (one group per class for dmn, one for
+    /// pca, none for random), and the T_v the layer used: the spectra figure's data.
+    public var spectra: [[Double]] = []
+    public var tv: Double = .nan
 }
 
 /// How `buildFeatureLayers` sets the filters of the frozen feature layers (models dmn, pca, random).
@@ -133,6 +140,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         let start = DispatchTime.now().uptimeNanoseconds
         let n = arch.kernel * arch.kernel * shape.channels
         let selection: FilterSelection
+        var layerSpectra: [ClassSpectrum] = []
         switch kind {
         case .random:
             var rng = SeededRandom(seed: seed, stream: "random-filters-layer-\(l)")
@@ -152,8 +160,8 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
                 throw FilterSelectionError(description: "layer \(l + 1): no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
             }
             do {
-                selection = try selectFilters(try spectra(of: densities, centred: options.centre),
-                                              tv: options.tv(forLayer: l), options: options, fixedCount: count)
+                layerSpectra = try spectra(of: densities, centred: options.centre)
+                selection = try selectFilters(layerSpectra, tv: options.tv(forLayer: l), options: options, fixedCount: count)
             } catch let e as FilterSelectionError {
                 throw FilterSelectionError(description: "layer \(l + 1): \(e.description)")
             } catch let e as InfeasibleConfiguration {
@@ -166,9 +174,14 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         block.trainable = false
         layers.append(block)
         shape = block.outputShape
+        let origins: [FilterOrigin] = kind == .random
+            ? Array(repeating: FilterOrigin(), count: k)
+            : selection.origins.map { FilterOrigin(spectrum: layerSpectra[$0.cls], cls: kind == .dmn ? $0.cls : nil, rank: $0.rank) }
         reports.append(BuiltLayerReport(layer: l + 1, filters: k, relaxedTv: selection.relaxedTv,
                                         keptPerClass: selection.keptPerClass,
-                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                                        origins: origins, spectra: layerSpectra.map { $0.eigen.values },
+                                        tv: kind == .random ? .nan : options.tv(forLayer: l)))
     }
     return (layers, reports)
 }

@@ -2,7 +2,7 @@ import Foundation
 import Numerics
 
 /// One class's spectrum, as the selection step needs it.
-struct ClassSpectrum: Sendable {
+public struct ClassSpectrum: Sendable {
     public let eigen: SymmetricEigen
     /// Class-mean input, for orienting signs.
     public let mean: [Double]
@@ -22,7 +22,29 @@ struct ClassSpectrum: Sendable {
     }
 }
 
-struct FilterSelection: Sendable {
+/// Where one filter of a built layer came from: its class (nil for class-agnostic PCA and for
+/// random filters), its eigenvalue rank within that spectrum (0 = leading; nil for random),
+/// and the share of the spectrum's trace its eigenvalue explains, alone and with the ranks
+/// above it (the quantity T_v cuts).
+public struct FilterOrigin: Sendable, Equatable {
+    public var cls: Int?
+    public var rank: Int?
+    public var explained: Double?
+    public var cumulative: Double?
+    public init(cls: Int? = nil, rank: Int? = nil, explained: Double? = nil, cumulative: Double? = nil) {
+        self.cls = cls; self.rank = rank; self.explained = explained; self.cumulative = cumulative
+    }
+
+    /// Shares as `keptCount` computes them: negative round-off eigenvalues count as 0.
+    public init(spectrum: ClassSpectrum, cls: Int?, rank: Int) {
+        let values = spectrum.eigen.values.map { max($0, 0) }
+        let trace = values.reduce(0, +)
+        self.init(cls: cls, rank: rank, explained: trace > 0 ? values[rank] / trace : nil,
+                  cumulative: trace > 0 ? values[...rank].reduce(0, +) / trace : nil)
+    }
+}
+
+public struct FilterSelection: Sendable {
     /// Unit filters, each of the input dimension, in the order they were accepted.
     public var filters: [[Double]]
     /// (class, rank) each filter came from; rank 0 is a class's leading eigenvector.

@@ -2,16 +2,16 @@ import Numerics
 
 /// k×k convolution, stride 1, valid padding. Weights W[k·k·C, F] (a filter is a column),
 /// the layout of im2col's rows, so a DMN eigenvector of patch space is a filter as is.
-final class Conv2D: WeightLayer {
+public final class Conv2D: WeightLayer {
     public let name: String
-    let inputShape: Shape3
-    let outputShape: Shape3
+    public let inputShape: Shape3
+    public let outputShape: Shape3
     public let kernel: Int
     public let weights: Parameter
-    let bias: Parameter
+    public let bias: Parameter
     public var trainable = true
     public var parameters: [Parameter] { [weights, bias] }
-    var patchSize: Int { kernel * kernel * inputShape.channels }
+    public var patchSize: Int { kernel * kernel * inputShape.channels }
     public var filters: Int { outputShape.channels }
 
     private let cols = Scratch<Float>()
@@ -34,13 +34,13 @@ final class Conv2D: WeightLayer {
                   weights: heConvWeights(input: input, filters: filters, kernel: kernel, rng: &rng))
     }
 
-    func replica() -> Layer {
+    public func replica() -> Layer {
         let r = Conv2D(name: name, input: inputShape, filters: filters, kernel: kernel, weights: weights.value, bias: bias.value)
         r.trainable = trainable
         return r
     }
 
-    func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         let rows = batch * outputShape.height * outputShape.width
         let c = cols.ensure(rows * patchSize)
         im2col(x, batch: batch, height: inputShape.height, width: inputShape.width, channels: inputShape.channels,
@@ -55,7 +55,7 @@ final class Conv2D: WeightLayer {
         return y
     }
 
-    func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
+    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
         let rows = batch * outputShape.height * outputShape.width
         if trainable {
             weights.value.withUnsafeBufferPointer { w in

@@ -16,6 +16,14 @@ struct PlotCommand: ParsableCommand {
           fig3-top.gp     Fig. 3 top: DMN vs ConvNet per filter configuration
           fig3-bottom.gp  Fig. 3 bottom: accuracy vs T_PC, T_v, T_frac
 
+        and, per dataset, from the weights runs saved (runs/<id>.weights/):
+
+          gallery.gp      first-layer filters of dmn, pca, random, convnet, hybrid
+          spectra.gp      DMN: eigenvalue spectra of each class's ρ_c per layer, T_v marked
+          similarity.gp   DMN: similarity matrix of the kept filters, T_PC marked
+
+        as gallery-DATASET.png etc. (tables gallery_DATASET.csv, spectra_DATASET.csv, …).
+
         each as `gnuplot -c plot-scripts/NAME.gp OUT OUT`, giving OUT/NAME.png and OUT/NAME.svg. \
         Several folders are joined (a run id in several is counted once), so one call can draw \
         Fig. 3 bottom from the T_PC, T_v and T_frac sweeps.
@@ -67,13 +75,15 @@ struct PlotCommand: ParsableCommand {
         let outDir = URL(fileURLWithPath: out ?? results[0], isDirectory: true)
         let set = try CLI.loadResults(results, relativeTo: outDir)
         let applicable: [String]
+        let inside: [(script: String, dataset: String, args: [String])]
         do {
             applicable = try PlotTables.write(set, to: outDir)
+            inside = try InsideTables.write(folders: results.map { URL(fileURLWithPath: $0, isDirectory: true) }, to: outDir)
         } catch {
             CLI.err("error: cannot write the plot tables into \(outDir.path): \(error)")
             throw ExitCode(1)
         }
-        if applicable.isEmpty {
+        if applicable.isEmpty && inside.isEmpty {
             if !quiet {
                 CLI.err("nothing to plot: no convergence, fluctuation or classify (dmn/convnet) runs with data in " + results.joined(separator: ", "))
             }
@@ -105,6 +115,7 @@ struct PlotCommand: ParsableCommand {
                 CLI.err("wrote \(png.path), \(svg.path)")
             }
         }
+        if !Self.plotInside(inside, outDir: outDir, gnuplot: gnuplot, scripts: scripts, quiet: quiet) { failed = true }
         if failed { throw ExitCode(1) }
     }
 

@@ -50,7 +50,8 @@ struct ReportCommand: ParsableCommand {
                 FileManager.default.fileExists(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().appendingPathComponent($0).path)
             }
         }
-        let text = ReportWriter.markdown(analysis, generated: set.newestFinish ?? "(no finished run recorded)", figures: figures)
+        let inside = target == "-" ? [] : PlotCommand.insideFigures(in: URL(fileURLWithPath: target).deletingLastPathComponent())
+        let text = ReportWriter.markdown(analysis, generated: set.newestFinish ?? "(no finished run recorded)", figures: figures + inside)
         if target == "-" {
             CLI.out(text)
         } else {
