@@ -97,6 +97,8 @@ public struct ResultSet: Sendable {
     public var lambda: [ReportRow] = []
     public var fluctuation: [ReportRow] = []
     public var fluctuationSummary: [ReportRow] = []
+    /// history.csv rows of the runs taken (per-epoch accuracies; `ClaimRobustness`).
+    public var history: [ReportRow] = []
     public var provenance: [ProvenanceInfo] = []
     /// Problems met while reading (missing tables, unreadable files), for the report.
     public var notes: [String] = []
@@ -190,6 +192,7 @@ public struct ResultSet: Sendable {
                                       fluctuationSummary: tables["fluctuation_summary"] ?? .empty, provenance: prov))
         }
         var set = join(parts)
+        set.history = ClaimRobustness.readHistory(folders: set.folders, runs: set.runs)
         set.notes = notes + set.notes
         return set
     }

@@ -10,6 +10,8 @@ public struct ReportAnalysis: Sendable {
     public var early: [Fig1Early]
     public var timings: [TimingRow]
     public var claims: [ClaimCheck]
+    /// Each DMN-vs-ConvNet claim under every protocol in the results (`ClaimRobustness`).
+    public var robustness: [ClaimRobustnessTable]
 
     public init(_ set: ResultSet) {
         self.set = set
@@ -19,7 +21,9 @@ public struct ReportAnalysis: Sendable {
         let e = Analysis.fig1Early(lambda: set.lambda, runs: set.runs)
         groups = g; configs = c; sweeps = s; early = e
         timings = Analysis.timings(c)
-        claims = Claims.all(configs: c, sweeps: s, early: e)
+        // The top-level verdicts keep the paper's text protocol; the others go to the robustness section.
+        claims = Claims.all(configs: ClaimRobustness.paperTextConfigs(c), sweeps: s, early: e)
+        robustness = ClaimRobustness.analyse(runs: set.runs, history: set.history)
     }
 }
 
@@ -208,6 +212,8 @@ public enum ReportWriter {
             p()
             for f in figures { p("![\(f)](\(f))") ; p() }
         }
+
+        out += ClaimRobustness.markdown(a.robustness)
 
         // Claims in detail.
         p("## Claims in detail")

@@ -186,6 +186,15 @@ struct Validator {
         case .classify:
             break
         }
+        // best-validation needs a validation split, wherever the two meet (base or an override).
+        for (where_, ax) in [("", axes)] + overrides.map({ ("overrides." + $0.key.rawValue + ".", axes.merging($0.value) { $1 }) }) {
+            let selections = ax["data.selection"] ?? []
+            let fractions = ax["data.validation"] ?? [.real(0)]
+            if selections.contains(.text(SelectionRule.bestValidation.rawValue)),
+               fractions.contains(where: { $0 == .real(0) || $0 == .integer(0) }) {
+                fail(where_ + "data.selection", line: nil, "found \"best-validation\" with no validation split; set data.validation to a fraction in (0, 0.5] (0 means none)")
+            }
+        }
 
         guard issues.isEmpty else { return nil }
         return ExperimentSpec(name: name, description: description, kind: kind, datasets: datasets, models: models,
