@@ -241,7 +241,8 @@ public enum ClaimRobustness {
                 p("Holds under none of the \(t.rows.count) protocol × budget × rule combinations below.")
             } else {
                 let names = held.prefix(12).map { r in
-                    "\(r.spec) " + t.factorColumns.map { "\($0)=\(r.factors[$0] ?? "")" }.joined(separator: " ") + ", E=\(r.budget), \(ruleText(r.rule))"
+                    ([r.spec] + t.factorColumns.map { "\($0)=\(r.factors[$0] ?? "")" }).joined(separator: " ")
+                        + ", E=\(r.budget), \(ruleText(r.rule))"
                 }
                 p("Holds under \(held.count) of \(t.rows.count) protocol × budget × rule combinations: "
                   + names.joined(separator: "; ") + (held.count > 12 ? "; …" : "") + ".")
