@@ -26,10 +26,11 @@ set datafile missing "nan"
 datasets = system("awk -F, 'NR > 1 && !seen[$1]++ { printf \"%s \", $1 }' '".data."'")
 npanels = words(datasets)
 pngterm = strstrt(GPVAL_TERMINALS, "pngcairo") > 0 ? "pngcairo" : "png"
-label(d, s) = system("awk -F, -v d='".d."' -v s='".s."' 'NR > 1 && $1 == d && $2 == s { print $3; exit }' '".data."'")
+# Legend text: the series label with the column names shortened.
+label(d, s) = system("awk -F, -v d='".d."' -v s='".s."' 'NR > 1 && $1 == d && $2 == s { l = $3; gsub(/preprocessing=/, \"\", l); gsub(/activation=/, \"act=\", l); gsub(/normalization=/, \"norm=\", l); gsub(/patch_stride=/, \"stride=\", l); gsub(/similarity=/, \"\", l); gsub(/batch_size=/, \"batch=\", l); gsub(/validation=/, \"val=\", l); gsub(/train_limit=/, \"n=\", l); print l; exit }' '".data."'")
 
 set grid lc rgb "#dddddd"
-set key below vertical maxrows 5 noenhanced font ",9"
+set key below vertical maxcols 1 noenhanced font ",8"
 set ylabel "DMN − ConvNet test accuracy (points)"
 set xlabel "epochs"
 set xtics nomirror
@@ -40,9 +41,9 @@ do for [fmt in "png svg"] {
     w = 120 + 520 * npanels
     w = w < 720 ? 720 : w
     if (fmt eq "png") {
-        if (pngterm eq "pngcairo") { set terminal pngcairo size w,620 font "Sans,11" enhanced } else { set terminal png size w,620 enhanced }
+        if (pngterm eq "pngcairo") { set terminal pngcairo size w,820 font "Sans,11" enhanced } else { set terminal png size w,820 enhanced }
     } else {
-        set terminal svg size w,620 font "Sans,11" enhanced
+        set terminal svg size w,820 font "Sans,11" enhanced
     }
     set output outdir."/robustness.".fmt
     set multiplot layout 1,npanels title "Claim robustness: DMN − ConvNet against training epochs, one line per protocol\nmean over seeds of the per-seed difference (averaged over filter configurations); band: 95% t interval" noenhanced

@@ -64,7 +64,13 @@ public enum ClaimRobustness {
         paperText.allSatisfy { c, v in let s = g.settings[c] ?? ""; return ignoring.contains(c) || s.isEmpty || s == v }
     }
 
-    /// The Fig. 3 configurations the top-level claims are judged on: the paper's text protocol only.
+    /// The Fig. 3 configurations the top-level claims are judged on, built from the groups of
+    /// the paper's text protocol only (so their labels are not disambiguated against others).
+    public static func paperTextConfigs(groups: [RunGroup]) -> [Fig3Config] {
+        Analysis.fig3Configs(groups.filter { ($0.model != .dmn && $0.model != .convnet) || isPaperText($0) })
+    }
+
+    /// `configs` restricted to the paper's text protocol.
     public static func paperTextConfigs(_ configs: [Fig3Config]) -> [Fig3Config] {
         configs.filter { c in [c.dmn, c.convnet].allSatisfy { $0.map { isPaperText($0) } ?? true } }
     }

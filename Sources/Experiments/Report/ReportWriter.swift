@@ -22,7 +22,7 @@ public struct ReportAnalysis: Sendable {
         groups = g; configs = c; sweeps = s; early = e
         timings = Analysis.timings(c)
         // The top-level verdicts keep the paper's text protocol; the others go to the robustness section.
-        claims = Claims.all(configs: ClaimRobustness.paperTextConfigs(c), sweeps: s, early: e)
+        claims = Claims.all(configs: ClaimRobustness.paperTextConfigs(groups: g), sweeps: s, early: e)
         robustness = ClaimRobustness.analyse(runs: set.runs, history: set.history)
     }
 }
