@@ -64,7 +64,7 @@ final class ProtocolTests: XCTestCase {
         let root = TestFiles.packageRoot
         let fm = FileManager.default
         var checked = 0
-        for name in ["quick", "fig3", "fig3-fashion", "ablations", "fig3-tpc", "fig3-tv", "fig3-tfrac", "dmn-thresholds", "fig1", "fig2"] {
+        for name in ["quick", "fig3", "fig3-fashion", "ablations", "fig3-tpc", "fig3-tv", "fig3-tfrac", "dmn-thresholds", "fig1", "fig2", "authors", "protocols"] {
             let spec = root.appendingPathComponent("experiments/\(name).json")
             let runs = root.appendingPathComponent("results/\(name)/runs")
             guard fm.fileExists(atPath: spec.path), fm.fileExists(atPath: runs.path) else { continue }
