@@ -208,14 +208,25 @@ public enum PreprocessingMethod: String, CaseIterable, Sendable {
     case scale
     /// Per-channel zero mean and unit variance, statistics from the training set.
     case standardize
+    /// The bytes as floats, 0…255, unscaled.
+    case raw
+    /// 0…255 plus U[0, 1) noise per pixel (the authors' code adds `rand` to every image once,
+    /// to break degeneracies). The noise of an image is fixed: drawn from a generator keyed by
+    /// the run seed and a hash of the image's bytes, so it does not depend on batch order,
+    /// subset or epoch (every epoch sees the same noisy image, as in the authors' code).
+    case rawNoise = "raw-noise"
 }
 
-/// How bytes become floats, fitted to a training set. Both start from pixel/255.
+/// How bytes become floats, fitted to a training set.
 public enum Preprocessing: Sendable, Equatable {
     /// pixel / 255, in [0, 1].
     case scale01
     /// (pixel/255 − mean[c]) / std[c], per channel c.
     case standardize(mean: [Float], std: [Float])
+    /// pixel, in 0…255.
+    case raw255
+    /// pixel + u, u ~ U[0, 1) from `RawNoise.generator(seed:image:)` (see `PreprocessingMethod.rawNoise`).
+    case rawNoise(seed: UInt64)
 }
 
 extension ImageDataset {
@@ -280,6 +291,10 @@ extension ImageDataset {
                 let m = Double(mean[ch]), s = Double(std[ch])
                 for v in 0..<256 { table[ch * 256 + v] = Float((Double(v) / 255 - m) / s) }
             }
+        case .raw255, .rawNoise:
+            for ch in 0..<channels {
+                for v in 0..<256 { table[ch * 256 + v] = Float(v) }
+            }
         }
         return table
     }
@@ -289,6 +304,7 @@ extension ImageDataset {
     public func fillBatch<C: Collection>(indices: C, preprocessing: Preprocessing,
                                          into dst: UnsafeMutablePointer<Float>) where C.Element == Int {
         let table = lookupTable(for: preprocessing)
+        let noiseSeed: UInt64? = if case .rawNoise(let seed) = preprocessing { seed } else { nil }
         let s = imageSize
         let c = channels
         let n = count
@@ -319,6 +335,7 @@ extension ImageDataset {
                             k &+= c
                         }
                     }
+                    if let noiseSeed { RawNoise.add(to: out, image: p, count: s, seed: noiseSeed) }
                     out += s
                 }
             }
@@ -342,10 +359,13 @@ extension ImageDataset {
     }
 
     /// The method fitted to this set (call it on the training set, never the test set).
-    public func preprocessing(_ method: PreprocessingMethod) -> Preprocessing {
+    /// `seed` keys the noise of `.rawNoise` (a run passes its own seed); other methods ignore it.
+    public func preprocessing(_ method: PreprocessingMethod, seed: UInt64 = 0) -> Preprocessing {
         switch method {
         case .scale: return .scale01
         case .standardize: return standardization()
+        case .raw: return .raw255
+        case .rawNoise: return .rawNoise(seed: seed)
         }
     }
 }

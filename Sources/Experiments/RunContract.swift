@@ -53,6 +53,11 @@ public struct DataOptions: Hashable, Sendable {
     /// Use only the first N training / test images (after a seeded stratified pick); nil = all.
     var trainLimit: Int? = nil
     var testLimit: Int? = nil
+    /// Fraction of each class's training images held out as a validation set (a seeded
+    /// stratified split, seed = the run's seed, after `trainLimit`); 0 = none.
+    var validation = 0.0
+    /// Which epoch's test accuracy the run reports as its `testAccuracy`.
+    var selection: SelectionRule = .final
     public init() {}
 }
 

@@ -124,6 +124,8 @@ final class SubsetAndBatchTests: XCTestCase {
                 case let .standardize(mean, std):
                     let c = k % d.channels
                     out.append((x - Double(mean[c])) / Double(std[c]))
+                case .raw255: out.append(x * 255)
+                case .rawNoise: XCTFail("raw-noise has its own tests (ProtocolPreprocessingTests)")
                 }
             }
         }

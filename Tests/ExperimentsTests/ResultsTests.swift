@@ -129,7 +129,8 @@ final class ResultsTests: XCTestCase {
         XCTAssertEqual(again.runs, runs.count)
         Tables.assertSame(whole, merged)
         let prov = try JSONSerialization.jsonObject(with: Data(contentsOf: merged.appendingPathComponent("provenance.json"))) as! [String: Any]
-        XCTAssertEqual((prov["mergedFrom"] as? [String])?.count, 4)
+        // Sources named relative to the merged folder, never by absolute machine paths.
+        XCTAssertEqual(prov["mergedFrom"] as? [String], shardDirs.map { "../" + $0.lastPathComponent } + ["../" + whole.lastPathComponent])
     }
 
     func testMergeRefusesConflictingDuplicates() throws {
@@ -276,5 +277,40 @@ final class ResultsTests: XCTestCase {
         XCTAssertThrowsError(try JSONReader.parse("[1.]"))
         XCTAssertThrowsError(try JSONReader.parse(#"["\x"]"#))
         XCTAssertEqual(CanonicalJSON.serialize(try JSONReader.parse(#"["\u00e9\ud83d\ude00"]"#)), "[\"é😀\"]")
+    }
+}
+
+/// Provenance's "modified" flag: code changes mark it, regenerated results under results/ do not.
+final class GitProvenanceTests: XCTestCase {
+    func git(_ dir: URL, _ args: String...) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", dir.path, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"] + args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw XCTSkip("git \(args.joined(separator: " ")) failed (is git installed?)") }
+    }
+
+    func testResultsUnderTheTopLevelResultsFolderDoNotMarkTheTreeModified() throws {
+        let dir = TestFiles.tempDir(self, "git-dirty")
+        let sub = dir.appendingPathComponent("Sources")
+        let results = dir.appendingPathComponent("results/fig3")
+        for d in [sub, results] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        try "code\n".write(to: sub.appendingPathComponent("a.swift"), atomically: true, encoding: .utf8)
+        try "old\n".write(to: results.appendingPathComponent("runs.csv"), atomically: true, encoding: .utf8)
+        try git(dir, "init", "-q")
+        try git(dir, "add", ".")
+        try git(dir, "commit", "-q", "-m", "init")
+        XCTAssertEqual(GitInfo.current(in: dir).dirty, false)
+        XCTAssertEqual(GitInfo.current(in: dir).commit.count, 40)
+        try "regenerated\n".write(to: results.appendingPathComponent("runs.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(GitInfo.current(in: dir).dirty, false, "a rewritten result is an output, not a code change")
+        XCTAssertEqual(GitInfo.current(in: sub).dirty, false, "from a subfolder too")
+        try "changed\n".write(to: sub.appendingPathComponent("a.swift"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(GitInfo.current(in: dir).dirty, true)
+        XCTAssertEqual(GitInfo.current(in: results).dirty, true, "from inside results/ too")
+        XCTAssertEqual(GitInfo.current(in: dir.appendingPathComponent("nowhere")).commit, "unknown")
     }
 }

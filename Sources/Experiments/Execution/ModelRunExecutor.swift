@@ -21,15 +21,22 @@ struct ModelRunExecutor: WeightSavingExecutor {
     /// As `execute`, also handing back the trained network's weights when `saveWeights`.
     public func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?) {
+        if run.data.selection == .bestValidation && run.data.validation == 0 {
+            throw RunError(description: "data.selection \"best-validation\" needs a validation split: set data.validation (a fraction in (0, 0.5])")
+        }
         let splits = try DatasetCache.shared.splits(run.dataset, dataDirectory: dataDirectory, labels: run.data.cifar100Labels)
         // Limits pick a fixed stratified subset (seed 0), the same for every model and seed,
         // so that runs differ only by what the run's own seed drives.
-        let train = run.data.trainLimit.map { min($0, splits.train.count) }.map { splits.train.stratifiedSubset(count: $0, seed: 0) } ?? splits.train
+        var train = run.data.trainLimit.map { min($0, splits.train.count) }.map { splits.train.stratifiedSubset(count: $0, seed: 0) } ?? splits.train
+        // The validation images leave the training set before anything (preprocessing
+        // statistics, DMN densities, SGD) sees it.
+        var validation: ImageDataset? = nil
+        if run.data.validation > 0 { (train, validation) = train.stratifiedSplit(heldOutFraction: run.data.validation, seed: run.seed) }
         let test = run.data.testLimit.map { min($0, splits.test.count) }.map { splits.test.stratifiedSubset(count: $0, seed: 0) } ?? splits.test
         switch run.kind {
         case .classify, .convergence:
             var weights: RunWeights? = nil
-            let outcome = try trainModel(run, train: train, test: test, progress: progress,
+            let outcome = try trainModel(run, train: train, test: test, validation: validation, progress: progress,
                                          trained: saveWeights ? { weights = RunWeights(network: $0, built: $1) } : nil)
             return (outcome, weights)
         case .fluctuation:
@@ -40,10 +47,10 @@ struct ModelRunExecutor: WeightSavingExecutor {
     private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
     /// `trained`, when given, sees the network after training and the built layers' reports.
-    func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset,
+    func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset, validation: ImageDataset? = nil,
                     progress: @escaping @Sendable (RunProgress) -> Void,
                     trained: ((Sequential, [BuiltLayerReport]) -> Void)? = nil) throws -> RunOutcome {
-        let preprocessing = train.preprocessing(run.data.preprocessing)
+        let preprocessing = train.preprocessing(run.data.preprocessing, seed: run.seed)
         let input = Shape3(train.height, train.width, train.channels)
         var rng = SeededRandom(seed: run.seed, stream: "init")
         var outcome = RunOutcome()
@@ -91,13 +98,13 @@ struct ModelRunExecutor: WeightSavingExecutor {
             progress(RunProgress(phase: "train", epoch: s.epoch, epochs: epochs, fraction: Double(s.epoch) / Double(epochs)))
         }
         let sgdStart = DispatchTime.now().uptimeNanoseconds
-        let history = try trainer.fit(train: train, test: test)
+        let history = try trainer.fit(train: train, test: test, validation: validation)
         outcome.sgdSeconds = seconds(since: sgdStart)
         outcome.history = history
         // Train accuracy at the end of training, measured like the test accuracy (not the
         // running average over the last epoch, which mixes in earlier weights).
         outcome.trainAccuracy = trainer.evaluate(train).accuracy
-        outcome.testAccuracy = history.last?.testAccuracy ?? trainer.evaluate(test).accuracy
+        outcome.testAccuracy = run.data.selection.select(history)?.testAccuracy ?? trainer.evaluate(test).accuracy
         outcome.lambdas = recorder.records
         trained?(network, builtReports)
         return outcome

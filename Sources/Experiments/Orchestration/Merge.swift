@@ -85,7 +85,8 @@ public enum ResultMerger {
         let executors = Array(Set(recs.map(\.executor))).sorted().joined(separator: ",")
         var p = Provenance(specFile: specFiles, specName: specNames, specHash: specHashes, blasThreads: BLASThreads.current,
                            jobs: 1, shard: nil, executor: executors, runsPlanned: recs.count, runsSkipped: 0)
-        p.mergedFrom = sources.map(\.path)
+        // Relative to the merged folder: an absolute path names one machine's folders.
+        p.mergedFrom = sources.map { PortablePaths.relative($0, from: dest.url) }
         p.runsOk = recs.filter { $0.status == .ok }.count
         p.runsFailed = recs.count - p.runsOk!
         p.finished = ISOTime.now()

@@ -364,11 +364,15 @@ enum Claims {
     }
 
     /// Every claim, in the order of the paper.
-    public static func all(configs: [Fig3Config], sweeps: [ParameterSweep], early: [Fig1Early], set: ResultSet = ResultSet()) -> [ClaimCheck] {
+    /// `configs` are those the accuracy claims are judged on (the report passes the paper's text
+    /// protocol only); `timedConfigs`, those of the §3.2 cost claim (default `configs`): build
+    /// and training time do not depend on the accuracy protocol, so the report passes them all.
+    public static func all(configs: [Fig3Config], sweeps: [ParameterSweep], early: [Fig1Early], set: ResultSet = ResultSet(),
+                           timedConfigs: [Fig3Config]? = nil) -> [ClaimCheck] {
         [fig1LowerAboveUpper(early), Fig2Check.check(set),
          mnistWithinOnePoint(configs), cifar10Above(configs), cifar10TwoLayerMargin(configs),
          cifar100OneLayerAbove(configs), cifar100TwoLayerEqual(configs),
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
-         tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(configs)]
+         tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs)]
     }
 }

@@ -9,11 +9,12 @@ import Foundation
 ///     fig2_variance.csv    fig2.gp         n_from,n_to,n_mid,count,mean,variance
 ///     fig3_top.csv         fig3-top.gp     dataset,x,label,dmn_n,dmn_mean,dmn_err,convnet_n,…,baseline_err
 ///     fig3_sweep.csv       fig3-bottom.gp  param,series,series_label,value,n,mean,err,baseline_mean,baseline_err
+///     robustness_curves.csv robustness.gp  dataset,series,series_label,epoch,n,mean,lo,hi (DMN − ConvNet, points; 95% CI)
 ///
 /// Accuracies are in percent; `*_err` is the standard deviation over seeds (0 with one seed);
 /// a missing value is `nan`. Text fields never contain commas.
 public enum PlotTables {
-    public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep"]
+    public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves"]
 
     /// Which script draws from which tables.
     public static let scripts: [(script: String, tables: [String])] = [
@@ -21,6 +22,7 @@ public enum PlotTables {
         ("fig2", ["fig2_histogram", "fig2_variance"]),
         ("fig3-top", ["fig3_top"]),
         ("fig3-bottom", ["fig3_sweep"]),
+        ("robustness", ["robustness_curves"]),
     ]
 
     static func n(_ v: Double) -> String { CSVTable.number(v) }
@@ -174,7 +176,8 @@ public enum PlotTables {
                 ("fig2_histogram", fig2Histogram(fluctuation: set.fluctuation)),
                 ("fig2_variance", fig2Variance(summary: set.fluctuationSummary, fluctuation: set.fluctuation)),
                 ("fig3_top", fig3Top(configs)),
-                ("fig3_sweep", fig3Sweep(sweeps))]
+                ("fig3_sweep", fig3Sweep(sweeps)),
+                ("robustness_curves", ClaimRobustness.curves(runs: set.runs, history: set.history))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that

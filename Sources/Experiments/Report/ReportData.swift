@@ -97,6 +97,8 @@ public struct ResultSet: Sendable {
     public var lambda: [ReportRow] = []
     public var fluctuation: [ReportRow] = []
     var fluctuationSummary: [ReportRow] = []
+    /// history.csv rows of the runs taken (per-epoch accuracies; `ClaimRobustness`).
+    var history: [ReportRow] = []
     public var provenance: [ProvenanceInfo] = []
     /// Problems met while reading (missing tables, unreadable files), for the report.
     public var notes: [String] = []
@@ -110,12 +112,14 @@ public struct ResultSet: Sendable {
         public var lambda: ParsedTable
         public var fluctuation: ParsedTable
         var fluctuationSummary: ParsedTable
+        var history: ParsedTable
         public var provenance: ProvenanceInfo
 
         public init(folder: String, runs: ParsedTable, lambda: ParsedTable = .empty, fluctuation: ParsedTable = .empty,
-                    fluctuationSummary: ParsedTable = .empty, provenance: ProvenanceInfo? = nil) {
+                    fluctuationSummary: ParsedTable = .empty, history: ParsedTable = .empty, provenance: ProvenanceInfo? = nil) {
             self.folder = folder; self.runs = runs; self.lambda = lambda; self.fluctuation = fluctuation
-            self.fluctuationSummary = fluctuationSummary; self.provenance = provenance ?? ProvenanceInfo(folder: folder)
+            self.fluctuationSummary = fluctuationSummary; self.history = history
+            self.provenance = provenance ?? ProvenanceInfo(folder: folder)
         }
     }
 
@@ -143,6 +147,7 @@ public struct ResultSet: Sendable {
             set.lambda += p.lambda.rows.filter(mine)
             set.fluctuation += p.fluctuation.rows.filter(mine)
             set.fluctuationSummary += p.fluctuationSummary.rows.filter(mine)
+            set.history += p.history.rows.filter(mine)
         }
         return set
     }
@@ -164,7 +169,7 @@ public struct ResultSet: Sendable {
             var tables: [String: ParsedTable] = [:]
             let runsCSV = url.appendingPathComponent("runs.csv")
             if FileManager.default.fileExists(atPath: runsCSV.path) {
-                for name in ["runs", "lambda", "fluctuation", "fluctuation_summary"] {
+                for name in ["runs", "lambda", "fluctuation", "fluctuation_summary", "history"] {
                     let f = url.appendingPathComponent(name + ".csv")
                     guard FileManager.default.fileExists(atPath: f.path) else { continue }
                     guard let text = try? String(contentsOf: f, encoding: .utf8) else {
@@ -189,7 +194,8 @@ public struct ResultSet: Sendable {
             }
             parts.append(FolderTables(folder: path, runs: tables["runs"] ?? .empty, lambda: tables["lambda"] ?? .empty,
                                       fluctuation: tables["fluctuation"] ?? .empty,
-                                      fluctuationSummary: tables["fluctuation_summary"] ?? .empty, provenance: prov))
+                                      fluctuationSummary: tables["fluctuation_summary"] ?? .empty,
+                                      history: tables["history"] ?? .empty, provenance: prov))
         }
         var set = join(parts)
         set.notes = notes + set.notes

@@ -10,6 +10,8 @@ public struct ReportAnalysis: Sendable {
     var early: [Fig1Early]
     public var timings: [TimingRow]
     public var claims: [ClaimCheck]
+    /// Each DMN-vs-ConvNet claim under every protocol in the results (`ClaimRobustness`).
+    public var robustness: [ClaimRobustnessTable]
 
     public init(_ set: ResultSet) {
         self.set = set
@@ -19,7 +21,9 @@ public struct ReportAnalysis: Sendable {
         let e = Analysis.fig1Early(lambda: set.lambda, runs: set.runs)
         groups = g; configs = c; sweeps = s; early = e
         timings = Analysis.timings(c)
-        claims = Claims.all(configs: c, sweeps: s, early: e, set: set)
+        // The top-level verdicts keep the paper's text protocol; the others go to the robustness section.
+        claims = Claims.all(configs: ClaimRobustness.paperTextConfigs(groups: g), sweeps: s, early: e, set: set, timedConfigs: c)
+        robustness = ClaimRobustness.analyse(runs: set.runs, history: set.history)
     }
 }
 
@@ -57,6 +61,7 @@ public enum ReportWriter {
         fig1(a, into: &d)
         fig2(a, into: &d)
         figureLinks(figures, into: &d)
+        robustness(a, into: &d)
         claimsInDetail(a, into: &d)
         notes(a, into: &d)
         return d.text
@@ -260,6 +265,10 @@ public enum ReportWriter {
             d.p()
             for f in figures { d.p("![\(f)](\(f))") ; d.p() }
         }
+    }
+
+    static func robustness(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        for line in ClaimRobustness.markdown(a.robustness) { d.p(line) }
     }
 
     /// Each claim with its rule and every finding.

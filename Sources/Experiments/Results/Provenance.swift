@@ -52,11 +52,14 @@ struct Provenance: Codable, Sendable {
 }
 
 public enum GitInfo {
-    /// Reads the commit at run time (not at build time): `git rev-parse HEAD` in the current
-    /// directory, if git exists and the directory is a checkout.
-    public static func current() -> (commit: String, dirty: Bool?) {
+    /// Reads the commit at run time (not at build time): `git rev-parse HEAD` in `directory`
+    /// (default: the current one), if git exists and the directory is a checkout.
+    public static func current(in directory: URL? = nil) -> (commit: String, dirty: Bool?) {
+        let run = { (args: [String]) in GitInfo.run((directory.map { ["-C", $0.path] } ?? []) + args) }
         guard let head = run(["rev-parse", "HEAD"]), head.count >= 7 else { return ("unknown", nil) }
-        let status = run(["status", "--porcelain", "--untracked-files=no"])
+        // Changes under the top-level results/ are outputs, not the code that makes them:
+        // regenerating results in a checkout rewrites them, and must not mark later runs dirty.
+        let status = run(["status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)results"])
         return (head, status.map { !$0.isEmpty })
     }
 

@@ -88,7 +88,8 @@ final class ResultTables: @unchecked Sendable {
         + Parameters.all.map(\.column)
         + ["seed", "filter_counts", "relaxed_tv", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
 
-    static let historyColumns = ["run_id", "epoch", "loss", "train_acc", "test_acc", "seconds"]
+    /// `validation_acc` is nan for runs without a validation split.
+    static let historyColumns = ["run_id", "epoch", "loss", "train_acc", "test_acc", "seconds", "validation_acc"]
     static let lambdaColumns = ["run_id", "step", "images_seen", "layer", "lambda", "detrended", "smoothed"]
     /// Columns that hold durations, which differ between otherwise identical runs.
     static let timingColumns: Set<String> = ["build_s", "sgd_s", "total_s", "seconds"]
@@ -138,7 +139,8 @@ final class ResultTables: @unchecked Sendable {
             guard let o = r.outcome else { continue }
             for h in o.history {
                 history.append([r.runId, String(h.epoch), CSVTable.number(h.loss), CSVTable.number(h.trainAccuracy),
-                                CSVTable.number(h.testAccuracy), CSVTable.number(h.seconds)])
+                                CSVTable.number(h.testAccuracy), CSVTable.number(h.seconds),
+                                CSVTable.number(h.validationAccuracy ?? .nan)])
             }
             for l in o.lambdas {
                 lambda.append([r.runId, String(l.step), String(l.imagesSeen), String(l.layer), CSVTable.number(l.lambda),

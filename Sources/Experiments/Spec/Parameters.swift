@@ -154,6 +154,10 @@ extension SignRule: ChoiceParameter {}
 extension OptimizerKind: ChoiceParameter {}
 extension PreprocessingMethod: ChoiceParameter {}
 extension CIFAR100LabelSet: ChoiceParameter {}
+extension DMNActivation: ChoiceParameter {}
+extension DMNNormalization: ChoiceParameter {}
+extension PatchStride: ChoiceParameter {}
+extension SelectionRule: ChoiceParameter {}
 
 /// The sections of a spec that hold parameters, in documentation order.
 enum ParameterSection: String, CaseIterable, Sendable {
@@ -223,6 +227,12 @@ public enum Parameters {
                 doc: "An eigenvector's sign: oriented so the class-mean input projects non-negatively (mean-positive), or kept as two filters v and -v (both)."),
         .init(.dmn, "centre", \.dmn.centre, .boolean, column: "centre",
               doc: "Subtract the class mean before forming the density matrix (the paper does not)."),
+        .choice(.dmn, "activation", \.dmn.activation, column: "activation",
+                doc: "What follows each DMN conv layer before the 2×2 max-pool: \"relu\" (the paper's text) or \"none\" (the authors' code)."),
+        .choice(.dmn, "normalization", \.dmn.normalization, column: "normalization",
+                doc: "\"standardize\": each DMN layer's output channels get zero mean and unit variance with statistics from the DMN's own training images (the T_frac subset), frozen like the filters (the authors' code); \"none\": left as they are."),
+        .choice(.dmn, "patchStride", \.dmn.patchStride, column: "patch_stride",
+                doc: "Patches the density matrices are built from: every k×k patch (\"1\") or the non-overlapping ones on a stride-k grid (\"k\", the authors' code)."),
         .choice(.training, "optimizer", \.training.optimizer, column: "optimizer",
                 doc: "SGD with momentum, or Adam (β = 0.9, 0.999)."),
         .init(.training, "learningRate", \.training.learningRate, .real(min: 0, minInclusive: false, max: nil, maxInclusive: false),
@@ -234,13 +244,17 @@ public enum Parameters {
         .init(.training, "epochs", \.training.epochs, .integer(min: 1), column: "epochs",
               doc: "Passes over the training images; test accuracy is taken after each."),
         .choice(.data, "preprocessing", \.data.preprocessing, column: "preprocessing",
-                doc: "\"scale\": pixel/255; \"standardize\": per-channel zero mean and unit variance with training-set statistics."),
+                doc: "\"scale\": pixel/255; \"standardize\": per-channel zero mean and unit variance with training-set statistics; \"raw\": pixel (0–255); \"raw-noise\": pixel + U[0, 1) noise fixed per image, keyed by the run seed and the image's bytes (the authors' code)."),
         .choice(.data, "cifar100Labels", \.data.cifar100Labels, column: "cifar100_labels",
                 doc: "CIFAR-100's 100 fine classes or 20 coarse superclasses (other datasets ignore it)."),
         .init(.data, "trainLimit", \.data.trainLimit, .optionalInteger(min: 1), column: "train_limit",
               doc: "Use only this many training images (a fixed stratified pick, the same for every model and seed); null for all."),
         .init(.data, "testLimit", \.data.testLimit, .optionalInteger(min: 1), column: "test_limit",
               doc: "Use only this many test images (a fixed stratified pick); null for all."),
+        .init(.data, "validation", \.data.validation, .real(min: 0, minInclusive: true, max: 0.5, maxInclusive: true), column: "validation",
+              doc: "Fraction of each class's training images held out as a validation set (a stratified split seeded by the run's seed, after trainLimit; nothing else sees them); 0 for none. Validation accuracy is recorded after every epoch."),
+        .choice(.data, "selection", \.data.selection, column: "selection",
+                doc: "Which epoch's test accuracy the run reports: \"final\" (the last), \"best-validation\" (highest validation accuracy; needs data.validation) or \"best-test\" (highest test accuracy, the authors' code: optimistic). The per-epoch history keeps every epoch either way."),
         .init(.convergence, "lambdaEvery", \.convergence.lambdaEvery, .integer(min: 1), column: "lambda_every",
               doc: "Record the per-layer convergence rate λ every this many SGD steps."),
         .init(.convergence, "smoothingWindow", \.convergence.smoothingWindow, .integer(min: 1), column: "smoothing_window",

@@ -112,6 +112,7 @@ struct Validator {
         sectionAxes(top, prefix: "", into: &axes)
         let overrides = top["overrides"].map { overrideAxes($0, datasets: datasets) } ?? [:]
         checkModels(models, fit: kind, node: top["models"])
+        checkSelection(axes, overrides: overrides)
 
         guard issues.isEmpty else { return nil }
         return ExperimentSpec(name: name, description: description, kind: kind, datasets: datasets, models: models,
@@ -194,6 +195,18 @@ struct Validator {
         guard let (model, what) = only else { return }
         for m in models where m != model {
             fail("models", node, "found \"\(m.rawValue)\"; \(what) runs model \"\(model.rawValue)\" only")
+        }
+    }
+
+    /// best-validation needs a validation split, wherever the two meet (base or an override).
+    mutating func checkSelection(_ axes: [String: [ParamValue]], overrides: [DatasetName: [String: [ParamValue]]]) {
+        for (prefix, ax) in [("", axes)] + overrides.map({ ("overrides." + $0.key.rawValue + ".", axes.merging($0.value) { $1 }) }) {
+            let selections = ax["data.selection"] ?? []
+            let fractions = ax["data.validation"] ?? [.real(0)]
+            if selections.contains(.text(SelectionRule.bestValidation.rawValue)),
+               fractions.contains(where: { $0 == .real(0) || $0 == .integer(0) }) {
+                fail(prefix + "data.selection", line: nil, "found \"best-validation\" with no validation split; set data.validation to a fraction in (0, 0.5] (0 means none)")
+            }
         }
     }
 

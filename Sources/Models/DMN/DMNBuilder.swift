@@ -6,6 +6,8 @@ import Numerics
 enum PatchSource: Sendable {
     /// Every k×k×C patch (stride 1) of the layer input: a conv layer.
     case conv(kernel: Int)
+    /// The non-overlapping k×k×C patches (stride k) of the layer input.
+    case convGrid(kernel: Int)
     /// The whole flattened layer input: a dense layer.
     case dense
 }
@@ -32,6 +34,9 @@ func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefi
     case .conv(let k):
         n = k * k * inShape.channels
         rowsPerImage = (inShape.height - k + 1) * (inShape.width - k + 1)
+    case .convGrid(let k):
+        n = k * k * inShape.channels
+        rowsPerImage = (inShape.height / k) * (inShape.width / k)
     case .dense:
         n = inShape.count
         rowsPerImage = 1
@@ -61,6 +66,9 @@ func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefi
                 density.addPatches(of: h, batch: b, height: inShape.height, width: inShape.width, channels: inShape.channels, kernel: k)
             case .conv(let k):
                 im2col(h, batch: b, height: inShape.height, width: inShape.width, channels: inShape.channels, kernel: k, cols)
+                density.add(block: cols, rows: b * rowsPerImage, scratch: scratch)
+            case .convGrid(let k):
+                gridPatches(h, batch: b, height: inShape.height, width: inShape.width, channels: inShape.channels, kernel: k, cols)
                 density.add(block: cols, rows: b * rowsPerImage, scratch: scratch)
             case .dense:
                 density.add(block: h, rows: b, scratch: scratch)
@@ -152,8 +160,9 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             selection = FilterSelection(filters: vs, origins: vs.indices.map { _ in (0, 0) }, relaxedTv: false, keptPerClass: [])
         case .dmn, .pca:
             let groups = kind == .dmn ? arch.classes : 1
+            let source: PatchSource = options.patchStride == .kernel ? .convGrid(kernel: arch.kernel) : .conv(kernel: arch.kernel)
             let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers,
-                                                source: .conv(kernel: arch.kernel), groups: groups,
+                                                source: source, groups: groups,
                                                 groupOf: kind == .dmn ? { $0 } : { _ in 0 }, chunkImages: options.chunkImages)
             let empty = densities.indices.filter { densities[$0].count == 0 }
             guard empty.isEmpty else {
@@ -169,11 +178,28 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             }
         }
         let k = selection.filters.count
-        let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel,
-                              weights: filterMatrix(selection.filters, dimension: n))
-        block.trainable = false
-        layers.append(block)
-        shape = block.outputShape
+        let weights = filterMatrix(selection.filters, dimension: n)
+        switch options.activation {
+        case .relu:
+            let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel, weights: weights)
+            block.trainable = false
+            layers.append(block)
+        case .none:
+            let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel, weights: weights)
+            conv.trainable = false
+            let pool = MaxPool2(name: "pool\(l + 1)", input: conv.outputShape)
+            pool.trainable = false
+            layers += [conv, pool]
+        }
+        if options.normalization == .standardize {
+            let (mean, std) = channelStatistics(data: data, preprocessing: preprocessing, prefix: layers,
+                                                chunkImages: options.chunkImages)
+            let norm = ChannelStandardize(name: "standardize\(l + 1)", shape: layers.last!.outputShape,
+                                          mean: mean, std: std)
+            norm.trainable = false
+            layers.append(norm)
+        }
+        shape = layers.last!.outputShape
         let origins: [FilterOrigin] = kind == .random
             ? Array(repeating: FilterOrigin(), count: k)
             : selection.origins.map { FilterOrigin(spectrum: layerSpectra[$0.cls], cls: kind == .dmn ? $0.cls : nil, rank: $0.rank) }

@@ -30,6 +30,32 @@ public enum SignRule: String, Codable, Sendable, CaseIterable {
     case both
 }
 
+public enum DMNActivation: String, Codable, Sendable, CaseIterable {
+    /// conv → ReLU → 2×2 max-pool, like the ConvNet (default: the paper's text).
+    case relu
+    /// conv → 2×2 max-pool, no ReLU (the authors' code).
+    case none
+}
+
+public enum DMNNormalization: String, Codable, Sendable, CaseIterable {
+    /// The layer's pooled outputs go on as they are (default).
+    case none
+    /// Each output channel is standardised, (y − mean) / std, with the mean and population
+    /// std of that channel over every position of the DMN's own training images (the T_frac
+    /// subset the filters came from), then frozen like the filters (the authors' code
+    /// standardises each DMN layer's outputs). A channel that is constant on those images
+    /// keeps std 1.
+    case standardize
+}
+
+public enum PatchStride: String, Codable, Sendable, CaseIterable {
+    /// Every k×k patch, stride 1 (default: the density of the patches the conv layer sees).
+    case one = "1"
+    /// Non-overlapping k×k patches on a grid from the top-left corner, stride k (the
+    /// authors' code; rows/columns past the last whole patch are left out).
+    case kernel = "k"
+}
+
 /// The spec's `dmn` section. Each field's default is the spec's default; the parameter table
 /// (Experiments/Spec/Parameters.swift) exposes it to specs, CSV columns and run ids.
 public struct DMNOptions: Sendable, Hashable {
@@ -45,6 +71,12 @@ public struct DMNOptions: Sendable, Hashable {
     public var sign: SignRule = .meanPositive
     /// Subtract the class mean before forming ρ_c (the paper does not: eq. 11).
     public var centre = false
+    /// What follows each DMN conv layer: ReLU or nothing before the 2×2 max-pool.
+    public var activation: DMNActivation = .relu
+    /// Per-channel standardisation of each DMN layer's outputs.
+    public var normalization: DMNNormalization = .none
+    /// Stride of the patches the density matrices are built from.
+    public var patchStride: PatchStride = .one
     /// Images per chunk when streaming patches into the density matrices (memory, not
     /// results: not a spec parameter).
     var chunkImages = 64

@@ -28,9 +28,13 @@ public struct EpochStats: Codable, Hashable, Sendable {
     public var trainAccuracy: Double
     public var testAccuracy: Double
     public var seconds: Double
-    public init(epoch: Int, loss: Double, trainAccuracy: Double, testAccuracy: Double, seconds: Double) {
+    /// Accuracy on the held-out validation images after this epoch; nil without a validation
+    /// split (and in run files written before it existed, which still decode).
+    public var validationAccuracy: Double?
+    public init(epoch: Int, loss: Double, trainAccuracy: Double, testAccuracy: Double, seconds: Double,
+                validationAccuracy: Double? = nil) {
         self.epoch = epoch; self.loss = loss; self.trainAccuracy = trainAccuracy
-        self.testAccuracy = testAccuracy; self.seconds = seconds
+        self.testAccuracy = testAccuracy; self.seconds = seconds; self.validationAccuracy = validationAccuracy
     }
 }
 
@@ -153,7 +157,9 @@ public final class Trainer {
         return cache
     }
 
-    public func fit(train: ImageDataset, test: ImageDataset?) throws -> [EpochStats] {
+    /// Trains for `config.epochs` epochs; after each, accuracy on `test` and on `validation`
+    /// (when given) goes into that epoch's stats.
+    public func fit(train: ImageDataset, test: ImageDataset?, validation: ImageDataset? = nil) throws -> [EpochStats] {
         precondition(train.imageSize == network.inputShape.count, "dataset images do not match the network input")
         let cached = features(train)
         if let test { _ = features(test) }
@@ -204,9 +210,11 @@ public final class Trainer {
                 if step % 50 == 0 { onBatch?(epoch, Double(b) / Double(order.count)) }
             }
             let testAccuracy = test.map { evaluate($0).accuracy } ?? .nan
+            let validationAccuracy = validation.map { evaluate($0).accuracy }
             let stats = EpochStats(epoch: epoch, loss: lossSum / Double(train.count),
                                    trainAccuracy: Double(correct) / Double(train.count), testAccuracy: testAccuracy,
-                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                                   validationAccuracy: validationAccuracy)
             history.append(stats)
             onEpoch?(stats)
         }

@@ -1,0 +1,320 @@
+import Datasets
+import Foundation
+
+// Claim robustness (issue #12): each DMN-vs-ConvNet claim of the paper judged again under
+// every protocol the results hold — input scaling, DMN output, density patches, training
+// budget and selection rule — from the per-epoch history, so no run is repeated for a budget
+// or a rule. The top-level verdicts stay those of the paper's text protocol
+// (`paperTextConfigs`).
+
+/// One epoch of one run, from history.csv.
+public struct EpochRecord: Sendable, Equatable {
+    public var epoch: Int
+    public var test: Double
+    /// NaN when the run had no validation split.
+    public var validation: Double
+    public init(epoch: Int, test: Double, validation: Double) { self.epoch = epoch; self.test = test; self.validation = validation }
+}
+
+/// A claim judged under one protocol: one spec's settings (the DMN's and the shared
+/// training/data ones), a training budget (the first `budget` epochs of the runs) and a
+/// selection rule.
+public struct RobustnessRow: Sendable {
+    public var claimId: String
+    public var dataset: DatasetName
+    public var spec: String
+    /// The protocol's key (spec and every setting but epochs and selection), shared by its budgets and rules.
+    public var protocolKey: String
+    /// Values of the factor columns that vary among this claim's protocols.
+    public var factors: [String: String]
+    public var budget: Int
+    public var rule: SelectionRule
+    public var verdict: Verdict
+    /// Per filter configuration: the paired per-seed DMN − ConvNet difference (fractions).
+    public var differences: [(label: String, diff: Summary)]
+    /// Whether this is the paper's text protocol (scaled inputs, ReLU, no output
+    /// normalisation, stride-1 patches, 3 epochs, final epoch), possibly on a training set
+    /// reduced by a validation hold-out.
+    public var paperText: Bool
+}
+
+/// One claim's robustness table.
+public struct ClaimRobustnessTable: Sendable {
+    public var claimId: String
+    public var claim: String
+    public var dataset: DatasetName
+    public var factorColumns: [String]
+    public var rows: [RobustnessRow]
+}
+
+public enum ClaimRobustness {
+    /// The columns that describe a protocol (besides the spec); the rest are shown only when
+    /// they vary.
+    public static let protocolColumns = ["preprocessing", "activation", "normalization", "patch_stride", "tv", "similarity",
+                                         "batch_size", "validation", "train_limit"]
+    /// Budgets shown in the tables (those ≤ the runs' epochs, plus the runs' epochs).
+    public static let budgets = [1, 3, 5, 10, 20, 50]
+
+    /// The values of the paper's text protocol; a column absent from the table (older
+    /// results) counts as its default.
+    static let paperText: [String: String] = ["preprocessing": "scale", "activation": "relu", "normalization": "none",
+                                              "patch_stride": "1", "selection": "final", "validation": "0", "epochs": "3"]
+
+    /// Numbers compare as numbers: runs.csv writes a real-valued setting as `0.0`.
+    static func isPaperText(_ g: RunGroup, ignoring: Set<String> = []) -> Bool {
+        paperText.allSatisfy { c, v in
+            let s = g.settings[c] ?? ""
+            if ignoring.contains(c) || s.isEmpty || s == v { return true }
+            guard let a = Double(s), let b = Double(v) else { return false }
+            return a == b
+        }
+    }
+
+    /// The Fig. 3 configurations the top-level claims are judged on, built from the groups of
+    /// the paper's text protocol only (so their labels are not disambiguated against others).
+    public static func paperTextConfigs(groups: [RunGroup]) -> [Fig3Config] {
+        Analysis.fig3Configs(groups.filter { ($0.model != .dmn && $0.model != .convnet) || isPaperText($0) })
+    }
+
+    /// `configs` restricted to the paper's text protocol.
+    public static func paperTextConfigs(_ configs: [Fig3Config]) -> [Fig3Config] {
+        configs.filter { c in [c.dmn, c.convnet].allSatisfy { $0.map { isPaperText($0) } ?? true } }
+    }
+
+    /// history.csv rows by run id, in epoch order.
+    public static func histories(_ rows: [ReportRow]) -> [String: [EpochRecord]] {
+        var out: [String: [EpochRecord]] = [:]
+        for r in rows {
+            let e = r.number("epoch")
+            guard e.isFinite else { continue }
+            out[r["run_id"], default: []].append(EpochRecord(epoch: Int(e), test: r.number("test_acc"), validation: r.number("validation_acc")))
+        }
+        for k in out.keys { out[k]!.sort { $0.epoch < $1.epoch } }
+        return out
+    }
+
+    /// Test accuracy of a run under `rule` within the first `budget` epochs; NaN when the
+    /// history is shorter than the budget or the rule cannot choose.
+    public static func accuracy(_ h: [EpochRecord], budget: Int, rule: SelectionRule) -> Double {
+        guard h.count >= budget, budget >= 1 else { return .nan }
+        let p = Array(h.prefix(budget))
+        guard let i = rule.chosenIndex(validation: p.map(\.validation), test: p.map(\.test)) else { return .nan }
+        return p[i].test
+    }
+
+
+    /// The claims the robustness section covers: (id, dataset, layers or nil, the claim check).
+    static let claims: [(id: String, dataset: DatasetName, check: ([Fig3Config]) -> ClaimCheck)] = [
+        ("mnist-within-1pt", .mnist, Claims.mnistWithinOnePoint),
+        ("cifar10-above", .cifar10, Claims.cifar10Above),
+        ("cifar10-two-layer-5-10pt", .cifar10, Claims.cifar10TwoLayerMargin),
+        ("cifar100-one-layer-above", .cifar100, Claims.cifar100OneLayerAbove),
+        ("cifar100-two-layer-equal", .cifar100, Claims.cifar100TwoLayerEqual),
+    ]
+
+    static func protocolKey(_ c: Fig3Config) -> String {
+        let d = c.dmn!
+        let cols = Analysis.parameterColumns.filter { $0 != "epochs" && $0 != "selection" }
+        return ([c.spec] + cols.map { "\($0)=\(d.settings[$0] ?? "")" }).joined(separator: "\u{1}")
+    }
+
+    /// A group whose accuracy is that of `rule` within `budget` epochs; seeds → accuracy.
+    static func selected(_ g: RunGroup, _ hist: [String: [EpochRecord]], budget: Int, rule: SelectionRule) -> (RunGroup, [String: Double]) {
+        var bySeed: [String: Double] = [:]
+        for r in g.okRuns {
+            let a = accuracy(hist[r["run_id"]] ?? [], budget: budget, rule: rule)
+            if a.isFinite { bySeed[r["seed"]] = a }
+        }
+        var out = g
+        out.accuracy = Summary(Array(bySeed.values))
+        return (out, bySeed)
+    }
+
+    /// Every claim's table over the protocols in `runs` (with their `history`).
+    public static func analyse(runs: [ReportRow], history: [ReportRow]) -> [ClaimRobustnessTable] {
+        let hist = histories(history)
+        guard !hist.isEmpty else { return [] }
+        let configs = Analysis.fig3Configs(Analysis.groups(runs)).filter { $0.dmn != nil && $0.convnet != nil }
+        var tables: [ClaimRobustnessTable] = []
+        for (id, dataset, check) in claims {
+            let mine = configs.filter { $0.dataset == dataset }
+            guard !mine.isEmpty else { continue }
+            let probe = check(mine)
+            guard !probe.findings.isEmpty else { continue }   // no configuration of the claim's kind (e.g. no two-layer runs)
+            let factorColumns = Analysis.varying(mine.map { $0.dmn! }, columns: protocolColumns.filter { c in
+                Analysis.parameterColumns.contains(c) })
+            var order: [String] = []
+            var byKey: [String: [Fig3Config]] = [:]
+            for c in mine {
+                let k = protocolKey(c)
+                if byKey[k] == nil { order.append(k) }
+                byKey[k, default: []].append(c)
+            }
+            var rows: [RobustnessRow] = []
+            for k in order {
+                let cs = byKey[k]!
+                let d0 = cs[0].dmn!
+                let e = ReportRow.parseNumber(d0.settings["epochs"] ?? "")
+                let epochs: Int? = e.isFinite ? Int(e) : nil
+                let maxEpochs = cs.flatMap { [$0.dmn!, $0.convnet!] }.flatMap(\.okRuns).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
+                let top = min(epochs ?? maxEpochs, maxEpochs)
+                guard top >= 1 else { continue }
+                let bs = (budgets.filter { $0 < top } + [top])
+                let hasValidation = ReportRow.parseNumber(d0.settings["validation"] ?? "0") > 0
+                let rules: [SelectionRule] = hasValidation ? [.final, .bestValidation, .bestTest] : [.final, .bestTest]
+                var factors: [String: String] = [:]
+                for c in factorColumns { factors[c] = d0.settings[c] ?? "" }
+                for rule in rules {
+                    for b in bs {
+                        var selectedConfigs: [Fig3Config] = []
+                        var diffs: [(match: String, label: String, diff: Summary)] = []
+                        for c in cs {
+                            let (dg, ds) = selected(c.dmn!, hist, budget: b, rule: rule)
+                            let (cg, cv) = selected(c.convnet!, hist, budget: b, rule: rule)
+                            var sc = c
+                            sc.dmn = dg; sc.convnet = cg
+                            selectedConfigs.append(sc)
+                            let paired = ds.keys.filter { cv[$0] != nil }.map { ds[$0]! - cv[$0]! }
+                            diffs.append((c.label, c.filters.replacingOccurrences(of: "-", with: "+"), Summary(paired)))
+                        }
+                        let verdict = check(selectedConfigs)
+                        guard !verdict.findings.isEmpty else { continue }
+                        let layersUsed = Set(verdict.findings.map(\.label))
+                        let shown = diffs.filter { layersUsed.contains($0.match) }.map { (label: $0.label, diff: $0.diff) }
+                        // The budget and rule replace epochs and selection; a validation hold-out
+                        // only shrinks the training set, so the row still follows the paper's text.
+                        let ignored: Set<String> = ["epochs", "selection", "validation"]
+                        let pt = isPaperText(d0, ignoring: ignored) && isPaperText(cs[0].convnet!, ignoring: ignored)
+                            && b == 3 && rule == .final
+                        rows.append(RobustnessRow(claimId: id, dataset: dataset, spec: d0.spec, protocolKey: k, factors: factors,
+                                                  budget: b, rule: rule, verdict: verdict.verdict,
+                                                  differences: shown, paperText: pt))
+                    }
+                }
+            }
+            tables.append(ClaimRobustnessTable(claimId: id, claim: probe.claim, dataset: dataset, factorColumns: factorColumns, rows: rows))
+        }
+        return tables
+    }
+
+    static func short(_ v: Verdict) -> String {
+        switch v {
+        case .supported: return "**holds**"
+        case .notSupported: return "fails"
+        case .inconclusive: return "inconclusive"
+        }
+    }
+
+    static func diffText(_ s: Summary) -> String {
+        guard s.n > 0 else { return "–" }
+        guard s.hasInterval else { return "\(Fmt.points(s.mean)) (n=\(s.n))" }
+        return "\(Fmt.points(s.mean)) [\(String(format: "%+.1f", s.lo * 100)), \(String(format: "%+.1f", s.hi * 100))]"
+    }
+
+    static func ruleText(_ r: SelectionRule) -> String {
+        r == .bestTest ? "best-test (optimistic)" : r.rawValue
+    }
+
+    /// The markdown section (empty when the results hold no per-epoch history of DMN/ConvNet pairs).
+    public static func markdown(_ tables: [ClaimRobustnessTable]) -> [String] {
+        guard !tables.isEmpty else { return [] }
+        var out: [String] = []
+        func p(_ s: String = "") { out.append(s) }
+        p("## Claim robustness: under which protocols each claim holds")
+        p()
+        p("Each DMN-vs-ConvNet claim judged again, with the claim's own rule (see [Claims in detail](#claims-in-detail)), under "
+          + "every protocol in these results: the spec's settings (input scaling, DMN output activation and normalisation, density "
+          + "patch stride, …), a training budget E (the first E epochs of the same runs, from history.csv) and a selection rule "
+          + "(`final`: epoch E; `best-validation`: the epoch ≤ E with the best accuracy on the held-out validation images; "
+          + "`best-test`: the highest test accuracy over epochs ≤ E, as the authors' code reports — **optimistic**, the test set "
+          + "chooses). A cell gives the verdict and, per filter configuration, the DMN − ConvNet difference in points with the 95% "
+          + "t interval of the per-seed paired differences. The verdicts in [Claims](#claims) use the paper's text protocol only "
+          + "(scaled inputs, ReLU, no output normalisation, stride-1 patches, 3 epochs, final epoch); rows marked † are that protocol.")
+        p()
+        for t in tables {
+            p("### \(t.claim)")
+            p()
+            let held = t.rows.filter { $0.verdict == .supported }
+            if held.isEmpty {
+                p("Holds under none of the \(t.rows.count) protocol × budget × rule combinations below.")
+            } else {
+                let names = held.prefix(12).map { r in
+                    ([r.spec] + t.factorColumns.map { "\($0)=\(r.factors[$0] ?? "")" }).joined(separator: " ")
+                        + ", E=\(r.budget), \(ruleText(r.rule))"
+                }
+                p("Holds under \(held.count) of \(t.rows.count) protocol × budget × rule combinations: "
+                  + names.joined(separator: "; ") + (held.count > 12 ? "; …" : "") + ".")
+            }
+            p()
+            var keys: [String] = []
+            for r in t.rows where !keys.contains(r.protocolKey + "\u{2}" + r.rule.rawValue) { keys.append(r.protocolKey + "\u{2}" + r.rule.rawValue) }
+            let budgetsShown = Array(Set(t.rows.map(\.budget))).sorted()
+            let header = ["spec"] + t.factorColumns + ["rule"] + budgetsShown.map { "E=\($0)" }
+            p("| " + header.joined(separator: " | ") + " |")
+            p("|" + header.map { _ in " --- |" }.joined())
+            for k in keys {
+                let rs = t.rows.filter { $0.protocolKey + "\u{2}" + $0.rule.rawValue == k }
+                let r0 = rs[0]
+                var cells = [r0.spec] + t.factorColumns.map { r0.factors[$0] ?? "" } + [ruleText(r0.rule)]
+                for b in budgetsShown {
+                    guard let r = rs.first(where: { $0.budget == b }) else { cells.append(""); continue }
+                    cells.append(short(r.verdict) + (r.paperText ? " †" : "") + ": "
+                                 + r.differences.map { "\($0.label) \(diffText($0.diff))" }.joined(separator: "; "))
+                }
+                p("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+            }
+            p()
+        }
+        return out
+    }
+
+    /// The plot table of `robustness.gp`: per dataset and protocol (series), the DMN − ConvNet
+    /// test accuracy at each epoch in points — per seed the mean over the protocol's filter
+    /// configurations, then mean and 95% t interval over seeds.
+    ///
+    ///     dataset,series,series_label,epoch,n,mean,lo,hi
+    public static func curves(runs: [ReportRow], history: [ReportRow]) -> CSVTable {
+        var t = CSVTable(header: ["dataset", "series", "series_label", "epoch", "n", "mean", "lo", "hi"])
+        let hist = histories(history)
+        guard !hist.isEmpty else { return t }
+        let configs = Analysis.fig3Configs(Analysis.groups(runs)).filter { $0.dmn != nil && $0.convnet != nil }
+        for dataset in DatasetName.allCases {
+            let mine = configs.filter { $0.dataset == dataset }
+            guard !mine.isEmpty else { continue }
+            let factorColumns = Analysis.varying(mine.map { $0.dmn! }, columns: protocolColumns.filter { Analysis.parameterColumns.contains($0) })
+            let specs = Set(mine.map(\.spec))
+            var order: [String] = []
+            var byKey: [String: [Fig3Config]] = [:]
+            for c in mine {
+                let k = protocolKey(c)
+                if byKey[k] == nil { order.append(k) }
+                byKey[k, default: []].append(c)
+            }
+            for (s, k) in order.enumerated() {
+                let cs = byKey[k]!
+                let d0 = cs[0].dmn!
+                var label = factorColumns.map { "\($0)=\(d0.settings[$0] ?? "")" }.joined(separator: " ")
+                if specs.count > 1 || label.isEmpty { label = d0.spec + (label.isEmpty ? "" : " " + label) }
+                let maxEpoch = cs.flatMap { [$0.dmn!, $0.convnet!] }.flatMap(\.okRuns).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
+                guard maxEpoch >= 1 else { continue }
+                for e in 1...maxEpoch {
+                    var perSeed: [String: [Double]] = [:]
+                    for c in cs {
+                        var dmn: [String: Double] = [:], conv: [String: Double] = [:]
+                        for r in c.dmn!.okRuns { dmn[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
+                        for r in c.convnet!.okRuns { conv[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
+                        for (seed, a) in dmn { if let b = conv[seed], a.isFinite, b.isFinite { perSeed[seed, default: []].append(a - b) } }
+                    }
+                    // Only seeds with every configuration, so each seed's mean is over the same configurations.
+                    let values = perSeed.values.filter { $0.count == cs.count }.map { $0.reduce(0, +) / Double($0.count) }
+                    let sum = Summary(values)
+                    guard sum.n > 0 else { continue }
+                    func pt(_ v: Double) -> String { v.isFinite ? CSVTable.number((v * 1e6).rounded() / 1e4) : "nan" }
+                    t.append([dataset.displayName, String(s), label.replacingOccurrences(of: ",", with: ";"), String(e), String(sum.n),
+                              pt(sum.mean), pt(sum.hasInterval ? sum.lo : sum.mean), pt(sum.hasInterval ? sum.hi : sum.mean)])
+                }
+            }
+        }
+        return t
+    }
+}
