@@ -23,16 +23,32 @@ regenerate_artefacts() {
   "$REPRO" report "${paper[@]}" --out "$root/REPORT.md" --quiet
 }
 
-# The claims table of ROOT/REPORT.md, as README quotes it (between its BEGIN/END claims markers).
-claims_table() {
-  awk '/^\| claim \| verdict \| numbers \|/ { on = 1 } on && /^\|/ { print; next } on { exit }' "$1/REPORT.md"
-}
-
-# README.md with its claims block replaced by the table of ROOT/REPORT.md, on standard output.
-readme_with_claims() {
-  # Through the environment, not awk -v, which would interpret backslashes in the table.
-  CLAIMS_TABLE=$(claims_table "$1") awk '
-    /^<!-- BEGIN claims/ { print; print ENVIRON["CLAIMS_TABLE"]; skip = 1; next }
-    /^<!-- END claims/ { skip = 0 }
-    !skip { print }' README.md
+# README.md with every generated table block refreshed from the reports under ROOT, on
+# standard output. A block is
+#   <!-- BEGIN table FILE "HEADING" ... -->
+#   (the first pipe table after the line HEADING of ROOT/FILE, copied here)
+#   <!-- END table -->
+# so README quotes exactly what the reports say; check-artefacts.sh fails when it does not.
+readme_with_tables() {
+  # The root through the environment: awk -v would interpret backslashes.
+  RESULTS_ROOT=$1 awk '
+    /^<!-- BEGIN table / {
+      print
+      line = $0
+      file = line; sub(/^<!-- BEGIN table /, "", file); sub(/ .*/, "", file)
+      heading = substr(line, index(line, "\"") + 1); heading = substr(heading, 1, index(heading, "\"") - 1)
+      path = ENVIRON["RESULTS_ROOT"] "/" file
+      found = 0; copied = 0
+      while ((getline l < path) > 0) {
+        if (!found) { if (l == heading) found = 1; continue }
+        if (l ~ /^\|/) { print l; copied = 1; continue }
+        if (copied) break
+      }
+      close(path)
+      if (!copied) { print "README.md: no table after \"" heading "\" in " path > "/dev/stderr"; failed = 1 }
+      skip = 1; next
+    }
+    /^<!-- END table/ { skip = 0 }
+    !skip { print }
+    END { exit failed }' README.md
 }

@@ -38,9 +38,9 @@ while IFS= read -r f; do
     echo "figure $f did not render"; status=1
   fi
 done < <(find "$root" -name '*.png' | sort)
-if [ "$root" = results ] && ! readme_with_claims "$scratch/results" | cmp -s - README.md; then
-  echo "stale: README.md's claims table differs from results/REPORT.md's:"
-  readme_with_claims "$scratch/results" | diff -u README.md - | head -20 || true
+if [ "$root" = results ] && ! readme_with_tables "$scratch/results" | cmp -s - README.md; then
+  echo "stale: a table of README.md differs from the report it quotes:"
+  readme_with_tables "$scratch/results" | diff -u README.md - | head -20 || true
   status=1
 fi
 [ "$status" -eq 0 ] && echo "artefacts: every committed report, table and figure matches the committed runs"

@@ -492,6 +492,31 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(a.claims.first { $0.id == "cifar100-one-layer-above" }?.verdict, .inconclusive)
     }
 
+    /// The side-by-side table README quotes: a row per dataset and filters, a column per model,
+    /// the baseline on every row of its dataset, infeasible groups named; left out when a
+    /// (dataset, filters, model) would need two cells (two specs or two settings).
+    func testGlanceTable() throws {
+        var runs = F.pair(dataset: "mnist", filters: "4", dmn: F.seeds(0.95, 0.001), convnet: F.seeds(0.96, 0.001))
+        runs += F.pair(dataset: "mnist", filters: "4-15", dmn: F.seeds(0.97, 0.001), convnet: F.seeds(0.98, 0.001))
+        runs += F.baseline(dataset: "mnist", mean: 0.92)
+        runs += [F.run(dataset: "mnist", model: "dmn", filters: "16", seed: 1, acc: .nan, status: "infeasible"),
+                 F.run(dataset: "mnist", model: "convnet", filters: "16", seed: 1, acc: 0.97)]
+        let text = ReportWriter.markdown(analysis(runs), generated: "x")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try XCTUnwrap(lines.firstIndex(of: "### At a glance"))
+        let table = lines[(start + 1)...].drop { !$0.hasPrefix("|") }.prefix { $0.hasPrefix("|") }
+        XCTAssertEqual(table.first, "| dataset | filters | baseline | dmn | convnet |")
+        XCTAssertEqual(table.count, 2 + 3, "header, rule, and filters 4, 16, 4+15 in the report's order (one layer first)")
+        let rows = Array(table.dropFirst(2))
+        XCTAssertTrue(rows[0].hasPrefix("| MNIST | 4 | 92.00 ± "), rows[0])
+        XCTAssertTrue(rows[0].contains("| 95.00 ± ") && rows[0].contains("| 96.00 ± "), rows[0])
+        XCTAssertTrue(rows[1].hasPrefix("| MNIST | 16 | 92.00 ± ") && rows[1].hasSuffix("| infeasible | 97.00 (n=1, no CI) |"), rows[1])
+        XCTAssertTrue(rows[2].hasPrefix("| MNIST | 4+15 | 92.00 ± "), rows[2])
+        // A second spec with the same configuration: no single cell per model, no glance table.
+        let two = runs + F.pair(dataset: "mnist", filters: "4", dmn: F.seeds(0.9, 0.001), convnet: F.seeds(0.9, 0.001), spec: "other")
+        XCTAssertFalse(ReportWriter.markdown(analysis(two), generated: "x").contains("### At a glance"))
+    }
+
     func testReportCommand() throws {
         let dir = TestFiles.tempDir(self, "report-cli")
         F.writeFolder(dir)

@@ -103,6 +103,18 @@ public enum ClaimRobustness {
     }
 
 
+    /// Configurations grouped by protocol key, keys in order of first appearance.
+    static func byProtocol(_ configs: [Fig3Config]) -> (order: [String], byKey: [String: [Fig3Config]]) {
+        var order: [String] = []
+        var byKey: [String: [Fig3Config]] = [:]
+        for c in configs {
+            let k = protocolKey(c)
+            if byKey[k] == nil { order.append(k) }
+            byKey[k, default: []].append(c)
+        }
+        return (order, byKey)
+    }
+
     /// The claims the robustness section covers: (id, dataset, layers or nil, the claim check).
     static let claims: [(id: String, dataset: DatasetName, check: ([Fig3Config]) -> ClaimCheck)] = [
         ("mnist-within-1pt", .mnist, Claims.mnistWithinOnePoint),
@@ -143,13 +155,7 @@ public enum ClaimRobustness {
             guard !probe.findings.isEmpty else { continue }   // no configuration of the claim's kind (e.g. no two-layer runs)
             let factorColumns = Analysis.varying(mine.map { $0.dmn! }, columns: protocolColumns.filter { c in
                 Analysis.parameterColumns.contains(c) })
-            var order: [String] = []
-            var byKey: [String: [Fig3Config]] = [:]
-            for c in mine {
-                let k = protocolKey(c)
-                if byKey[k] == nil { order.append(k) }
-                byKey[k, default: []].append(c)
-            }
+            let (order, byKey) = byProtocol(mine)
             var rows: [RobustnessRow] = []
             for k in order {
                 let cs = byKey[k]!
@@ -283,13 +289,7 @@ public enum ClaimRobustness {
             guard !mine.isEmpty else { continue }
             let factorColumns = Analysis.varying(mine.map { $0.dmn! }, columns: protocolColumns.filter { Analysis.parameterColumns.contains($0) })
             let specs = Set(mine.map(\.spec))
-            var order: [String] = []
-            var byKey: [String: [Fig3Config]] = [:]
-            for c in mine {
-                let k = protocolKey(c)
-                if byKey[k] == nil { order.append(k) }
-                byKey[k, default: []].append(c)
-            }
+            let (order, byKey) = byProtocol(mine)
             for (s, k) in order.enumerated() {
                 let cs = byKey[k]!
                 let d0 = cs[0].dmn!

@@ -152,6 +152,7 @@ public enum ReportWriter {
               + "`settings` lists the parameters that differ between rows of the same dataset.")
             d.p()
         }
+        glance(classify, into: &d)
         let dmnFamily = RunNormalization.modelsUsingDMNParameters
         let dmnCols = Analysis.parameterColumns.filter { Analysis.dmnColumns.contains($0) }
         let sharedCols = Analysis.parameterColumns.filter { !Analysis.dmnColumns.contains($0) }
@@ -178,6 +179,37 @@ public enum ReportWriter {
     }
 
     /// DMN build time against ConvNet SGD time per configuration.
+    /// Models side by side, a row per dataset and filter configuration (what README quotes).
+    /// Only when that names each group once (one spec, one setting per model); otherwise the
+    /// per-dataset tables below are the only honest layout.
+    static func glance(_ classify: [RunGroup], into d: inout MarkdownDocument) {
+        let keys = classify.map { "\($0.dataset.rawValue)|\($0.filters)|\($0.model.rawValue)" }
+        guard !classify.isEmpty, Set(keys).count == keys.count, Set(classify.map(\.spec)).count == 1 else { return }
+        let shown = ([ModelKind.baseline] + ModelKind.allCases.filter { $0 != .baseline })
+            .filter { m in classify.contains { $0.model == m } }
+        func cell(_ g: RunGroup?) -> String {
+            guard let g else { return "" }
+            if g.accuracy.n > 0 { return Fmt.ci(g.accuracy) }
+            return g.infeasible > 0 ? "infeasible" : (g.failed > 0 ? "failed" : "")
+        }
+        d.p("### At a glance")
+        d.p()
+        d.p("Test accuracy (%), mean ± 95% CI over seeds, per model" + (shown.contains(.baseline) ? "; the baseline (the softmax on the pixels) has no conv layer and is repeated on each row of its dataset." : "."))
+        d.p()
+        var rows: [[String]] = []
+        for ds in orderedDatasets(classify.map(\.dataset)) {
+            let gs = classify.filter { $0.dataset == ds }
+            var filters: [String] = []
+            for g in gs where g.model != .baseline && !filters.contains(g.filters) { filters.append(g.filters) }
+            let baseline = gs.first { $0.model == .baseline }
+            for f in filters {
+                let label = f.replacingOccurrences(of: "-", with: "+")
+                rows.append([ds.displayName, label] + shown.map { m in cell(m == .baseline ? baseline : gs.first { $0.model == m && $0.filters == f }) })
+            }
+        }
+        d.table(["dataset", "filters"] + shown.map(\.rawValue), rows)
+    }
+
     static func timings(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
         d.p("## DMN build time vs ConvNet SGD time")
         d.p()
