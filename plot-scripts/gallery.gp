@@ -22,6 +22,9 @@ set datafile separator ","
 stats pix using 1:2 skip 1 nooutput
 xmax = STATS_max_x
 ymin = STATS_min_y
+# Labels at x ≥ 0 are the tiles' (class, rank); the model names sit left of the tiles.
+stats lab using ($1 >= 0 ? 1 : 0) skip 1 nooutput
+tiles = STATS_sum
 pngterm = strstrt(GPVAL_TERMINALS, "pngcairo") > 0 ? "pngcairo" : "png"
 unset border
 unset tics
@@ -41,8 +44,14 @@ do for [fmt in "png svg"] {
     }
     set output outdir."/gallery-".ds.".".fmt
     set title "First-layer filters: ".ttl." (each tile scaled to its own max |w|; grey = 0)" noenhanced
-    plot pix using 1:2:3:4:5 skip 1 with rgbimage, \
-         lab using 1:($1 < 0 ? $2 : NaN):3 skip 1 with labels right noenhanced, \
-         lab using 1:($1 >= 0 ? $2 : NaN):3 skip 1 with labels center font ",8" noenhanced
+    # gnuplot 5.4 crashes on a labels plot whose every point is NaN: tile labels only if any.
+    if (tiles > 0) {
+        plot pix using 1:2:3:4:5 skip 1 with rgbimage, \
+             lab using 1:($1 < 0 ? $2 : NaN):3 skip 1 with labels right noenhanced, \
+             lab using 1:($1 >= 0 ? $2 : NaN):3 skip 1 with labels center font ",8" noenhanced
+    } else {
+        plot pix using 1:2:3:4:5 skip 1 with rgbimage, \
+             lab using 1:2:3 skip 1 with labels right noenhanced
+    }
     set output
 }

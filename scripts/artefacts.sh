@@ -4,6 +4,14 @@
 # Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
 SPECS=(quick fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 authors protocols)
 
+# `repro plot`, silent unless it fails; then its errors (not its "wrote" lines) go to stderr.
+plot_quietly() {
+  local err
+  err=$("$REPRO" plot "$@" 2>&1 >/dev/null) && return 0
+  echo "$err" | grep -v '^wrote ' >&2
+  return 1
+}
+
 # Reports and figures of every results folder under ROOT (results/ or a scratch copy of it).
 regenerate_artefacts() {
   local root=$1 dir
@@ -11,15 +19,15 @@ regenerate_artefacts() {
     dir=${dir%/}
     [ -d "$dir/runs" ] || continue
     # Figures first: the report links the ones it finds beside it.
-    "$REPRO" plot "$dir" >/dev/null 2>&1
+    plot_quietly "$dir"
     "$REPRO" report "$dir" --quiet
   done
   # The paper's experiments together (the protocol studies feed its claim-robustness section and
   # figure), and Fig. 3 bottom from the three sweeps.
-  "$REPRO" plot "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" --out "$root/fig3-bottom" >/dev/null 2>&1
+  plot_quietly "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" --out "$root/fig3-bottom"
   local paper=("$root/fig3" "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" "$root/fig1" "$root/fig2"
                "$root/fig2-seeds" "$root/authors" "$root/protocols")
-  "$REPRO" plot "${paper[@]}" --out "$root" >/dev/null 2>&1
+  plot_quietly "${paper[@]}" --out "$root/figures"
   "$REPRO" report "${paper[@]}" --out "$root/REPORT.md" --quiet
 }
 

@@ -307,6 +307,42 @@ final class InsideFigureTests: XCTestCase {
         XCTAssertEqual(c[0][1].b, 0)                                          // index 5 = (0, 1, blue) = −max
     }
 
+    /// A DMN count that could not be built (infeasible) must not push the DMN out of the
+    /// gallery: the gallery takes the count most models have. And a gallery without DMN tiles
+    /// (no tile labels) still renders: gnuplot 5.4 crashed on an all-NaN labels plot.
+    func testGalleryCountAndAGalleryWithoutTileLabels() throws {
+        let dir = TestFiles.tempDir(self, "inside-gallery")
+        var o = RunnerOptions(dataDirectory: dir, spec: SpecReference(name: "w", hash: "0", file: "w.json"))
+        o.weights = .auto
+        let plan = ExperimentSpec(name: "w", datasets: [.fashionMNIST], models: [.dmn, .convnet],
+                                  axes: ["filters": [.integers([2]), .integers([3])]]).plannedRuns()
+            .filter { (p: PlannedRun) in !(p.run.model == .dmn && p.run.filters == [3]) }
+        XCTAssertEqual(plan.count, 3)
+        _ = try ExperimentRunner(executor: FakeWeightExecutor(), folder: ResultFolder(dir), options: o, progress: SilentProgress()).run(plan)
+        let runs = InsideTables.savedRuns([dir])
+        let both = try XCTUnwrap(InsideTables.gallery(runs, dataset: .fashionMNIST))
+        XCTAssertEqual(both.pixels.rows.count, 7 * 7, "2 model rows of 2 tiles of 3×3 with 1-pixel gaps")
+        XCTAssertEqual(both.labels.rows.filter { Double($0[0])! < 0 }.map { $0[2] }, ["dmn", "convnet"])
+
+        let convnetOnly = try XCTUnwrap(InsideTables.gallery(runs.filter { $0.record.run.model == .convnet }, dataset: .fashionMNIST))
+        XCTAssertEqual(convnetOnly.pixels.rows.count, 11 * 3, "its largest count, 3 tiles")
+        let gnuplot = ["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let gp = gnuplot else { throw XCTSkip("gnuplot not installed (apt-get install gnuplot-nox)") }
+        let out = dir.appendingPathComponent("convnet-only")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try convnetOnly.pixels.text.write(to: out.appendingPathComponent("gallery_fashion-mnist.csv"), atomically: true, encoding: .utf8)
+        try convnetOnly.labels.text.write(to: out.appendingPathComponent("gallery_fashion-mnist_labels.csv"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: gp)
+        p.arguments = ["-c", TestFiles.packageRoot.appendingPathComponent("plot-scripts/gallery.gp").path, out.path, out.path, "fashion-mnist"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("gallery-fashion-mnist.png").path))
+    }
+
     func testTablesAndScripts() throws {
         let dir = TestFiles.tempDir(self, "inside")
         var o = RunnerOptions(dataDirectory: dir, spec: SpecReference(name: "w", hash: "0", file: "w.json"))

@@ -61,11 +61,15 @@ public enum InsideTables {
     }
 
     /// Per dataset: the gallery pixels (x, y, r, g, b; a complete grid, white between tiles)
-    /// and its labels (x, y, text). Rows are models; for each the first run whose first layer
-    /// has the dataset's largest filter count among saved runs (one-layer configurations first).
+    /// and its labels (x, y, text). Rows are models; for each the first run (one-layer
+    /// configurations first) with the gallery's first-layer filter count: the count the most
+    /// models have saved runs of, the largest among those (a DMN count that is infeasible on
+    /// this dataset must not leave the DMN out of its own gallery).
     public static func gallery(_ runs: [SavedRun], dataset: DatasetName) throws -> (pixels: CSVTable, labels: CSVTable)? {
         let mine = runs.filter { $0.record.run.dataset == dataset && galleryModels.contains($0.record.run.model) }
-        guard let kMax = mine.compactMap({ $0.record.run.filters.first }).max() else { return nil }
+        let counts = Set(mine.compactMap { $0.record.run.filters.first })
+        func models(_ k: Int) -> Int { Set(mine.filter { $0.record.run.filters.first == k }.map(\.record.run.model)).count }
+        guard let kMax = counts.max(by: { (models($0), $0) < (models($1), $1) }) else { return nil }
         var rows: [(ModelKind, SavedRun, [Int], [Float])] = []
         for model in galleryModels {
             let cands = mine.filter { $0.record.run.model == model && $0.record.run.filters.first == kMax }

@@ -8,13 +8,14 @@ struct PlotCommand: ParsableCommand {
         abstract: "Draw the paper's figures (PNG and SVG) from results folders with gnuplot.",
         discussion: """
         Writes the small aggregated tables the gnuplot scripts read (fig1_lambda.csv, \
-        fig2_histogram.csv, fig2_variance.csv, fig3_top.csv, fig3_sweep.csv; see \
+        fig2_histogram.csv, fig2_variance.csv, fig3_top.csv, fig3_sweep.csv, robustness_curves.csv; see \
         plot-scripts/README.md) into the output folder, then runs every script that has data:
 
           fig1.gp         Fig. 1: smoothed λ per layer vs images seen
           fig2.gp         Fig. 2 bottom: scaled increments; variance vs N
           fig3-top.gp     Fig. 3 top: DMN vs ConvNet per filter configuration
           fig3-bottom.gp  Fig. 3 bottom: accuracy vs T_PC, T_v, T_frac
+          robustness.gp   DMN − ConvNet test accuracy vs epochs, a line per protocol
 
         and, per dataset, from the weights runs saved (runs/<id>.weights/):
 

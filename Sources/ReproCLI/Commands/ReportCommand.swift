@@ -45,12 +45,16 @@ struct ReportCommand: ParsableCommand {
             : URL(fileURLWithPath: target).deletingLastPathComponent()
         let set = try CLI.loadResults(results, relativeTo: base)
         let analysis = ReportAnalysis(set)
-        let figures = target == "-" ? [] : PlotCommand.figureNames.flatMap { name in
-            ["\(name).png"].filter {
-                FileManager.default.fileExists(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().appendingPathComponent($0).path)
-            }
+        // Figures beside the report, or in its figures/ subfolder (where a report over many
+        // folders keeps them: results/REPORT.md), linked relative to the report.
+        let folder = URL(fileURLWithPath: target).deletingLastPathComponent()
+        let places = target == "-" ? [] : [("", folder), ("figures/", folder.appendingPathComponent("figures"))]
+        let figures = places.flatMap { prefix, dir in
+            PlotCommand.figureNames.map { "\($0).png" }
+                .filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
+                .map { prefix + $0 }
         }
-        let inside = target == "-" ? [] : PlotCommand.insideFigures(in: URL(fileURLWithPath: target).deletingLastPathComponent())
+        let inside = places.flatMap { prefix, dir in PlotCommand.insideFigures(in: dir).map { prefix + $0 } }
         let text = ReportWriter.markdown(analysis, generated: set.newestFinish ?? "(no finished run recorded)", figures: figures + inside)
         if target == "-" {
             CLI.out(text)
