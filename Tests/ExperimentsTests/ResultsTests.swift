@@ -93,11 +93,15 @@ final class ResultsTests: XCTestCase {
         XCTAssertEqual(row.last, "fake failure, with \"quotes\", commas\nand a newline")
         XCTAssertEqual(row[table[0].firstIndex(of: "test_acc")!], "nan")
 
+        let provenanceFile = dir.appendingPathComponent("provenance.json")
+        let madeBy = try Data(contentsOf: provenanceFile)
         let second = try runner(dir, spec).run(runs)
         XCTAssertEqual(second.skippedOk, runs.count - 2)
         XCTAssertEqual(second.skippedFailed, 2)
         XCTAssertEqual(second.executedOk + second.executedFailed, 0)
         XCTAssertEqual(second.exitCode, 1)
+        // Nothing ran, so nothing changed: the provenance still names the invocation that made the runs.
+        XCTAssertEqual(try Data(contentsOf: provenanceFile), madeBy)
 
         // A deleted run file (an interrupted run) is redone.
         try FileManager.default.removeItem(at: ResultFolder(dir).runFile(runs[0].id))

@@ -116,7 +116,10 @@ public final class ExperimentRunner: @unchecked Sendable {
         var inFlight = 0
         var summary = RunSummary()
         var provenance: Provenance
-        init(provenance: Provenance) { self.provenance = provenance }
+        /// False when this invocation runs nothing and the folder has a provenance already:
+        /// that one describes the invocation that made the runs and is kept.
+        let writesProvenance: Bool
+        init(provenance: Provenance, writesProvenance: Bool) { self.provenance = provenance; self.writesProvenance = writesProvenance }
 
         func locked<T>(_ body: (Shared) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(self) }
     }
@@ -134,8 +137,11 @@ public final class ExperimentRunner: @unchecked Sendable {
         let provenance = Provenance(specFile: options.spec.file, specName: options.spec.name, specHash: options.spec.hash,
                                     blasThreads: options.blasThreads, jobs: options.jobs, shard: options.shard?.description,
                                     executor: executorName, runsPlanned: plan.count, runsSkipped: skipped)
+        // A call with nothing left to run changes nothing: resuming a finished folder must not
+        // replace the provenance of the invocation that made its runs with its own.
+        let writesProvenance = !todo.isEmpty || !FileManager.default.fileExists(atPath: folder.provenanceFile.path)
         try OutputFolderError.guarding(folder.url.path, "write to the output folder") {
-            try provenance.write(to: folder)
+            if writesProvenance { try provenance.write(to: folder) }
             try tables.rebuild()
         }
         if provenance.gitDirty == true && !todo.isEmpty {
@@ -145,7 +151,7 @@ public final class ExperimentRunner: @unchecked Sendable {
         }
         sink.begin(total: todo.count, skipped: skipped)
 
-        let shared = Shared(provenance: provenance)
+        let shared = Shared(provenance: provenance, writesProvenance: writesProvenance)
         shared.summary = summary
         let interruption = options.handleSignals
             ? Interruption { [self] signal in self.abandon(shared, signal: signal, since: t0) } : nil
@@ -255,11 +261,13 @@ public final class ExperimentRunner: @unchecked Sendable {
         summary.seconds = Date().timeIntervalSince(t0)
         do {
             try tables.rebuild()
-            var p = shared.locked { $0.provenance }
-            p.finished = ISOTime.now()
-            p.runsOk = summary.executedOk
-            p.runsFailed = summary.executedFailed
-            try p.write(to: folder)
+            if shared.writesProvenance {
+                var p = shared.locked { $0.provenance }
+                p.finished = ISOTime.now()
+                p.runsOk = summary.executedOk
+                p.runsFailed = summary.executedFailed
+                try p.write(to: folder)
+            }
         } catch {
             if summary.writeError == nil { summary.writeError = "\(error)" }
         }
