@@ -110,7 +110,11 @@ public final class Trainer {
             let saved = BLAS.threads
             BLAS.setThreads(1)
             defer { BLAS.setThreads(saved) }
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+            // GCD's pool threads were not started by this thread, so they need not have inherited it.
+            DispatchQueue.concurrentPerform(iterations: count) { i in
+                FloatEnvironment.flushSubnormals()
+                body(i)
+            }
         } else {
             for i in 0..<count { body(i) }
         }
