@@ -238,6 +238,16 @@ final class ResultsTests: XCTestCase {
         let raw = try String(contentsOf: dir.appendingPathComponent("fluctuation.csv"), encoding: .utf8)
         XCTAssertTrue(raw.contains(",\"a,b\"\n"), raw)
         XCTAssertTrue(raw.contains(",\"say \"\"hi\"\"\"\n"), raw)
+
+        // The per-sample table is not committed (.gitignore): a report rebuilds it
+        // from the run files when it is missing, with the same rows.
+        let committed = try ResultSet.load(folders: [dir], relativeTo: dir).fluctuation
+        XCTAssertEqual(committed.count, 2)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("fluctuation.csv"))
+        let rebuilt = try ResultSet.load(folders: [dir], relativeTo: dir)
+        XCTAssertEqual(rebuilt.fluctuation, committed)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("fluctuation.csv").path),
+                       "loading a folder for a report writes nothing into it")
     }
 
     func testBLASThreadPlan() {

@@ -177,6 +177,14 @@ public struct ResultSet: Sendable {
                     }
                     tables[name] = ParsedTable(csv: text)
                 }
+                // The per-sample Fig. 2 table (16 MB for fig2-seeds) is not committed: it is
+                // rebuilt from the run files, which hold the same numbers, when it is absent.
+                let fluctuationRuns = tables["runs"]?.rows.contains { $0["kind"] == ExperimentKind.fluctuation.rawValue } ?? false
+                if fluctuationRuns && tables["fluctuation"] == nil && !folder.runIds().isEmpty {
+                    let (records, bad) = ResultTables(folder: folder).records()
+                    for b in bad { notes.append("\(b): unreadable run file, left out") }
+                    for (name, t) in ResultTables.tables(for: records) where tables[name] == nil { tables[name] = ParsedTable(t) }
+                }
             } else if !folder.runIds().isEmpty {
                 let (records, bad) = ResultTables(folder: folder).records()
                 for b in bad { notes.append("\(b): unreadable run file, left out") }
