@@ -1,4 +1,4 @@
-import CFloatEnvironment
+import CNumerics
 
 /// Subnormal floats (|x| < 2^-126) cost 10–100× a normal operation on x86 and arm64 cores
 /// that handle them in microcode. They appear where training drives values towards zero

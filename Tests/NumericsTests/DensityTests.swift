@@ -44,7 +44,17 @@ final class DensityTests: XCTestCase {
             for i in 0..<n { for j in 0..<n { rho[i * n + j] = j < i ? below : Double(i + 2 * j) } }
             var sum = (0..<n).map { Double($0) + 0.5 }
             let rho0 = rho, sum0 = sum
-            accumulatePatchDensity(x, batch: batch, height: h, width: w, channels: c, kernel: k, rho: &rho, sum: &sum)
+            accumulatePatchDensity(x, batch: batch, height: h, width: w, channels: c, kernel: k, rho: &rho, sum: &sum,
+                                   isa: .baseline)
+            // Every wider instruction set does the same operations on each element in the same
+            // order: equal bits, not just within the bound.
+            for isa in VectorISA.allCases where isa > .baseline && isa <= VectorISA.best {
+                var rhoWide = rho0, sumWide = sum0
+                accumulatePatchDensity(x, batch: batch, height: h, width: w, channels: c, kernel: k, rho: &rhoWide,
+                                       sum: &sumWide, isa: isa)
+                XCTAssertEqual(rhoWide.map(\.bitPattern), rho.map(\.bitPattern), "\(label) \(isa.name): ρ")
+                XCTAssertEqual(sumWide.map(\.bitPattern), sum.map(\.bitPattern), "\(label) \(isa.name): Σh")
+            }
 
             let terms = batch * (h - k + 1) * (w - k + 1)
             for i in 0..<n {

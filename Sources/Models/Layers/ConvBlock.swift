@@ -72,8 +72,7 @@ public final class ConvBlock: WeightLayer {
             bias.value.withUnsafeBufferPointer { b in
                 convReluPool2Forward(x, batch: batch, height: inputShape.height, width: inputShape.width,
                                      channels: inputShape.channels, kernel: kernel, weights: w.baseAddress!,
-                                     bias: b.baseAddress!, filters: filters, y, winners: winners.ensure(n),
-                                     scratch: acc.ensure(convBlockScratchCount(patchSize: patchSize, filters: filters)))
+                                     bias: b.baseAddress!, filters: filters, y, winners: winners.ensure(n))
             }
         }
         return y

@@ -1,3 +1,5 @@
+import CNumerics
+
 // The paper's block, conv k×k (valid, stride 1) → ReLU → 2×2 max-pool (stride 2), fused.
 //
 // Why fused: pool(relu(y)) = relu(pool(y)), so only the conv outputs inside pooling windows
@@ -11,9 +13,9 @@
 
 public let noGradient: UInt8 = 255
 
-/// Filters are processed four at a time as SIMD4 lanes, against the four conv outputs of a
-/// pooling window at once; F is padded to a multiple of 4 with zero filters in scratch
-/// copies of the weights. (Generic SIMD code scalarises its mask operations, so the lanes
+/// The backward processes filters four at a time as SIMD4 lanes, against the four conv
+/// outputs of a pooling window at once; F is padded to a multiple of 4 with zero filters in
+/// scratch copies of the weights. (Generic SIMD code scalarises its mask operations, so the lanes
 /// are concrete SIMD4; SSE2 is the baseline every x86-64 machine has.)
 @inline(__always) func padded(_ f: Int) -> Int { (f + 3) & ~3 }
 
@@ -31,59 +33,31 @@ public let noGradient: UInt8 = 255
     for r in 0..<rows { (wp + r * fp).update(from: w + r * f, count: f) }
 }
 
-/// Scratch floats `convReluPool2Forward` and `convReluPool2Backward` need.
-public func convBlockScratchCount(patchSize: Int, filters: Int) -> Int { (2 * patchSize + 1) * padded(filters) }
+/// Scratch floats `convReluPool2Backward` needs.
+public func convBlockScratchCount(patchSize: Int, filters: Int) -> Int { 2 * patchSize * padded(filters) }
 
+/// Instruction sets of the C forward kernel (Sources/CNumerics/conv_block.c), widest last.
+public enum VectorISA: Int32, CaseIterable, Comparable, Sendable {
+    case baseline = 0, avx2 = 1, avx512 = 2
+
+    /// The widest this CPU runs that the kernel has a version for.
+    public static let best = VectorISA(rawValue: repro_best_isa()) ?? .baseline
+
+    public var name: String { ["sse2/neon", "avx2", "avx512f"][Int(rawValue)] }
+    public static func < (a: VectorISA, b: VectorISA) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The fused forward, in C so that it runs in the CPU's widest vectors (Swift's SIMD types
+/// compile to the build's baseline, SSE2 on x86-64). Each output is bias + Σ x·w over the
+/// patch in im2col order (ky, kx, c), one multiply and one add at a time: the order of the
+/// SIMD4 Swift kernel it replaces, so results are unchanged, and every `isa` gives the same bits.
 public func convReluPool2Forward(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
                                  kernel k: Int, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>, filters f: Int,
                                  _ y: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<UInt8>,
-                                 scratch: UnsafeMutablePointer<Float>) {
-    let fp = padded(f)
-    let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
-    let run = k * channels
-    let rows = k * run
-    let wp = scratch, bp = scratch + rows * fp
-    padColumns(w, rows: rows, f: f, fp: fp, into: wp)
-    padColumns(bias, rows: 1, f: f, fp: fp, into: bp)
-    let rowStride = width * channels
-    let o1 = channels, o2 = rowStride, o3 = rowStride + channels
-    for b in 0..<batch {
-        let img = x + b * height * rowStride
-        for py in 0..<ph {
-            for px in 0..<pw {
-                let base = img + 2 * py * rowStride + 2 * px * channels
-                let out = ((b * ph + py) * pw + px) * f
-                var g = 0
-                while g < fp {
-                    let b4 = load4(bp + g)
-                    var a0 = b4, a1 = b4, a2 = b4, a3 = b4
-                    for ky in 0..<k {
-                        let row = base + ky * rowStride
-                        let wr = wp + ky * run * fp + g
-                        for j in 0..<run {
-                            let w4 = load4(wr + j * fp)
-                            a0 += row[j] * w4
-                            a1 += row[o1 + j] * w4
-                            a2 += row[o2 + j] * w4
-                            a3 += row[o3 + j] * w4
-                        }
-                    }
-                    // Max over the window (the first position wins ties), then the ReLU.
-                    var best = a0
-                    var at = SIMD4<Int32>(repeating: 0)
-                    var m = a1 .> best; best.replace(with: a1, where: m); at.replace(with: 1, where: m)
-                    m = a2 .> best; best.replace(with: a2, where: m); at.replace(with: 2, where: m)
-                    m = a3 .> best; best.replace(with: a3, where: m); at.replace(with: 3, where: m)
-                    for l in 0..<min(4, f - g) {
-                        let v = best[l]
-                        y[out + g + l] = v > 0 ? v : 0
-                        winners[out + g + l] = v > 0 ? UInt8(at[l]) : noGradient
-                    }
-                    g += 4
-                }
-            }
-        }
-    }
+                                 isa: VectorISA = .best) {
+    let status = repro_conv_relu_pool2_forward(isa.rawValue, x, Int32(batch), Int32(height), Int32(width),
+                                               Int32(channels), Int32(k), w, bias, Int32(f), y, winners)
+    precondition(status == 0, "convReluPool2Forward: out of memory for its scratch buffers")
 }
 
 /// dW += Σ dy·patch at each winner, dBias += Σ dy, and dx (zeroed here) when given.

@@ -1,3 +1,5 @@
+import CNumerics
+
 /// ρ[n×n] (Double, upper triangle) += Σ_rows h hᵀ for the rows h of block[rows, n] (Float).
 /// The block's Gram matrix is formed by ssyrk in Float into `scratch` (n×n) — each entry a sum
 /// of at most `rows` products — and added to the Double accumulator, so the long sum over a
@@ -22,7 +24,8 @@ public func accumulateDensity(block: UnsafePointer<Float>, rows: Int, n: Int,
 /// Those product images, summed over a chunk of images in Float and then into Double, are
 /// reduced to rho by rectangle sums at the end of the call.
 public func accumulatePatchDensity(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
-                                   kernel k: Int, rho: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>) {
+                                   kernel k: Int, rho: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>,
+                                   isa: VectorISA = .best) {
     precondition(k >= 1 && channels >= 1 && height >= k && width >= k, "accumulatePatchDensity: bad shape")
     guard batch > 0 else { return }
     let g = PatchDensityLayout(height: height, width: width, channels: channels, kernel: k)
@@ -33,17 +36,18 @@ public func accumulatePatchDensity(_ x: UnsafePointer<Float>, batch: Int, height
     acc.initialize(repeating: 0, count: (lags + 1) * g.lagStride)
     defer { acc.deallocate() }
     let pixelAcc = acc + lags * g.lagStride
-    accumulateLagProducts(x, batch: batch, g, runs, acc: acc, pixelAcc: pixelAcc)
+    accumulateLagProducts(x, batch: batch, g, runs, acc: acc, pixelAcc: pixelAcc, isa: isa)
     addRectangleSums(g, runs, acc: acc, pixelAcc: pixelAcc, rho: rho, sum: sum)
 }
 
-/// The geometry `accumulatePatchDensity`'s phases share: rows of W·C floats padded to whole
-/// four-float segments, and per product image (2k − 1) row slots instead of H rows.
+/// The geometry `accumulatePatchDensity`'s phases share: rows of W·C floats padded to a
+/// multiple of 16 (the widest vector of the C pass), and per product image (2k − 1) row
+/// slots instead of H rows.
 struct PatchDensityLayout {
     let k: Int, c: Int, n: Int, kc: Int, height: Int, oh: Int, ow: Int
     let rowLen: Int, imageLen: Int
-    /// Four-float row segments; the last may run past the row into garbage that is never read.
-    let segments: Int, paddedRow: Int
+    /// Floats per row slot; the ones past rowLen hold garbage that is never read.
+    let paddedRow: Int
     /// Every window of OH rows contains rows [k − 1, H − k + 1), so each product image is kept
     /// as that band's sum (slot 0) plus the first and last k − 1 rows one by one (slots 1…):
     /// rows no window reads (y + ry ≥ H) never enter a sum.
@@ -53,7 +57,7 @@ struct PatchDensityLayout {
         self.k = k; c = channels; kc = k * channels; n = k * k * channels; self.height = height
         oh = height - k + 1; ow = width - k + 1
         rowLen = width * channels; imageLen = height * rowLen
-        segments = (rowLen + 3) / 4; paddedRow = 4 * segments
+        paddedRow = (rowLen + 15) / 16 * 16
         bandEnd = height - k + 1
         lagStride = (2 * k - 1) * paddedRow
     }
@@ -87,12 +91,14 @@ struct PatchDensityLayout {
 /// row slots), and the plain pixel sums into `pixelAcc`, chunk by chunk.
 private func accumulateLagProducts(_ x: UnsafePointer<Float>, batch: Int, _ g: PatchDensityLayout,
                                    _ runs: [(ry: Int, s0: Int, count: Int, lag: Int)],
-                                   acc: UnsafeMutablePointer<Double>, pixelAcc: UnsafeMutablePointer<Double>) {
-    // A shifted row of the chunk's last image reads up to (k − 1) rows + kC + 2 floats past
+                                   acc: UnsafeMutablePointer<Double>, pixelAcc: UnsafeMutablePointer<Double>,
+                                   isa: VectorISA) {
+    // A shifted row of the chunk's last image reads up to (k − 1) rows + kC + 15 floats past
     // its end: the chunk is copied into a buffer with that much (zeroed) slack, so no read
     // leaves memory of our own.
     let chunkCap = min(batch, densityChunkImages)
-    let slack = (g.k - 1) * g.rowLen + g.kc + 4
+    let slack = (g.k - 1) * g.rowLen + g.kc + 16
+    let cRuns = runs.map { repro_lag_run(ry: Int32($0.ry), s0: Int32($0.s0), count: Int32($0.count), lag: Int32($0.lag)) }
     let buf = UnsafeMutablePointer<Float>.allocate(capacity: chunkCap * g.imageLen + slack)
     (buf + chunkCap * g.imageLen).initialize(repeating: 0, count: slack)
     let pixelSum = UnsafeMutablePointer<Float>.allocate(capacity: g.imageLen)
@@ -112,29 +118,9 @@ private func accumulateLagProducts(_ x: UnsafePointer<Float>, batch: Int, _ g: P
             let rowSlot = g.slot(y) * g.paddedRow
             let pixels = pixelAcc + rowSlot, pixelRow = pixelSum + y * g.rowLen
             for i in 0..<g.rowLen { pixels[i] += Double(pixelRow[i]) }
-            for seg in 0..<g.segments {
-                let a = UnsafePointer(buf) + y * g.rowLen + 4 * seg
-                let out = acc + rowSlot + 4 * seg
-                for r in runs {
-                    let q = a + r.ry * g.rowLen + r.s0
-                    let o = out + r.lag * g.lagStride
-                    // A literal count per case lets each instance unroll into registers.
-                    switch r.count {
-                    case 1: lagPass(a, q, nb, g.imageLen, 1, o, g.lagStride)
-                    case 2: lagPass(a, q, nb, g.imageLen, 2, o, g.lagStride)
-                    case 3: lagPass(a, q, nb, g.imageLen, 3, o, g.lagStride)
-                    case 4: lagPass(a, q, nb, g.imageLen, 4, o, g.lagStride)
-                    case 5: lagPass(a, q, nb, g.imageLen, 5, o, g.lagStride)
-                    case 6: lagPass(a, q, nb, g.imageLen, 6, o, g.lagStride)
-                    case 7: lagPass(a, q, nb, g.imageLen, 7, o, g.lagStride)
-                    case 8: lagPass(a, q, nb, g.imageLen, 8, o, g.lagStride)
-                    case 9: lagPass(a, q, nb, g.imageLen, 9, o, g.lagStride)
-                    case 10: lagPass(a, q, nb, g.imageLen, 10, o, g.lagStride)
-                    case 11: lagPass(a, q, nb, g.imageLen, 11, o, g.lagStride)
-                    default: lagPass(a, q, nb, g.imageLen, 12, o, g.lagStride)
-                    }
-                }
-            }
+            repro_lag_products_row(isa.rawValue, buf + y * g.rowLen, Int32(nb), Int32(g.imageLen),
+                                   Int32(g.rowLen), Int32(g.paddedRow), cRuns, Int32(cRuns.count), acc + rowSlot,
+                                   Int32(g.lagStride))
         }
         start += nb
     }
@@ -183,33 +169,6 @@ private func addRectangleSums(_ g: PatchDensityLayout, _ runs: [(ry: Int, s0: In
 /// each Float sum then has at most 64 terms.
 let densityChunkImages = 64
 
-/// Most lags one pass keeps in registers: 12 SIMD4 accumulators, the pixels and a product
-/// fill SSE2's 16 vector registers.
+/// Most lags one pass keeps in registers: 12 accumulators, the pixels and a product fill the
+/// 16 vector registers of SSE2 and AVX2 (Sources/CNumerics/lag_products_row.inc).
 let maxLagRun = 12
-
-/// out[j·lagStride ..< +4] += Σ_images a[0..<4] ⊙ q[j ..< j + 4] for j < count, the images
-/// `stride` floats apart. With `count` a literal at the call, the loop over j unrolls and the
-/// accumulators stay in registers across the image loop.
-@inline(__always)
-func lagPass(_ a: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ images: Int, _ stride: Int, _ count: Int,
-             _ out: UnsafeMutablePointer<Double>, _ lagStride: Int) {
-    withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: count) { buffer in
-        let t = buffer.baseAddress!
-        for j in 0..<count { t[j] = .zero }
-        var pa = a, pq = q
-        for _ in 0..<images {
-            let v = UnsafeRawPointer(pa).loadUnaligned(as: SIMD4<Float>.self)
-            for j in 0..<count { t[j] += v * UnsafeRawPointer(pq + j).loadUnaligned(as: SIMD4<Float>.self) }
-            pa += stride
-            pq += stride
-        }
-        for j in 0..<count {
-            let o = UnsafeMutableRawPointer(out + j * lagStride)
-            let lo = SIMD2<Double>(Double(t[j][0]), Double(t[j][1]))
-            let hi = SIMD2<Double>(Double(t[j][2]), Double(t[j][3]))
-            o.storeBytes(of: o.loadUnaligned(as: SIMD2<Double>.self) + lo, as: SIMD2<Double>.self)
-            o.storeBytes(of: o.loadUnaligned(fromByteOffset: 16, as: SIMD2<Double>.self) + hi,
-                         toByteOffset: 16, as: SIMD2<Double>.self)
-        }
-    }
-}

@@ -1,0 +1,83 @@
+// Contraction of a·b + c into a fused multiply-add would round differently per instruction
+// set (and from the Swift kernel); the build passes -ffp-contract=off as well.
+#pragma STDC FP_CONTRACT OFF
+
+#include "conv_block.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KERNEL_NAME forward_baseline
+#define KERNEL_TARGET
+#define LANES 4
+#define GROUP 2
+#include "conv_block_forward.inc"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef LANES
+#undef GROUP
+
+#if defined(__x86_64__)
+#define KERNEL_NAME forward_avx2
+#define KERNEL_TARGET __attribute__((target("avx2")))
+#define LANES 8
+#define GROUP 2
+#include "conv_block_forward.inc"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef LANES
+#undef GROUP
+
+#define KERNEL_NAME forward_avx512
+#define KERNEL_TARGET __attribute__((target("avx512f")))
+#define LANES 16
+#define GROUP 4
+#include "conv_block_forward.inc"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef LANES
+#undef GROUP
+#endif
+
+int repro_best_isa(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return REPRO_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2")) return REPRO_ISA_AVX2;
+#endif
+    return REPRO_ISA_BASELINE;
+}
+
+int repro_conv_relu_pool2_forward(int isa, const float *x, int batch, int height, int width, int channels, int k,
+                                  const float *weights, const float *bias, int filters, float *y, uint8_t *winners) {
+    const int best = repro_best_isa();
+    if (isa > best) isa = best;
+    const int lanes = isa == REPRO_ISA_AVX512 ? 16 : isa == REPRO_ISA_AVX2 ? 8 : 4;
+    const int pw = (width - k + 1) / 2;
+    // A plane row holds every window block's loads: LANES floats from offset (dx + kx) / 2 ≤ k / 2.
+    const int stride = (pw + lanes - 1) / lanes * lanes + k / 2 + 1;
+    // Filters padded to a multiple of 4 (every GROUP divides it) with zero filters.
+    const int fp = (filters + 3) & ~3;
+    const int rows = k * k * channels;
+    float *wp = calloc((size_t)rows * fp + fp, sizeof(float));
+    float *planes = malloc((size_t)2 * channels * height * stride * sizeof(float) + 64);
+    if (!wp || !planes) { free(wp); free(planes); return -1; }
+    float *bp = wp + (size_t)rows * fp;
+    for (int r = 0; r < rows; r++) memcpy(wp + (size_t)r * fp, weights + (size_t)r * filters, filters * sizeof(float));
+    memcpy(bp, bias, filters * sizeof(float));
+    switch (isa) {
+#if defined(__x86_64__)
+    case REPRO_ISA_AVX512:
+        forward_avx512(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride);
+        break;
+    case REPRO_ISA_AVX2:
+        forward_avx2(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride);
+        break;
+#endif
+    default:
+        forward_baseline(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride);
+    }
+    free(wp);
+    free(planes);
+    return 0;
+}

@@ -1,0 +1,86 @@
+import XCTest
+@testable import Numerics
+
+/// The C forward of the fused conv → ReLU → 2×2 max-pool block in every instruction set this
+/// CPU runs, against a scalar loop. Both compute each output as bias + x₀w₀ + x₁w₁ + … in
+/// im2col order with one rounding per multiply and per add (no fused multiply-add), so the
+/// results must be equal bit for bit, on any values: the tolerance is zero by construction.
+final class ConvBlockForwardTests: XCTestCase {
+    func naive(_ x: [Float], batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
+               weights w: [Float], bias: [Float], filters f: Int) -> (y: [Float], winners: [UInt8]) {
+        let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
+        var y = [Float](repeating: .nan, count: batch * ph * pw * f)
+        var winners = [UInt8](repeating: 0, count: y.count)
+        for b in 0..<batch {
+            for py in 0..<ph {
+                for px in 0..<pw {
+                    for o in 0..<f {
+                        var best = -Float.infinity, at = 0
+                        for q in 0..<4 {
+                            let oy = 2 * py + q / 2, ox = 2 * px + q % 2
+                            var z = bias[o]
+                            for ky in 0..<k {
+                                for kx in 0..<k {
+                                    for c in 0..<channels {
+                                        let xi = ((b * height + oy + ky) * width + ox + kx) * channels + c
+                                        let wi = ((ky * k + kx) * channels + c) * f + o
+                                        let product = x[xi] * w[wi]
+                                        z = z + product
+                                    }
+                                }
+                            }
+                            if q == 0 || z > best { best = z; at = q }
+                        }
+                        let out = ((b * ph + py) * pw + px) * f + o
+                        y[out] = best > 0 ? best : 0
+                        winners[out] = best > 0 ? UInt8(at) : noGradient
+                    }
+                }
+            }
+        }
+        return (y, winners)
+    }
+
+    func gaussians(_ n: Int, _ rng: inout SeededRandom) -> [Float] { (0..<n).map { _ in Float(rng.nextGaussian()) } }
+
+    func testEveryInstructionSetMatchesTheScalarLoopBitForBit() {
+        let isas = VectorISA.allCases.filter { $0 <= VectorISA.best }
+        // (H, W, C, k, F, batch): MNIST and CIFAR layer 1; odd conv outputs (the pool drops a
+        // row and a column); pooled rows wider than one vector of 16 windows (W = 40: 19);
+        // narrower than one of 4 (W = 6: 2); F not a multiple of 4 or of a group; k = 5.
+        let shapes = [(28, 28, 1, 3, 4, 2), (32, 32, 3, 3, 16, 2), (11, 10, 3, 3, 5, 3), (9, 40, 2, 3, 7, 2),
+                      (6, 6, 1, 3, 1, 1), (13, 17, 4, 5, 6, 2), (15, 15, 4, 3, 15, 1)]
+        var rng = SeededRandom(seed: 7)
+        for (h, wd, c, k, f, batch) in shapes {
+            let x = gaussians(batch * h * wd * c, &rng)
+            let w = gaussians(k * k * c * f, &rng)
+            let bias = gaussians(f, &rng)
+            let reference = naive(x, batch: batch, height: h, width: wd, channels: c, kernel: k, weights: w, bias: bias, filters: f)
+            for isa in isas {
+                var y = [Float](repeating: .nan, count: reference.y.count)
+                var winners = [UInt8](repeating: 77, count: reference.y.count)
+                convReluPool2Forward(x, batch: batch, height: h, width: wd, channels: c, kernel: k, weights: w, bias: bias,
+                                     filters: f, &y, winners: &winners, isa: isa)
+                let shape = "\(isa.name) \(h)×\(wd)×\(c) k\(k) F\(f)"
+                XCTAssertEqual(y.map(\.bitPattern), reference.y.map(\.bitPattern), shape)
+                XCTAssertEqual(winners, reference.winners, shape)
+                // Both signs occur, so the ReLU and the winners' `noGradient` are exercised.
+                XCTAssertTrue(y.contains(0) && y.contains { $0 > 0 }, shape)
+            }
+        }
+    }
+
+    func testTiesGoToTheFirstPositionAndClippedOutputsHaveNoWinner() {
+        // A constant image: all four positions tie; the first wins. A negative bias clips.
+        let x = [Float](repeating: 1, count: 2 * 4 * 4)
+        for isa in VectorISA.allCases where isa <= VectorISA.best {
+            var y = [Float](repeating: .nan, count: 2 * 1 * 1 * 2)
+            var winners = [UInt8](repeating: 77, count: 4)
+            convReluPool2Forward(x, batch: 2, height: 4, width: 4, channels: 1, kernel: 3,
+                                 weights: [Float](repeating: 0.5, count: 18), bias: [0, -10], filters: 2,
+                                 &y, winners: &winners, isa: isa)
+            XCTAssertEqual(y, [4.5, 0, 4.5, 0], isa.name)
+            XCTAssertEqual(winners, [0, noGradient, 0, noGradient], isa.name)
+        }
+    }
+}
