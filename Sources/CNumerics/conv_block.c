@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define KERNEL_NAME forward_baseline
-#define KERNEL_TARGET
+#define KERNEL_TARGET 
 #define LANES 4
 #define GROUP 2
 #include "conv_block_forward.inc"
@@ -16,6 +16,13 @@
 #undef KERNEL_TARGET
 #undef LANES
 #undef GROUP
+#define KERNEL_NAME backward_baseline
+#define KERNEL_TARGET 
+#define LANES 4
+#include "conv_block_backward.inc"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef LANES
 
 #if defined(__x86_64__)
 #define KERNEL_NAME forward_avx2
@@ -27,6 +34,13 @@
 #undef KERNEL_TARGET
 #undef LANES
 #undef GROUP
+#define KERNEL_NAME backward_avx2
+#define KERNEL_TARGET __attribute__((target("avx2")))
+#define LANES 8
+#include "conv_block_backward.inc"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef LANES
 
 #define KERNEL_NAME forward_avx512
 #define KERNEL_TARGET __attribute__((target("avx512f")))
@@ -37,6 +51,13 @@
 #undef KERNEL_TARGET
 #undef LANES
 #undef GROUP
+#define KERNEL_NAME backward_avx512
+#define KERNEL_TARGET __attribute__((target("avx512f")))
+#define LANES 16
+#include "conv_block_backward.inc"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef LANES
 #endif
 
 int repro_best_isa(void) {
@@ -79,5 +100,33 @@ int repro_conv_relu_pool2_forward(int isa, const float *x, int batch, int height
     }
     free(wp);
     free(planes);
+    return 0;
+}
+
+int repro_conv_relu_pool2_backward_weights(int isa, const float *x, const float *dy, const uint8_t *winners,
+                                           int batch, int height, int width, int channels, int k, int filters,
+                                           float *d_weights, float *d_bias) {
+    const int best = repro_best_isa();
+    if (isa > best) isa = best;
+    const int rows = k * k * channels, rows_p = (rows + 15) / 16 * 16;
+    float *dwt = calloc((size_t)filters * rows_p + 4 * (size_t)rows_p + filters, sizeof(float));
+    if (!dwt) return -1;
+    float *patches = dwt + (size_t)filters * rows_p, *dbias = patches + 4 * (size_t)rows_p;
+    switch (isa) {
+#if defined(__x86_64__)
+    case REPRO_ISA_AVX512:
+        backward_avx512(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, dbias);
+        break;
+    case REPRO_ISA_AVX2:
+        backward_avx2(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, dbias);
+        break;
+#endif
+    default:
+        backward_baseline(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, dbias);
+    }
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < filters; o++) d_weights[(size_t)r * filters + o] += dwt[(size_t)o * rows_p + r];
+    for (int o = 0; o < filters; o++) d_bias[o] += dbias[o];
+    free(dwt);
     return 0;
 }

@@ -24,4 +24,14 @@ int repro_best_isa(void);
 int repro_conv_relu_pool2_forward(int isa, const float *x, int batch, int height, int width, int channels, int kernel,
                                   const float *weights, const float *bias, int filters, float *y, uint8_t *winners);
 
+/// The weight and bias gradients of that block: dWeights[k·k·C, F] += Σ over windows of
+/// dy · (the patch at the window's winner), dBias[F] += Σ dy over windows with a winner, for
+/// x, dy[B, PH, PW, F] and the forward's winners. Each gradient entry is summed over the
+/// windows in order in Float from 0, one multiply and one add per window, then added to
+/// dWeights (dBias): the arithmetic of the Swift kernel it replaces (windows whose gradient is
+/// 0 are skipped, which changes nothing for finite inputs). Returns 0, or -1 when out of memory.
+int repro_conv_relu_pool2_backward_weights(int isa, const float *x, const float *dy, const uint8_t *winners,
+                                           int batch, int height, int width, int channels, int kernel, int filters,
+                                           float *d_weights, float *d_bias);
+
 #endif

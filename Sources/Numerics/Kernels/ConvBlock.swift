@@ -13,9 +13,8 @@ import CNumerics
 
 public let noGradient: UInt8 = 255
 
-/// The backward processes filters four at a time as SIMD4 lanes, against the four conv
-/// outputs of a pooling window at once; F is padded to a multiple of 4 with zero filters in
-/// scratch copies of the weights. (Generic SIMD code scalarises its mask operations, so the lanes
+/// The input gradient of the backward processes filters four at a time as SIMD4 lanes; F is
+/// padded to a multiple of 4 with zero filters in a scratch copy of the weights. (Generic SIMD code scalarises its mask operations, so the lanes
 /// are concrete SIMD4; SSE2 is the baseline every x86-64 machine has.)
 @inline(__always) func padded(_ f: Int) -> Int { (f + 3) & ~3 }
 
@@ -34,7 +33,7 @@ public let noGradient: UInt8 = 255
 }
 
 /// Scratch floats `convReluPool2Backward` needs.
-public func convBlockScratchCount(patchSize: Int, filters: Int) -> Int { 2 * patchSize * padded(filters) }
+public func convBlockScratchCount(patchSize: Int, filters: Int) -> Int { patchSize * padded(filters) }
 
 /// Instruction sets of the C forward kernel (Sources/CNumerics/conv_block.c), widest last.
 public enum VectorISA: Int32, CaseIterable, Comparable, Sendable {
@@ -60,12 +59,31 @@ public func convReluPool2Forward(_ x: UnsafePointer<Float>, batch: Int, height: 
     precondition(status == 0, "convReluPool2Forward: out of memory for its scratch buffers")
 }
 
-/// dW += Σ dy·patch at each winner, dBias += Σ dy, and dx (zeroed here) when given.
+/// dW += Σ dy·patch at each winner and dBias += Σ dy (in C, like the forward: the same Float
+/// operations as the Swift kernel it replaces, in every instruction set), and dx (zeroed
+/// here) when given.
 public func convReluPool2Backward(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, winners: UnsafePointer<UInt8>,
                                   batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
                                   weights w: UnsafePointer<Float>, filters f: Int,
                                   dWeights: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
-                                  dx: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
+                                  dx: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                                  isa: VectorISA = .best) {
+    if let dWeights {
+        let discard = dBias == nil ? UnsafeMutablePointer<Float>.allocate(capacity: f) : nil
+        defer { discard?.deallocate() }
+        let status = repro_conv_relu_pool2_backward_weights(isa.rawValue, x, dy, winners, Int32(batch), Int32(height),
+                                                            Int32(width), Int32(channels), Int32(k), Int32(f),
+                                                            dWeights, dBias ?? discard!)
+        precondition(status == 0, "convReluPool2Backward: out of memory for its scratch buffers")
+    } else if let dBias {
+        let windows = batch * ((height - k + 1) / 2) * ((width - k + 1) / 2)
+        for o in 0..<f {
+            var t: Float = 0
+            for wi in 0..<windows where winners[wi * f + o] != noGradient { t += dy[wi * f + o] }
+            dBias[o] += t
+        }
+    }
+    guard let dx else { return }
     let fp = padded(f)
     let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
     let run = k * channels
@@ -76,77 +94,41 @@ public func convReluPool2Backward(_ x: UnsafePointer<Float>, dy: UnsafePointer<F
     @inline(__always) func offset(_ q: Int) -> Int {
         switch q { case 0: return offsets.0; case 1: return offsets.1; case 2: return offsets.2; default: return offsets.3 }
     }
-    let dwp = scratch, wp = scratch + rows * fp
-    dwp.update(repeating: 0, count: rows * fp)
+    let wp = scratch
     padColumns(w, rows: rows, f: f, fp: fp, into: wp)
-    // Per window, filled in scalar code (generic-free, mask-free): each filter's gradient and
-    // the input offset of its winner, and the gradient split by winning position.
-    let grad = UnsafeMutablePointer<Float>.allocate(capacity: fp)
-    let inputOffset = UnsafeMutablePointer<Int>.allocate(capacity: fp)
+    // dx at window position q: Σ over filters that won at q of g·W[:, filter], accumulated
+    // across groups in lanes and summed once per input element.
     let gradAt = UnsafeMutablePointer<Float>.allocate(capacity: 4 * fp)
-    let dBiasP = UnsafeMutablePointer<Float>.allocate(capacity: fp)
-    dBiasP.initialize(repeating: 0, count: fp)
-    defer { grad.deallocate(); inputOffset.deallocate(); gradAt.deallocate(); dBiasP.deallocate() }
-    if let dx { dx.update(repeating: 0, count: batch * imageSize) }
+    defer { gradAt.deallocate() }
+    dx.update(repeating: 0, count: batch * imageSize)
     for b in 0..<batch {
-        let img = x + b * imageSize
         for py in 0..<ph {
             for px in 0..<pw {
                 let corner = 2 * py * rowStride + 2 * px * channels
-                let base = img + corner
                 let out = ((b * ph + py) * pw + px) * f
-                grad.update(repeating: 0, count: fp)
-                inputOffset.update(repeating: 0, count: fp)
+                gradAt.update(repeating: 0, count: 4 * fp)
                 var usedPositions: UInt8 = 0
-                for o in 0..<f {
+                for o in 0..<f where winners[out + o] != noGradient {
                     let q = winners[out + o]
-                    if q == noGradient { continue }
-                    grad[o] = dy[out + o]
-                    dBiasP[o] += grad[o]
-                    inputOffset[o] = offset(Int(q))
+                    gradAt[Int(q) * fp + o] = dy[out + o]
                     usedPositions |= 1 << q
                 }
                 if usedPositions == 0 { continue }
-                if dWeights != nil {
-                    // dW[j, group] += x(winner of each lane)_j · g: four gathered inputs per row.
-                    for g in stride(from: 0, to: fp, by: 4) {
-                        let gv = load4(grad + g)
-                        if gv == .zero { continue }
-                        let (i0, i1, i2, i3) = (inputOffset[g], inputOffset[g + 1], inputOffset[g + 2], inputOffset[g + 3])
-                        for ky in 0..<k {
-                            let row = base + ky * rowStride
-                            let dwr = dwp + ky * run * fp + g
-                            for j in 0..<run {
-                                let xv = SIMD4<Float>(row[i0 + j], row[i1 + j], row[i2 + j], row[i3 + j])
-                                store4(load4(dwr + j * fp) + xv * gv, dwr + j * fp)
-                            }
-                        }
-                    }
-                }
-                if let dx {
-                    // dx at window position q: Σ over filters that won at q of g·W[:, filter],
-                    // accumulated across groups in lanes and summed once per input element.
-                    gradAt.update(repeating: 0, count: 4 * fp)
-                    for o in 0..<f where winners[out + o] != noGradient { gradAt[Int(winners[out + o]) * fp + o] = grad[o] }
-                    let dImg = dx + b * imageSize + corner
-                    for q in 0..<4 where usedPositions & (1 << q) != 0 {
-                        let gq = gradAt + q * fp
-                        for ky in 0..<k {
-                            let d = dImg + offset(q) + ky * rowStride
-                            let wr = wp + ky * run * fp
-                            for j in 0..<run {
-                                var acc = SIMD4<Float>.zero
-                                var g = 0
-                                while g < fp { acc += load4(wr + j * fp + g) * load4(gq + g); g += 4 }
-                                d[j] += acc.sum()
-                            }
+                let dImg = dx + b * imageSize + corner
+                for q in 0..<4 where usedPositions & (1 << q) != 0 {
+                    let gq = gradAt + q * fp
+                    for ky in 0..<k {
+                        let d = dImg + offset(q) + ky * rowStride
+                        let wr = wp + ky * run * fp
+                        for j in 0..<run {
+                            var acc = SIMD4<Float>.zero
+                            var g = 0
+                            while g < fp { acc += load4(wr + j * fp + g) * load4(gq + g); g += 4 }
+                            d[j] += acc.sum()
                         }
                     }
                 }
             }
         }
     }
-    if let dWeights { for r in 0..<rows { for o in 0..<f { dWeights[r * f + o] += dwp[r * fp + o] } } }
-    if let dBias { for o in 0..<f { dBias[o] += dBiasP[o] } }
 }
-

@@ -1,11 +1,12 @@
 import XCTest
 @testable import Numerics
 
-/// The C forward of the fused conv → ReLU → 2×2 max-pool block in every instruction set this
-/// CPU runs, against a scalar loop. Both compute each output as bias + x₀w₀ + x₁w₁ + … in
-/// im2col order with one rounding per multiply and per add (no fused multiply-add), so the
-/// results must be equal bit for bit, on any values: the tolerance is zero by construction.
-final class ConvBlockForwardTests: XCTestCase {
+/// The C kernels of the fused conv → ReLU → 2×2 max-pool block in every instruction set this
+/// CPU runs, against scalar loops. Forward: each output is bias + x₀w₀ + x₁w₁ + … in im2col
+/// order; backward: each weight gradient is 0 + x·g + x·g + … over the windows in order. Both
+/// sides round once per multiply and per add (no fused multiply-add), so the results must be
+/// equal bit for bit, on any finite values: the tolerance is zero by construction.
+final class ConvBlockCKernelTests: XCTestCase {
     func naive(_ x: [Float], batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
                weights w: [Float], bias: [Float], filters f: Int) -> (y: [Float], winners: [UInt8]) {
         let ph = (height - k + 1) / 2, pw = (width - k + 1) / 2
@@ -81,6 +82,55 @@ final class ConvBlockForwardTests: XCTestCase {
                                  &y, winners: &winners, isa: isa)
             XCTAssertEqual(y, [4.5, 0, 4.5, 0], isa.name)
             XCTAssertEqual(winners, [0, noGradient, 0, noGradient], isa.name)
+        }
+    }
+
+    func testWeightGradientsOfEveryInstructionSetMatchTheScalarLoopBitForBit() {
+        let isas = VectorISA.allCases.filter { $0 <= VectorISA.best }
+        let shapes = [(28, 28, 1, 3, 4, 2), (32, 32, 3, 3, 16, 2), (11, 10, 3, 3, 5, 3), (9, 40, 2, 3, 7, 2),
+                      (6, 6, 1, 3, 1, 1), (13, 17, 4, 5, 6, 2), (15, 15, 4, 3, 15, 1)]
+        var rng = SeededRandom(seed: 8)
+        for (h, wd, c, k, f, batch) in shapes {
+            let x = gaussians(batch * h * wd * c, &rng)
+            let w = gaussians(k * k * c * f, &rng)
+            let bias = gaussians(f, &rng)
+            let forward = naive(x, batch: batch, height: h, width: wd, channels: c, kernel: k, weights: w, bias: bias, filters: f)
+            var dy = gaussians(forward.y.count, &rng)
+            for i in stride(from: 0, to: dy.count, by: 5) { dy[i] = 0 }   // zero gradients are skipped
+            let ph = (h - k + 1) / 2, pw = (wd - k + 1) / 2, rows = k * k * c
+            let dW0 = gaussians(rows * f, &rng), dBias0 = gaussians(f, &rng)
+            // The scalar loop: per entry, Σ over windows in order from 0, then added on.
+            var dW = dW0, dBias = dBias0
+            for o in 0..<f {
+                var bSum: Float = 0
+                var wSum = [Float](repeating: 0, count: rows)
+                for b in 0..<batch { for py in 0..<ph { for px in 0..<pw {
+                    let out = ((b * ph + py) * pw + px) * f + o
+                    let q = Int(forward.winners[out])
+                    if q == Int(noGradient) { continue }
+                    let g = dy[out]
+                    bSum = bSum + g
+                    for ky in 0..<k { for kx in 0..<k { for ch in 0..<c {
+                        let xi = ((b * h + 2 * py + q / 2 + ky) * wd + 2 * px + q % 2 + kx) * c + ch
+                        let product = x[xi] * g
+                        wSum[(ky * k + kx) * c + ch] = wSum[(ky * k + kx) * c + ch] + product
+                    } } }
+                } } }
+                for r in 0..<rows { dW[r * f + o] += wSum[r] }
+                dBias[o] += bSum
+            }
+            let scratch = [Float](repeating: 0, count: convBlockScratchCount(patchSize: rows, filters: f))
+            for isa in isas {
+                var dWC = dW0, dBiasC = dBias0
+                scratch.withUnsafeBufferPointer { s in
+                    convReluPool2Backward(x, dy: dy, winners: forward.winners, batch: batch, height: h, width: wd,
+                                          channels: c, kernel: k, weights: w, filters: f, dWeights: &dWC, dBias: &dBiasC,
+                                          dx: nil, scratch: UnsafeMutablePointer(mutating: s.baseAddress!), isa: isa)
+                }
+                let shape = "\(isa.name) \(h)×\(wd)×\(c) k\(k) F\(f)"
+                XCTAssertEqual(dWC.map(\.bitPattern), dW.map(\.bitPattern), shape)
+                XCTAssertEqual(dBiasC.map(\.bitPattern), dBias.map(\.bitPattern), shape)
+            }
         }
     }
 }
