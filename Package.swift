@@ -17,7 +17,9 @@ let package = Package(
         .systemLibrary(name: "CLinalg", path: "Sources/CLinalg",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CNumerics", path: "Sources/CNumerics", exclude: ["conv_block_forward.inc", "conv_block_backward.inc", "lag_products_row.inc"],
+        // Kernel bodies (.inc) are compiled through the .c files that include them.
+        .target(name: "CNumerics", path: "Sources/CNumerics",
+                exclude: ["for_each_isa.inc", "conv_block_forward.inc", "conv_block_backward.inc", "lag_products_row.inc"],
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "Numerics", dependencies: ["CLinalg", "CNumerics"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

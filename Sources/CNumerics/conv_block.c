@@ -7,58 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KERNEL_NAME forward_baseline
-#define KERNEL_TARGET 
-#define LANES 4
-#define GROUP 2
-#include "conv_block_forward.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-#undef GROUP
-#define KERNEL_NAME backward_baseline
-#define KERNEL_TARGET 
-#define LANES 4
-#include "conv_block_backward.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
+#define KERNEL_FILE "conv_block_forward.inc"
+#define KERNEL_PREFIX forward
+#include "for_each_isa.inc"
 
-#if defined(__x86_64__)
-#define KERNEL_NAME forward_avx2
-#define KERNEL_TARGET __attribute__((target("avx2")))
-#define LANES 8
-#define GROUP 2
-#include "conv_block_forward.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-#undef GROUP
-#define KERNEL_NAME backward_avx2
-#define KERNEL_TARGET __attribute__((target("avx2")))
-#define LANES 8
-#include "conv_block_backward.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-
-#define KERNEL_NAME forward_avx512
-#define KERNEL_TARGET __attribute__((target("avx512f")))
-#define LANES 16
-#define GROUP 4
-#include "conv_block_forward.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-#undef GROUP
-#define KERNEL_NAME backward_avx512
-#define KERNEL_TARGET __attribute__((target("avx512f")))
-#define LANES 16
-#include "conv_block_backward.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-#endif
+#define KERNEL_FILE "conv_block_backward.inc"
+#define KERNEL_PREFIX backward
+#include "for_each_isa.inc"
 
 int repro_best_isa(void) {
 #if defined(__x86_64__)

@@ -6,31 +6,9 @@
 
 #include <stddef.h>
 
-#define KERNEL_NAME lag_products_baseline
-#define KERNEL_TARGET
-#define LANES 4
-#include "lag_products_row.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-
-#if defined(__x86_64__)
-#define KERNEL_NAME lag_products_avx2
-#define KERNEL_TARGET __attribute__((target("avx2")))
-#define LANES 8
-#include "lag_products_row.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-
-#define KERNEL_NAME lag_products_avx512
-#define KERNEL_TARGET __attribute__((target("avx512f")))
-#define LANES 16
-#include "lag_products_row.inc"
-#undef KERNEL_NAME
-#undef KERNEL_TARGET
-#undef LANES
-#endif
+#define KERNEL_FILE "lag_products_row.inc"
+#define KERNEL_PREFIX lag_products
+#include "for_each_isa.inc"
 
 void repro_lag_products_row(int isa, const float *a, int images, int image_len, int row_len, int padded_row,
                             const struct repro_lag_run *runs, int run_count, double *out, int lag_stride) {

@@ -124,9 +124,12 @@ final class ProtocolDMNTests: XCTestCase {
         // Through the network, the training images' outputs are standardised.
         var h1 = [Float](repeating: 0, count: train.count * train.imageSize)
         h1.withUnsafeMutableBufferPointer { train.fillBatch(indices: 0..<train.count, preprocessing: .scale01, into: $0.baseAddress!) }
-        var p = UnsafePointer<Float>(h1)
-        for l in built.layers { p = UnsafePointer(l.forward(p, batch: train.count)) }
-        let y = Array(UnsafeBufferPointer(start: p, count: train.count * oh * ow * f))
+        // The layers keep a pointer to their input: h1 must stay alive while they run.
+        let y = h1.withUnsafeBufferPointer { input -> [Float] in
+            var p = input.baseAddress!
+            for l in built.layers { p = UnsafePointer(l.forward(p, batch: train.count)) }
+            return Array(UnsafeBufferPointer(start: p, count: train.count * oh * ow * f))
+        }
         for fi in 0..<f {
             let (m, s) = stats(stride(from: fi, to: y.count, by: f).map { Double(y[$0]) })
             XCTAssertEqual(m, 0, accuracy: 1e-4)

@@ -44,19 +44,30 @@ final class ConvBlockCKernelTests: XCTestCase {
 
     func gaussians(_ n: Int, _ rng: inout SeededRandom) -> [Float] { (0..<n).map { _ in Float(rng.nextGaussian()) } }
 
-    func testEveryInstructionSetMatchesTheScalarLoopBitForBit() {
-        let isas = VectorISA.allCases.filter { $0 <= VectorISA.best }
-        // (H, W, C, k, F, batch): MNIST and CIFAR layer 1; odd conv outputs (the pool drops a
-        // row and a column); pooled rows wider than one vector of 16 windows (W = 40: 19);
-        // narrower than one of 4 (W = 6: 2); F not a multiple of 4 or of a group; k = 5.
-        let shapes = [(28, 28, 1, 3, 4, 2), (32, 32, 3, 3, 16, 2), (11, 10, 3, 3, 5, 3), (9, 40, 2, 3, 7, 2),
-                      (6, 6, 1, 3, 1, 1), (13, 17, 4, 5, 6, 2), (15, 15, 4, 3, 15, 1)]
-        var rng = SeededRandom(seed: 7)
-        for (h, wd, c, k, f, batch) in shapes {
+    let isas = VectorISA.allCases.filter { $0 <= VectorISA.best }
+
+    /// (H, W, C, k, F, batch): MNIST and CIFAR layer 1; odd conv outputs (the pool drops a row
+    /// and a column); pooled rows wider than one vector of 16 windows (W = 40: 19); narrower
+    /// than one of 4 (W = 6: 2); F not a multiple of 4 or of a group; k = 5.
+    let shapes = [(28, 28, 1, 3, 4, 2), (32, 32, 3, 3, 16, 2), (11, 10, 3, 3, 5, 3), (9, 40, 2, 3, 7, 2),
+                  (6, 6, 1, 3, 1, 1), (13, 17, 4, 5, 6, 2), (15, 15, 4, 3, 15, 1)]
+
+    /// Gaussian x, weights and bias of each shape, with the scalar loop's forward.
+    func cases(seed: UInt64) -> [(h: Int, w: Int, c: Int, k: Int, f: Int, batch: Int, x: [Float], weights: [Float],
+                                  bias: [Float], y: [Float], winners: [UInt8])] {
+        var rng = SeededRandom(seed: seed)
+        return shapes.map { (h, wd, c, k, f, batch) in
             let x = gaussians(batch * h * wd * c, &rng)
             let w = gaussians(k * k * c * f, &rng)
             let bias = gaussians(f, &rng)
-            let reference = naive(x, batch: batch, height: h, width: wd, channels: c, kernel: k, weights: w, bias: bias, filters: f)
+            let r = naive(x, batch: batch, height: h, width: wd, channels: c, kernel: k, weights: w, bias: bias, filters: f)
+            return (h, wd, c, k, f, batch, x, w, bias, r.y, r.winners)
+        }
+    }
+
+    func testEveryInstructionSetMatchesTheScalarLoopBitForBit() {
+        for (h, wd, c, k, f, batch, x, w, bias, refY, refWinners) in cases(seed: 7) {
+            let reference = (y: refY, winners: refWinners)
             for isa in isas {
                 var y = [Float](repeating: .nan, count: reference.y.count)
                 var winners = [UInt8](repeating: 77, count: reference.y.count)
@@ -74,7 +85,7 @@ final class ConvBlockCKernelTests: XCTestCase {
     func testTiesGoToTheFirstPositionAndClippedOutputsHaveNoWinner() {
         // A constant image: all four positions tie; the first wins. A negative bias clips.
         let x = [Float](repeating: 1, count: 2 * 4 * 4)
-        for isa in VectorISA.allCases where isa <= VectorISA.best {
+        for isa in isas {
             var y = [Float](repeating: .nan, count: 2 * 1 * 1 * 2)
             var winners = [UInt8](repeating: 77, count: 4)
             convReluPool2Forward(x, batch: 2, height: 4, width: 4, channels: 1, kernel: 3,
@@ -86,15 +97,9 @@ final class ConvBlockCKernelTests: XCTestCase {
     }
 
     func testWeightGradientsOfEveryInstructionSetMatchTheScalarLoopBitForBit() {
-        let isas = VectorISA.allCases.filter { $0 <= VectorISA.best }
-        let shapes = [(28, 28, 1, 3, 4, 2), (32, 32, 3, 3, 16, 2), (11, 10, 3, 3, 5, 3), (9, 40, 2, 3, 7, 2),
-                      (6, 6, 1, 3, 1, 1), (13, 17, 4, 5, 6, 2), (15, 15, 4, 3, 15, 1)]
-        var rng = SeededRandom(seed: 8)
-        for (h, wd, c, k, f, batch) in shapes {
-            let x = gaussians(batch * h * wd * c, &rng)
-            let w = gaussians(k * k * c * f, &rng)
-            let bias = gaussians(f, &rng)
-            let forward = naive(x, batch: batch, height: h, width: wd, channels: c, kernel: k, weights: w, bias: bias, filters: f)
+        var rng = SeededRandom(seed: 9)
+        for (h, wd, c, k, f, batch, x, w, _, y, winners) in cases(seed: 8) {
+            let forward = (y: y, winners: winners)
             var dy = gaussians(forward.y.count, &rng)
             for i in stride(from: 0, to: dy.count, by: 5) { dy[i] = 0 }   // zero gradients are skipped
             let ph = (h - k + 1) / 2, pw = (wd - k + 1) / 2, rows = k * k * c

@@ -3,13 +3,15 @@
 #ifndef REPRO_FLOAT_ENVIRONMENT_H
 #define REPRO_FLOAT_ENVIRONMENT_H
 
-/// Makes results that would be subnormal zero (flush to zero) and reads subnormal inputs as
-/// zero (denormals are zero) on the calling thread. Threads created afterwards by this
-/// thread inherit the setting (POSIX: the floating-point environment is inherited).
-void repro_flush_subnormals(void);
+/// on = 1: results that would be subnormal become zero (flush to zero) and subnormal inputs
+/// read as zero (denormals are zero), on the calling thread; on = 0: IEEE behaviour. Threads
+/// created afterwards by this thread inherit the setting (POSIX: the floating-point
+/// environment is inherited). Returns the previous setting (1 or 0), or -1 when this CPU
+/// family is not handled (then nothing is changed).
+int repro_set_flush_subnormals(int on);
 
 /// 1 when the calling thread flushes subnormals, 0 when it keeps them, -1 when this CPU
-/// family is not handled (then `repro_flush_subnormals` does nothing).
+/// family is not handled.
 int repro_flushes_subnormals(void);
 
 #endif

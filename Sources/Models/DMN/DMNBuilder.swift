@@ -88,8 +88,9 @@ func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefi
         densities.withUnsafeMutableBufferPointer { out in
             let slots = out
             DispatchQueue.concurrentPerform(iterations: workers) { t in
-                FloatEnvironment.flushSubnormals()  // GCD's pool threads need not have inherited it
-                for g in stride(from: t, to: groups, by: workers) { slots[g] = accumulate(group: g, prefix: prefixes[t]) }
+                FloatEnvironment.withSubnormalsFlushed {  // GCD's pool threads need not have inherited it
+                    for g in stride(from: t, to: groups, by: workers) { slots[g] = accumulate(group: g, prefix: prefixes[t]) }
+                }
             }
         }
     }

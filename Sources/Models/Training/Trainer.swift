@@ -111,10 +111,7 @@ public final class Trainer {
             BLAS.setThreads(1)
             defer { BLAS.setThreads(saved) }
             // GCD's pool threads were not started by this thread, so they need not have inherited it.
-            DispatchQueue.concurrentPerform(iterations: count) { i in
-                FloatEnvironment.flushSubnormals()
-                body(i)
-            }
+            DispatchQueue.concurrentPerform(iterations: count) { i in FloatEnvironment.withSubnormalsFlushed { body(i) } }
         } else {
             for i in 0..<count { body(i) }
         }
