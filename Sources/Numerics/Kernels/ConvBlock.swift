@@ -14,8 +14,9 @@ import CNumerics
 public let noGradient: UInt8 = 255
 
 /// The input gradient of the backward processes filters four at a time as SIMD4 lanes; F is
-/// padded to a multiple of 4 with zero filters in a scratch copy of the weights. (Generic SIMD code scalarises its mask operations, so the lanes
-/// are concrete SIMD4; SSE2 is the baseline every x86-64 machine has.)
+/// padded to a multiple of 4 with zero filters in a scratch copy of the weights. (Generic
+/// SIMD code scalarises its mask operations, so the lanes are concrete SIMD4; SSE2 is the
+/// baseline every x86-64 machine has.)
 @inline(__always) func padded(_ f: Int) -> Int { (f + 3) & ~3 }
 
 @inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
@@ -34,17 +35,6 @@ public let noGradient: UInt8 = 255
 
 /// Scratch floats `convReluPool2Backward` needs.
 public func convBlockScratchCount(patchSize: Int, filters: Int) -> Int { patchSize * padded(filters) }
-
-/// Instruction sets of the C forward kernel (Sources/CNumerics/conv_block.c), widest last.
-public enum VectorISA: Int32, CaseIterable, Comparable, Sendable {
-    case baseline = 0, avx2 = 1, avx512 = 2
-
-    /// The widest this CPU runs that the kernel has a version for.
-    public static let best = VectorISA(rawValue: repro_best_isa()) ?? .baseline
-
-    public var name: String { ["sse2/neon", "avx2", "avx512f"][Int(rawValue)] }
-    public static func < (a: VectorISA, b: VectorISA) -> Bool { a.rawValue < b.rawValue }
-}
 
 /// The fused forward, in C so that it runs in the CPU's widest vectors (Swift's SIMD types
 /// compile to the build's baseline, SSE2 on x86-64). Each output is bias + Σ x·w over the
