@@ -42,6 +42,7 @@ final class BenchmarkTests: XCTestCase {
             XCTAssertEqual(r.blasCore, OpenBLASCore.current)
             let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
             XCTAssertTrue(json.contains("\"blas_core\""), json)
+            XCTAssertTrue(json.contains("\"vector_isa\":\"\(VectorISA.best.name)\""), json)
         }
     }
 

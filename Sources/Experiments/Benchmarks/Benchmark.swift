@@ -14,12 +14,14 @@ public struct ThroughputResult: Codable, Sendable {
     public var images: Int
     public var threads: Int
     var blasCore = OpenBLASCore.current
+    /// The instruction set of the direct conv and density kernels (the same bits in each).
+    var vectorISA = VectorISA.best.name
     public var trainImagesPerSecond: Double
     public var inferImagesPerSecond: Double
 
     enum CodingKeys: String, CodingKey {
         case tool, config, input, batch, images, threads
-        case blasCore = "blas_core"
+        case blasCore = "blas_core", vectorISA = "vector_isa"
         case trainImagesPerSecond = "train_images_per_s", inferImagesPerSecond = "infer_images_per_s"
     }
 }

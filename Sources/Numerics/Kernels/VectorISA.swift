@@ -9,6 +9,17 @@ public enum VectorISA: Int32, CaseIterable, Comparable, Sendable {
     /// The widest this CPU runs that the kernels have a version for.
     public static let best = VectorISA(rawValue: repro_best_isa()) ?? .baseline
 
-    public var name: String { ["sse2/neon", "avx2", "avx512f"][Int(rawValue)] }
+    public var name: String {
+        switch self {
+        case .baseline:
+            #if arch(arm64)
+            return "neon"
+            #else
+            return "sse2"
+            #endif
+        case .avx2: return "avx2"
+        case .avx512: return "avx512f"
+        }
+    }
     public static func < (a: VectorISA, b: VectorISA) -> Bool { a.rawValue < b.rawValue }
 }

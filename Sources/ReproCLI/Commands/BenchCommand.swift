@@ -121,7 +121,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let dir = DataDirectory.resolve(flag: dataDir)
-        if !json { print("repro bench: OpenBLAS threads \(BLAS.threads), kernels \(OpenBLASCore.current), \(ProcessInfo.processInfo.activeProcessorCount) cores") }
+        if !json { print("repro bench: OpenBLAS threads \(BLAS.threads), kernels \(OpenBLASCore.current), direct kernels \(VectorISA.best.name), \(ProcessInfo.processInfo.activeProcessorCount) cores") }
         let fashion = try loadDataset(.fashionMNIST, from: dir)
         for input in inputs.split(whereSeparator: { $0 == ";" || $0 == " " }) where !skipThroughput {
             let data = input == "28x28x1" ? fashion.train : try loadDataset(.cifar10, from: dir).train
