@@ -49,29 +49,21 @@ public func convReluPool2Forward(_ x: UnsafePointer<Float>, batch: Int, height: 
     precondition(status == 0, "convReluPool2Forward: out of memory for its scratch buffers")
 }
 
-/// dW += Σ dy·patch at each winner and dBias += Σ dy (in C, like the forward: the same Float
-/// operations as the Swift kernel it replaces, in every instruction set), and dx (zeroed
-/// here) when given.
+/// dW += Σ dy·patch at each winner and dBias += Σ dy when given (both or neither; in C, like
+/// the forward: the same Float operations as the Swift kernel it replaces, in every
+/// instruction set), and dx (zeroed here) when given.
 public func convReluPool2Backward(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, winners: UnsafePointer<UInt8>,
                                   batch: Int, height: Int, width: Int, channels: Int, kernel k: Int,
                                   weights w: UnsafePointer<Float>, filters f: Int,
                                   dWeights: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
                                   dx: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
                                   isa: VectorISA = .best) {
-    if let dWeights {
-        let discard = dBias == nil ? UnsafeMutablePointer<Float>.allocate(capacity: f) : nil
-        defer { discard?.deallocate() }
+    precondition((dWeights == nil) == (dBias == nil), "convReluPool2Backward: dWeights and dBias go together")
+    if let dWeights, let dBias {
         let status = repro_conv_relu_pool2_backward_weights(isa.rawValue, x, dy, winners, Int32(batch), Int32(height),
                                                             Int32(width), Int32(channels), Int32(k), Int32(f),
-                                                            dWeights, dBias ?? discard!)
+                                                            dWeights, dBias)
         precondition(status == 0, "convReluPool2Backward: out of memory for its scratch buffers")
-    } else if let dBias {
-        let windows = batch * ((height - k + 1) / 2) * ((width - k + 1) / 2)
-        for o in 0..<f {
-            var t: Float = 0
-            for wi in 0..<windows where winners[wi * f + o] != noGradient { t += dy[wi * f + o] }
-            dBias[o] += t
-        }
     }
     guard let dx else { return }
     let fp = padded(f)
