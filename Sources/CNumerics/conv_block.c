@@ -15,6 +15,10 @@
 #define KERNEL_PREFIX backward
 #include "for_each_isa.inc"
 
+#define KERNEL_FILE "conv_block_input_gradient.inc"
+#define KERNEL_PREFIX input_gradient
+#include "for_each_isa.inc"
+
 int repro_best_isa(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
@@ -37,24 +41,30 @@ int repro_conv_relu_pool2_forward(int isa, const float *x, int batch, int height
     const int rows = k * k * channels;
     float *wp = calloc((size_t)rows * fp + fp, sizeof(float));
     float *planes = malloc((size_t)2 * channels * height * stride * sizeof(float) + 64);
-    if (!wp || !planes) { free(wp); free(planes); return -1; }
+    float *tile = malloc((size_t)2 * fp * lanes * sizeof(float));
+    if (!wp || !planes || !tile) { free(wp); free(planes); free(tile); return -1; }
+    int32_t *tile_at = (int32_t *)(tile + (size_t)fp * lanes);
     float *bp = wp + (size_t)rows * fp;
     for (int r = 0; r < rows; r++) memcpy(wp + (size_t)r * fp, weights + (size_t)r * filters, filters * sizeof(float));
     memcpy(bp, bias, filters * sizeof(float));
     switch (isa) {
 #if defined(__x86_64__)
     case REPRO_ISA_AVX512:
-        forward_avx512(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride);
+        forward_avx512(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride, tile,
+                       tile_at);
         break;
     case REPRO_ISA_AVX2:
-        forward_avx2(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride);
+        forward_avx2(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride, tile,
+                       tile_at);
         break;
 #endif
     default:
-        forward_baseline(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride);
+        forward_baseline(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride, tile,
+                       tile_at);
     }
     free(wp);
     free(planes);
+    free(tile);
     return 0;
 }
 
@@ -64,24 +74,56 @@ int repro_conv_relu_pool2_backward_weights(int isa, const float *x, const float 
     const int best = repro_best_isa();
     if (isa > best) isa = best;
     const int rows = k * k * channels, rows_p = (rows + 15) / 16 * 16;
-    float *dwt = calloc((size_t)filters * rows_p + 4 * (size_t)rows_p + filters, sizeof(float));
+    // Windows per chunk: their patches (4 · rows_p floats each) fill about 16 KiB, within L1.
+    int chunk = 16384 / (int)(4 * rows_p * sizeof(float));
+    if (chunk < 1) chunk = 1;
+    if (chunk > 64) chunk = 64;
+    float *dwt = calloc((size_t)filters * rows_p + (size_t)chunk * 4 * rows_p + filters, sizeof(float));
     if (!dwt) return -1;
-    float *patches = dwt + (size_t)filters * rows_p, *dbias = patches + 4 * (size_t)rows_p;
+    float *patches = dwt + (size_t)filters * rows_p, *dbias = patches + (size_t)chunk * 4 * rows_p;
     switch (isa) {
 #if defined(__x86_64__)
     case REPRO_ISA_AVX512:
-        backward_avx512(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, dbias);
+        backward_avx512(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, chunk, dbias);
         break;
     case REPRO_ISA_AVX2:
-        backward_avx2(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, dbias);
+        backward_avx2(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, chunk, dbias);
         break;
 #endif
     default:
-        backward_baseline(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, dbias);
+        backward_baseline(x, dy, winners, batch, height, width, channels, k, filters, dwt, rows_p, patches, chunk, dbias);
     }
     for (int r = 0; r < rows; r++)
         for (int o = 0; o < filters; o++) d_weights[(size_t)r * filters + o] += dwt[(size_t)o * rows_p + r];
     for (int o = 0; o < filters; o++) d_bias[o] += dbias[o];
     free(dwt);
+    return 0;
+}
+
+int repro_conv_relu_pool2_backward_input(int isa, const float *dy, const uint8_t *winners, int batch, int height,
+                                         int width, int channels, int k, const float *weights, int filters,
+                                         float *dx) {
+    const int best = repro_best_isa();
+    if (isa > best) isa = best;
+    const int rows = k * k * channels, rows_p = (rows + 15) / 16 * 16;
+    float *wt = calloc((size_t)filters * rows_p + 4 * (size_t)rows_p, sizeof(float));
+    if (!wt) return -1;
+    float *grads = wt + (size_t)filters * rows_p;
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < filters; o++) wt[(size_t)o * rows_p + r] = weights[(size_t)r * filters + o];
+    memset(dx, 0, (size_t)batch * height * width * channels * sizeof(float));
+    switch (isa) {
+#if defined(__x86_64__)
+    case REPRO_ISA_AVX512:
+        input_gradient_avx512(dy, winners, batch, height, width, channels, k, filters, wt, rows_p, grads, dx);
+        break;
+    case REPRO_ISA_AVX2:
+        input_gradient_avx2(dy, winners, batch, height, width, channels, k, filters, wt, rows_p, grads, dx);
+        break;
+#endif
+    default:
+        input_gradient_baseline(dy, winners, batch, height, width, channels, k, filters, wt, rows_p, grads, dx);
+    }
+    free(wt);
     return 0;
 }

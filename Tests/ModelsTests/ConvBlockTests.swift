@@ -59,8 +59,10 @@ final class ConvBlockTests: XCTestCase {
     }
 
     func testPreferredAlgorithmFollowsLayerSize() {
-        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 9, filters: 4), .direct)
-        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 144, filters: 32), .gemm)
+        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 9, filters: 4, pooledWidth: 13), .direct)
+        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 27, filters: 16, pooledWidth: 15), .direct)
+        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 36, filters: 3, pooledWidth: 5), .direct)
+        XCTAssertEqual(ConvBlockAlgorithm.preferred(patchSize: 144, filters: 32, pooledWidth: 5), .gemm)
         var rng = SeededRandom(seed: 46)
         let block = ConvBlock(input: Shape3(13, 13, 16), filters: 32, kernel: 3, rng: &rng)
         XCTAssertEqual(block.algorithm, .gemm)

@@ -3,7 +3,8 @@ import XCTest
 
 /// The C kernels of the fused conv → ReLU → 2×2 max-pool block in every instruction set this
 /// CPU runs, against scalar loops. Forward: each output is bias + x₀w₀ + x₁w₁ + … in im2col
-/// order; backward: each weight gradient is 0 + x·g + x·g + … over the windows in order. Both
+/// order; backward: each weight gradient is 0 + x·g + x·g + … over the windows in order, each
+/// input gradient a sum over windows of per-position sums over winning filters. Both
 /// sides round once per multiply and per add (no fused multiply-add), so the results must be
 /// equal bit for bit, on any finite values: the tolerance is zero by construction.
 final class ConvBlockCKernelTests: XCTestCase {
@@ -124,17 +125,56 @@ final class ConvBlockCKernelTests: XCTestCase {
                 for r in 0..<rows { dW[r * f + o] += wSum[r] }
                 dBias[o] += bSum
             }
-            let scratch = [Float](repeating: 0, count: convBlockScratchCount(patchSize: rows, filters: f))
             for isa in isas {
                 var dWC = dW0, dBiasC = dBias0
-                scratch.withUnsafeBufferPointer { s in
-                    convReluPool2Backward(x, dy: dy, winners: forward.winners, batch: batch, height: h, width: wd,
-                                          channels: c, kernel: k, weights: w, filters: f, dWeights: &dWC, dBias: &dBiasC,
-                                          dx: nil, scratch: UnsafeMutablePointer(mutating: s.baseAddress!), isa: isa)
-                }
+                convReluPool2Backward(x, dy: dy, winners: forward.winners, batch: batch, height: h, width: wd,
+                                      channels: c, kernel: k, weights: w, filters: f, dWeights: &dWC, dBias: &dBiasC,
+                                      dx: nil, isa: isa)
                 let shape = "\(isa.name) \(h)×\(wd)×\(c) k\(k) F\(f)"
                 XCTAssertEqual(dWC.map(\.bitPattern), dW.map(\.bitPattern), shape)
                 XCTAssertEqual(dBiasC.map(\.bitPattern), dBias.map(\.bitPattern), shape)
+            }
+        }
+    }
+
+    func testInputGradientsOfEveryInstructionSetMatchTheScalarLoopBitForBit() {
+        var rng = SeededRandom(seed: 10)
+        for (h, wd, c, k, f, batch, x, w, _, y, winners) in cases(seed: 11) {
+            let forward = (y: y, winners: winners)
+            var dy = gaussians(forward.y.count, &rng)
+            for i in stride(from: 0, to: dy.count, by: 5) { dy[i] = 0 }   // zero gradients are skipped
+            let ph = (h - k + 1) / 2, pw = (wd - k + 1) / 2, rows = k * k * c
+            // The scalar loop: per window, each position's patch gradient is 0 + g·w + g·w + … over
+            // its winning filters in order; the positions' gradients are added to dx in order 0…3.
+            var dx = [Float](repeating: 0, count: x.count)
+            for b in 0..<batch { for py in 0..<ph { for px in 0..<pw {
+                let out = ((b * ph + py) * pw + px) * f
+                var patches = [[Float]?](repeating: nil, count: 4)
+                for o in 0..<f {
+                    let q = Int(forward.winners[out + o])
+                    if q == Int(noGradient) || dy[out + o] == 0 { continue }
+                    var patch = patches[q] ?? [Float](repeating: 0, count: rows)
+                    for r in 0..<rows {
+                        let product = w[r * f + o] * dy[out + o]
+                        patch[r] = patch[r] + product
+                    }
+                    patches[q] = patch
+                }
+                for q in 0..<4 {
+                    guard let patch = patches[q] else { continue }
+                    for ky in 0..<k { for kx in 0..<k { for ch in 0..<c {
+                        let xi = ((b * h + 2 * py + q / 2 + ky) * wd + 2 * px + q % 2 + kx) * c + ch
+                        dx[xi] = dx[xi] + patch[(ky * k + kx) * c + ch]
+                    } } }
+                }
+            } } }
+            XCTAssertTrue(dx.contains { $0 != 0 })
+            for isa in isas {
+                var dxC = [Float](repeating: .nan, count: x.count)
+                convReluPool2Backward(x, dy: dy, winners: forward.winners, batch: batch, height: h, width: wd,
+                                      channels: c, kernel: k, weights: w, filters: f, dWeights: nil, dBias: nil,
+                                      dx: &dxC, isa: isa)
+                XCTAssertEqual(dxC.map(\.bitPattern), dx.map(\.bitPattern), "\(isa.name) \(h)×\(wd)×\(c) k\(k) F\(f)")
             }
         }
     }

@@ -34,4 +34,14 @@ int repro_conv_relu_pool2_backward_weights(int isa, const float *x, const float 
                                            int batch, int height, int width, int channels, int kernel, int filters,
                                            float *d_weights, float *d_bias);
 
+/// The input gradient of that block: dx[B, H, W, C] ← Σ over windows and their winning filters
+/// of dy · W[:, filter] at the winner's patch, for dy[B, PH, PW, F], the forward's winners and
+/// weights[k·k·C, F]. Per window the winners at each position are summed first (filters in
+/// order, from 0), then the positions' patch gradients are added to dx in order 0…3, windows
+/// in order; zero gradients are skipped. The same bits in every instruction set. Returns 0,
+/// or -1 when out of memory.
+int repro_conv_relu_pool2_backward_input(int isa, const float *dy, const uint8_t *winners, int batch, int height,
+                                         int width, int channels, int kernel, const float *weights, int filters,
+                                         float *dx);
+
 #endif

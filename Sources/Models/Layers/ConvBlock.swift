@@ -1,16 +1,21 @@
 import Numerics
 
-/// How a `ConvBlock` computes: both give the same block up to Float rounding (tested).
+/// How a `ConvBlock` computes its forward: both give the same block up to Float rounding
+/// (tested). The backward is the direct kernels' in both cases: it visits only each window's
+/// winners, a quarter of the work of the GEMM form's dense products.
 public enum ConvBlockAlgorithm: String, CaseIterable, Sendable {
-    /// The fused direct kernels: registers hold a window's four outputs for four filters.
+    /// The fused direct kernel: vectors hold neighbouring pooling windows, registers a
+    /// window's four outputs for a group of filters.
     case direct
-    /// Patches of the pooling windows into a matrix, then sgemm (forward, dW and dx).
+    /// Patches of the pooling windows into a matrix, then sgemm.
     case gemm
 
-    /// Measured with `repro bench --conv-algorithm` on 2 cores (benchmarks/PROFILING.md):
-    /// the direct kernel wins while patch × filters is small, sgemm beyond.
-    public static func preferred(patchSize: Int, filters: Int) -> ConvBlockAlgorithm {
-        patchSize * filters >= 128 ? .gemm : .direct
+    /// Measured per kernel on the paper's layer shapes (benchmarks/PROFILING.md §10): the direct
+    /// kernel wins while its vectors of neighbouring windows are mostly full (pooled rows of 8
+    /// windows or more: every first layer here) or the layer is small; sgemm wins on the deeper
+    /// layers' narrow maps (13×13×16 → 32 filters: 5 windows a row).
+    public static func preferred(patchSize: Int, filters: Int, pooledWidth: Int) -> ConvBlockAlgorithm {
+        pooledWidth >= 8 || patchSize * filters < 128 ? .direct : .gemm
     }
 }
 
@@ -33,10 +38,8 @@ public final class ConvBlock: WeightLayer {
     private let out = Scratch<Float>()
     private let winners = Scratch<UInt8>()
     private let dIn = Scratch<Float>()
-    private let acc = Scratch<Float>()
     private let cols = Scratch<Float>()
     private let z = Scratch<Float>()
-    private let dCols = Scratch<Float>()
 
     public init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, weights: [Float], bias: [Float]? = nil) {
         precondition(input.height - kernel + 1 >= 2 && input.width - kernel + 1 >= 2,
@@ -47,7 +50,8 @@ public final class ConvBlock: WeightLayer {
         self.outputShape = Shape3((input.height - kernel + 1) / 2, (input.width - kernel + 1) / 2, filters)
         (self.weights, self.bias) = convParameters(name: name, input: input, filters: filters, kernel: kernel,
                                                    weights: weights, bias: bias)
-        self.algorithm = .preferred(patchSize: kernel * kernel * input.channels, filters: filters)
+        self.algorithm = .preferred(patchSize: kernel * kernel * input.channels, filters: filters,
+                                    pooledWidth: outputShape.width)
     }
 
     public convenience init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, rng: inout SeededRandom) {
@@ -81,7 +85,6 @@ public final class ConvBlock: WeightLayer {
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
         guard trainable || needInputGrad else { return nil }
         let dx = needInputGrad ? dIn.ensure(batch * inputShape.count) : nil
-        if algorithm == .gemm { backwardGEMM(dy, batch: batch, dx: dx); return dx }
         weights.value.withUnsafeBufferPointer { w in
             weights.grad.withUnsafeMutableBufferPointer { dw in
                 bias.grad.withUnsafeMutableBufferPointer { db in
@@ -89,7 +92,7 @@ public final class ConvBlock: WeightLayer {
                                           height: inputShape.height, width: inputShape.width, channels: inputShape.channels,
                                           kernel: kernel, weights: w.baseAddress!, filters: filters,
                                           dWeights: trainable ? dw.baseAddress! : nil, dBias: trainable ? db.baseAddress! : nil,
-                                          dx: dx, scratch: acc.ensure(convBlockScratchCount(patchSize: patchSize, filters: filters)))
+                                          dx: dx)
                 }
             }
         }
@@ -100,8 +103,7 @@ public final class ConvBlock: WeightLayer {
 
     /// The GEMM path works through a batch in chunks whose patch matrix is about 2 MiB (2¹⁹
     /// floats, an L2's worth; larger and smaller chunks both measured slower), so no 100 MB
-    /// buffers appear at inference batch 1000; backward forms a chunk's patches again rather
-    /// than keeping a whole batch of them.
+    /// buffers appear at inference batch 1000.
     private var chunkImages: Int { max(1, (1 << 19) / (4 * windows * patchSize)) }
 
     private func forwardGEMM(_ x: UnsafePointer<Float>, batch: Int, _ y: UnsafeMutablePointer<Float>) {
@@ -118,33 +120,6 @@ public final class ConvBlock: WeightLayer {
                 maxOfFourRelu(zz, windows: n * windows, filters: filters, bias: b.baseAddress!,
                               y + first * outputShape.count, winners: win + first * outputShape.count)
             }
-        }
-    }
-
-    private func backwardGEMM(_ dy: UnsafePointer<Float>, batch: Int, dx: UnsafeMutablePointer<Float>?) {
-        dx?.update(repeating: 0, count: batch * inputShape.count)
-        for first in stride(from: 0, to: batch, by: chunkImages) {
-            let n = min(chunkImages, batch - first), rows = 4 * n * windows
-            let dz = z.ensure(rows * filters)
-            bias.grad.withUnsafeMutableBufferPointer { db in
-                scatterToWinners(dy + first * outputShape.count, winners: winners.pointer + first * outputShape.count,
-                                 windows: n * windows, filters: filters, dz, dBias: trainable ? db.baseAddress! : nil)
-            }
-            if trainable {
-                let c = cols.ensure(rows * patchSize)
-                im2colPoolWindows(lastInput! + first * inputShape.count, batch: n, height: inputShape.height,
-                                  width: inputShape.width, channels: inputShape.channels, kernel: kernel, c)
-                weights.grad.withUnsafeMutableBufferPointer { dw in
-                    sgemm(true, false, m: patchSize, n: filters, k: rows, c, dz, beta: 1, dw.baseAddress!)
-                }
-            }
-            guard let dx else { continue }
-            let dc = dCols.ensure(rows * patchSize)
-            weights.value.withUnsafeBufferPointer { w in
-                sgemm(false, true, m: rows, n: patchSize, k: filters, dz, w.baseAddress!, beta: 0, dc)
-            }
-            col2imPoolWindowsAdd(dc, batch: n, height: inputShape.height, width: inputShape.width,
-                                 channels: inputShape.channels, kernel: kernel, dx + first * inputShape.count)
         }
     }
 }

@@ -11,6 +11,14 @@
 // Row order of cols[B·PH·PW·4, k·k·C] and z[B·PH·PW·4, F]: (b, py, px, q), with q = 2·dy + dx
 // the position inside the window, the same numbering as `winners`.
 
+@inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always) func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+}
+
 /// dst[0..<n] ← src[0..<n] for the short runs of a patch row (k·C floats, often 3 or 9),
 /// where a memmove call per run costs more than the copy.
 @inline(__always) func copyRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
@@ -53,21 +61,6 @@ public func im2colPoolWindows(_ x: UnsafePointer<Float>, batch: Int, height: Int
     }
 }
 
-/// dx[B, H, W, C] += the scatter of dcols (the adjoint of `im2colPoolWindows`).
-public func col2imPoolWindowsAdd(_ dcols: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
-                                 kernel k: Int, _ dx: UnsafeMutablePointer<Float>) {
-    let run = k * channels
-    let rowStride = width * channels
-    var src = dcols
-    forEachPoolWindowPatch(batch: batch, height: height, width: width, channels: channels, kernel: k) { corner in
-        for dy in 0..<k {
-            let d = dx + corner + dy * rowStride, s = src + dy * run
-            for i in 0..<run { d[i] += s[i] }
-        }
-        src += k * run
-    }
-}
-
 /// y[windows, F] = max(0, max_q z[4·window + q, F] + bias) and the winning q, or `noGradient`
 /// where the ReLU clipped. The bias is added after the max (max(z + b) = max(z) + b); the
 /// first position wins ties, as in the direct kernel.
@@ -83,21 +76,6 @@ public func maxOfFourRelu(_ z: UnsafePointer<Float>, windows: Int, filters f: In
             let v = best + bias[o]
             y[out + o] = v > 0 ? v : 0
             winners[out + o] = v > 0 ? at : noGradient
-        }
-    }
-}
-
-/// dz[4·windows, F] ← dy[windows, F] at each winner's row and 0 elsewhere; dBias += Σ of the
-/// gradients that pass (the adjoint of `maxOfFourRelu`).
-public func scatterToWinners(_ dy: UnsafePointer<Float>, winners: UnsafePointer<UInt8>, windows: Int, filters f: Int,
-                             _ dz: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?) {
-    dz.update(repeating: 0, count: 4 * windows * f)
-    for wi in 0..<windows {
-        let out = wi * f
-        for o in 0..<f where winners[out + o] != noGradient {
-            let g = dy[out + o]
-            dz[(4 * wi + Int(winners[out + o])) * f + o] = g
-            dBias?[o] += g
         }
     }
 }

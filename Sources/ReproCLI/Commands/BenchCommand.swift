@@ -50,7 +50,7 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     @Option(name: .customLong("conv-algorithm"),
-            help: ArgumentHelp("ConvBlock algorithm for every layer: auto (each layer's preferred: direct for small patch × filters, gemm above), direct, gemm.",
+            help: ArgumentHelp("ConvBlock forward algorithm for every layer: auto (each layer's preferred: direct on wide maps or small layers, gemm on the deeper layers' narrow maps), direct, gemm.",
                                valueName: "algorithm"))
     var convAlgorithm: String = "auto"
 
