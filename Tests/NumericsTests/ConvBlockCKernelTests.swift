@@ -45,6 +45,13 @@ final class ConvBlockCKernelTests: XCTestCase {
 
     func gaussians(_ n: Int, _ rng: inout SeededRandom) -> [Float] { (0..<n).map { _ in Float(rng.nextGaussian()) } }
 
+    /// Gaussian, with every fifth 0: zero gradients are skipped by the kernels.
+    func outputGradients(_ n: Int, _ rng: inout SeededRandom) -> [Float] {
+        var dy = gaussians(n, &rng)
+        for i in stride(from: 0, to: n, by: 5) { dy[i] = 0 }
+        return dy
+    }
+
     let isas = VectorISA.allCases.filter { $0 <= VectorISA.best }
 
     /// (H, W, C, k, F, batch): MNIST and CIFAR layer 1; odd conv outputs (the pool drops a row
@@ -101,8 +108,7 @@ final class ConvBlockCKernelTests: XCTestCase {
         var rng = SeededRandom(seed: 9)
         for (h, wd, c, k, f, batch, x, w, _, y, winners) in cases(seed: 8) {
             let forward = (y: y, winners: winners)
-            var dy = gaussians(forward.y.count, &rng)
-            for i in stride(from: 0, to: dy.count, by: 5) { dy[i] = 0 }   // zero gradients are skipped
+            let dy = outputGradients(forward.y.count, &rng)
             let ph = (h - k + 1) / 2, pw = (wd - k + 1) / 2, rows = k * k * c
             let dW0 = gaussians(rows * f, &rng), dBias0 = gaussians(f, &rng)
             // The scalar loop: per entry, Σ over windows in order from 0, then added on.
@@ -141,8 +147,7 @@ final class ConvBlockCKernelTests: XCTestCase {
         var rng = SeededRandom(seed: 10)
         for (h, wd, c, k, f, batch, x, w, _, y, winners) in cases(seed: 11) {
             let forward = (y: y, winners: winners)
-            var dy = gaussians(forward.y.count, &rng)
-            for i in stride(from: 0, to: dy.count, by: 5) { dy[i] = 0 }   // zero gradients are skipped
+            let dy = outputGradients(forward.y.count, &rng)
             let ph = (h - k + 1) / 2, pw = (wd - k + 1) / 2, rows = k * k * c
             // The scalar loop: per window, each position's patch gradient is 0 + g·w + g·w + … over
             // its winning filters in order; the positions' gradients are added to dx in order 0…3.
