@@ -1,10 +1,10 @@
 // The GEMM form of the fused conv → ReLU → 2×2 max-pool block (see ConvBlock.swift for the
 // direct form and the layouts of x, w, y and winners).
 //
-// Why a second form: the direct kernel keeps a window's four conv outputs for four filters
-// in registers, which is right while a patch and the filter count are small, but a deeper
-// layer (a 144-long patch against 32 filters) is a real matrix product that sgemm runs far
-// closer to peak. Only the conv outputs inside pooling windows are formed: the rows of
+// Why a second form: the direct kernel's vectors hold neighbouring pooling windows, which is
+// right for a first layer's wide maps (13 or 15 windows a row), but a deeper layer's map is
+// 5 or 6 windows wide and its 144-long patches against 32 filters are a real matrix product
+// that sgemm runs far closer to peak. The backward is the direct kernels' for both forms. Only the conv outputs inside pooling windows are formed: the rows of
 // `cols` are the patches at the four positions of each window, so the pooled max is taken
 // over four consecutive rows of z = cols · W and no conv-sized map is written.
 //
