@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+extern char *openblas_get_corename(void);
+
 static double cpu_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
@@ -48,7 +50,8 @@ int main(int argc, char **argv) {
     const int shapes[][4] = {{28, 28, 1, 4}, {28, 28, 1, 8}, {28, 28, 1, 16}, {13, 13, 4, 15}, {13, 13, 8, 16},
                              {13, 13, 16, 32}, {32, 32, 3, 4}, {32, 32, 3, 16}, {15, 15, 4, 15}, {15, 15, 16, 32}};
     const int batch = 32, k = 3, runs = 20;
-    printf("isa %d (0 baseline, 1 avx2, 2 avx512), batch %d, µs per image (min of %d, CPU time)\n", isa, batch, runs);
+    printf("isa %d (0 baseline, 1 avx2, 2 avx512), OpenBLAS %s, batch %d, µs per image (min of %d, CPU time)\n", isa,
+           openblas_get_corename(), batch, runs);
     printf("%-14s %9s %9s %9s | %9s %9s %9s\n", "H×W×C → F", "direct fw", "dW", "dx", "gemm fw", "dW", "dx");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int h = shapes[s][0], w = shapes[s][1], c = shapes[s][2], f = shapes[s][3];

@@ -27,8 +27,9 @@ t=$(date +%s)
 # Regenerating every report and figure takes minutes; it is needed only when a run file or a
 # provenance is newer than results/REPORT.md, which regenerate_artefacts writes last. (Delete
 # results/REPORT.md to force it, e.g. after changing the report code.)
+# (Without results/REPORT.md, find fails; `|| true` keeps set -e from ending the script there.)
 newer=$( { find results -path '*/runs/*.json' -newer results/REPORT.md -print -quit
-           find results -name provenance.json -newer results/REPORT.md -print -quit; } 2>/dev/null )
+           find results -name provenance.json -newer results/REPORT.md -print -quit; } 2>/dev/null || true )
 if [ -f results/REPORT.md ] && [ -z "$newer" ]; then
   echo "reports and figures: up to date (no run newer than results/REPORT.md)"
 else
