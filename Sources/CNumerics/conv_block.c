@@ -55,12 +55,12 @@ int repro_conv_relu_pool2_forward(int isa, const float *x, int batch, int height
         break;
     case REPRO_ISA_AVX2:
         forward_avx2(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride, tile,
-                       tile_at);
+                     tile_at);
         break;
 #endif
     default:
         forward_baseline(x, batch, height, width, channels, k, wp, bp, filters, fp, y, winners, planes, stride, tile,
-                       tile_at);
+                         tile_at);
     }
     free(wp);
     free(planes);
