@@ -19,7 +19,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Kernel bodies (.inc) are compiled through the .c files that include them.
         .target(name: "CNumerics", path: "Sources/CNumerics",
-                exclude: ["for_each_isa.inc", "conv_block_forward.inc", "conv_block_backward.inc", "conv_block_input_gradient.inc", "lag_products_row.inc"],
+                exclude: ["for_each_isa.inc", "conv_block_forward.inc", "conv_block_backward.inc", "conv_block_input_gradient.inc", "lag_products_row.inc", "optimizer_step_body.inc"],
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "Numerics", dependencies: ["CLinalg", "CNumerics"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

@@ -3,3 +3,4 @@
 #include "float_environment.h"
 #include "conv_block.h"
 #include "lag_products.h"
+#include "optimizer_step.h"

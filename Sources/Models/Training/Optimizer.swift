@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case sgd, adam }
 
@@ -27,12 +28,11 @@ public final class SGD: Optimizer {
             }
             let key = ObjectIdentifier(p)
             var v = velocity[key] ?? [Float](repeating: 0, count: n)
+            velocity[key] = nil  // keep the array uniquely referenced while updating in place
             let mu = momentum, lr = learningRate
             v.withUnsafeMutableBufferPointer { v in
                 p.value.withUnsafeMutableBufferPointer { w in
-                    p.grad.withUnsafeBufferPointer { g in
-                        for i in 0..<n { v[i] = mu * v[i] - lr * g[i]; w[i] += v[i] }
-                    }
+                    p.grad.withUnsafeBufferPointer { g in momentumStep(w, v: v, g: g, mu: mu, lr: lr) }
                 }
             }
             velocity[key] = v
@@ -62,11 +62,7 @@ public final class Adam: Optimizer {
                 v.withUnsafeMutableBufferPointer { v in
                     p.value.withUnsafeMutableBufferPointer { w in
                         p.grad.withUnsafeBufferPointer { g in
-                            for i in 0..<n {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                w[i] -= lrT * m[i] / (v[i].squareRoot() + eps)
-                            }
+                            adamStep(w, m: m, v: v, g: g, b1: b1, b2: b2, lrT: lrT, eps: eps)
                         }
                     }
                 }

@@ -235,7 +235,9 @@ public final class Trainer {
             parallel(parts.count) { i in
                 let w = workers[i]
                 let idx = (b + parts[i].lowerBound)..<(b + parts[i].upperBound)
-                let (x, y) = cached.map { fill($0, idx, w) } ?? fill(data, idx, w)
+                // Cached rows in order are read where they are, not copied.
+                let (x, y) = cached.map { (UnsafePointer($0.values + idx.lowerBound * $0.featureSize), labels(data, idx, w)) }
+                    ?? fill(data, idx, w)
                 let logits = w.network.forward(x, batch: parts[i].count, from: start0)
                 w.result = softmaxCrossEntropy(logits, labels: y, batch: parts[i].count, classes: network.classes, dlogits: nil)
             }
@@ -248,17 +250,19 @@ public final class Trainer {
     private func fill<C: Collection>(_ data: ImageDataset, _ idx: C, _ w: Worker) -> (UnsafePointer<Float>, UnsafePointer<Int32>) where C.Element == Int {
         let x = w.input.ensure(idx.count * data.imageSize)
         data.fillBatch(indices: idx, preprocessing: preprocessing, into: x)
-        let y = w.labels.ensure(idx.count)
-        for (i, j) in idx.enumerated() { y[i] = data.labels[j] }
-        return (UnsafePointer(x), UnsafePointer(y))
+        return (UnsafePointer(x), labels(data, idx, w))
     }
 
     private func fill<C: Collection>(_ cache: FeatureCache, _ idx: C, _ w: Worker) -> (UnsafePointer<Float>, UnsafePointer<Int32>) where C.Element == Int {
         let x = w.input.ensure(idx.count * cache.featureSize)
         cache.gather(idx, into: x)
+        return (UnsafePointer(x), labels(cache.dataset, idx, w))
+    }
+
+    private func labels<C: Collection>(_ data: ImageDataset, _ idx: C, _ w: Worker) -> UnsafePointer<Int32> where C.Element == Int {
         let y = w.labels.ensure(idx.count)
-        for (i, j) in idx.enumerated() { y[i] = cache.dataset.labels[j] }
-        return (UnsafePointer(x), UnsafePointer(y))
+        for (i, j) in idx.enumerated() { y[i] = data.labels[j] }
+        return UnsafePointer(y)
     }
 }
 
