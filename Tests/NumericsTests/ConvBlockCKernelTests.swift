@@ -56,9 +56,12 @@ final class ConvBlockCKernelTests: XCTestCase {
 
     /// (H, W, C, k, F, batch): MNIST and CIFAR layer 1; odd conv outputs (the pool drops a row
     /// and a column); pooled rows wider than one vector of 16 windows (W = 40: 19); narrower
-    /// than one of 4 (W = 6: 2); F not a multiple of 4 or of a group; k = 5.
+    /// than one of 4 (W = 6: 2); F not a multiple of 4 or of a group; k = 5. The forward's
+    /// transposed write-out takes F = 4, 8 and 16 (fewer, as many and more filters than lanes,
+    /// whole and partial blocks of windows: W = 40 with 8 and 16); the others the scalar loop.
     let shapes = [(28, 28, 1, 3, 4, 2), (32, 32, 3, 3, 16, 2), (11, 10, 3, 3, 5, 3), (9, 40, 2, 3, 7, 2),
-                  (6, 6, 1, 3, 1, 1), (13, 17, 4, 5, 6, 2), (15, 15, 4, 3, 15, 1)]
+                  (6, 6, 1, 3, 1, 1), (13, 17, 4, 5, 6, 2), (15, 15, 4, 3, 15, 1), (28, 28, 1, 3, 8, 2),
+                  (9, 40, 1, 3, 8, 1), (9, 40, 2, 3, 16, 1), (6, 6, 1, 3, 4, 3)]
 
     /// Gaussian x, weights and bias of each shape, with the scalar loop's forward.
     func cases(seed: UInt64) -> [(h: Int, w: Int, c: Int, k: Int, f: Int, batch: Int, x: [Float], weights: [Float],
