@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Numerics
 
 /// The outputs of a network's frozen leading layers (`Sequential.frozenPrefix`) for every
 /// image of one dataset, as Float32, computed once. The paper's §3.2 cost argument is that
@@ -64,11 +65,11 @@ final class FeatureCache {
     }
 
     /// Copies the rows of `indices` into `dst` (indices.count × featureSize).
-    func gather<C: Collection>(_ indices: C, into dst: UnsafeMutablePointer<Float>) where C.Element == Int {
-        for (i, j) in indices.enumerated() {
+    func gather(_ indices: UnsafeBufferPointer<Int>, into dst: UnsafeMutablePointer<Float>) {
+        for j in indices {
             precondition(j >= 0 && j < dataset.count, "FeatureCache: index \(j) outside 0..<\(dataset.count)")
-            (dst + i * featureSize).update(from: values + j * featureSize, count: featureSize)
         }
+        gatherRows(values, rowLength: featureSize, rows: indices, into: dst)
     }
 }
 

@@ -184,7 +184,7 @@ public final class Trainer {
                     parallel(parts.count) { i in
                         let w = workers[i]
                         let idx = o[(b + parts[i].lowerBound)..<(b + parts[i].upperBound)]
-                        let (x, y) = cached.map { fill($0, idx, w) } ?? fill(train, idx, w)
+                        let (x, y) = cached.map { fill($0, UnsafeBufferPointer(rebasing: idx), w) } ?? fill(train, idx, w)
                         for p in w.parameters { p.zeroGrad() }
                         w.result = w.network.lossAndGradients(x, labels: y, batch: idx.count, from: start0)
                     }
@@ -253,7 +253,7 @@ public final class Trainer {
         return (UnsafePointer(x), labels(data, idx, w))
     }
 
-    private func fill<C: Collection>(_ cache: FeatureCache, _ idx: C, _ w: Worker) -> (UnsafePointer<Float>, UnsafePointer<Int32>) where C.Element == Int {
+    private func fill(_ cache: FeatureCache, _ idx: UnsafeBufferPointer<Int>, _ w: Worker) -> (UnsafePointer<Float>, UnsafePointer<Int32>) {
         let x = w.input.ensure(idx.count * cache.featureSize)
         cache.gather(idx, into: x)
         return (UnsafePointer(x), labels(cache.dataset, idx, w))
