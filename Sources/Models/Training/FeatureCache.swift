@@ -41,7 +41,8 @@ final class FeatureCache {
     /// filling it a page fault per 4 KiB. Only the paging changes, never the values.
     private static func allocateLarge(floats: Int) -> UnsafeMutablePointer<Float> {
         let bytes = floats * MemoryLayout<Float>.size
-        let alignment = 2 << 20
+        let hugePage = 2 << 20
+        let alignment = bytes >= hugePage ? hugePage : 64  // small caches (tests) need no huge page
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, alignment, bytes) == 0, let raw else {
             fatalError("FeatureCache: out of memory for \(bytes) bytes of features")
