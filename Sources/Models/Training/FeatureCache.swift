@@ -48,7 +48,7 @@ final class FeatureCache {
             fatalError("FeatureCache: out of memory for \(bytes) bytes of features")
         }
         #if os(Linux)
-        _ = madvise(raw, bytes, MADV_HUGEPAGE)  // advice only: ignored where unsupported
+        if alignment == hugePage { _ = madvise(raw, bytes, MADV_HUGEPAGE) }  // advice only: ignored where unsupported
         #endif
         return raw.bindMemory(to: Float.self, capacity: floats)
     }
