@@ -7,9 +7,11 @@
 # (ISA 0 baseline, 1 AVX2, 2 AVX-512; default the CPU's best). Needs libopenblas-dev and a C
 # compiler: by default the Swift toolchain's clang, which is what compiles the CNumerics target
 # (gcc vectorises these kernels differently: up to 2× slower here; CC=gcc to compare).
+# CNUMERICS=DIR times the kernels of another checkout's Sources/CNumerics (before/after);
+# benchmarks/conv_kernels_table.py takes the minimum per cell over several outputs.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SRC="$HERE/../Sources/CNumerics"
+SRC="${CNUMERICS:-$HERE/../Sources/CNumerics}"
 BIN="$(mktemp -d)/conv_kernels"
 CC="${CC:-clang}"
 # The flags Package.swift gives the CNumerics target.

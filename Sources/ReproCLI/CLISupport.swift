@@ -61,8 +61,15 @@ enum CLI {
 
         if execution.dryRun {
             for line in planLines(plan, folder: folder) { out(line) }
-            let done = plan.filter { ExperimentRunner.state(of: $0.id, in: folder) == .done }.count
-            out("\(plan.count) runs\(shard.map { " in shard \($0)" } ?? ""), \(done) done; output folder \(folder.url.path)")
+            let states = plan.map { ExperimentRunner.state(of: $0.id, in: folder) }
+            func count(_ s: RunState) -> Int { states.filter { $0 == s }.count }
+            // Infeasible runs are results too (not run again); failed ones run again only with
+            // --retry-failed. Only the nonzero counts beyond "done" are named.
+            var parts = ["\(count(.done)) done"]
+            if count(.infeasible) > 0 { parts.append("\(count(.infeasible)) infeasible (recorded, not run again)") }
+            if count(.failed) > 0 { parts.append("\(count(.failed)) failed (run again with --retry-failed)") }
+            parts.append("\(count(.pending)) to run")
+            out("\(plan.count) runs\(shard.map { " in shard \($0)" } ?? ""): \(parts.joined(separator: ", ")); output folder \(folder.url.path)")
             return
         }
 

@@ -205,6 +205,7 @@ final class EndToEndTests: XCTestCase {
         let r = try ReproBinary.run(["run", "e2e.json", "--dry-run"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasSuffix("pending") }.count, Self.runCount)
+        XCTAssertTrue(r.stdout.contains("\(Self.runCount) runs: 0 done, \(Self.runCount) to run;"), r.stdout)
         let p = try ReproBinary.run(["plan", "e2e.json", "--shard", "2/3"], cwd: dir)
         XCTAssertEqual(p.status, 0, p.stderr)
         XCTAssertEqual(p.stdout.split(separator: "\n").filter { $0.hasSuffix("pending") }.count, Self.runCount / 3)
