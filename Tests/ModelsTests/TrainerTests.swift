@@ -41,6 +41,30 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(sharded, serial, "the thread count must not change the result")
     }
 
+    /// A data-parallel worker computes with the trained network's current weights (shared, not
+    /// copied) and keeps gradients of its own: after an optimiser step on the network, both
+    /// give bit-identical logits, and a backward on the worker leaves the network's gradients alone.
+    func testDataParallelWorkerSharesWeightsNotGradients() {
+        var rng = SeededRandom(seed: 54)
+        let net = multilayerPerceptron(input: Shape3(4, 4, 1), hidden: [5], classes: 3, rng: &rng)
+        let worker = net.dataParallelWorker()
+        let x = (0..<(2 * 16)).map { _ in Float(rng.nextGaussian()) }
+        let labels: [Int32] = [0, 2]
+        for p in net.trainableParameters { p.grad = p.value.map { $0 * 0.5 + 0.25 } }
+        let before = net.weightSnapshots()
+        Adam(learningRate: 0.01).step(net.trainableParameters)
+        XCTAssertNotEqual(net.weightSnapshots(), before, "the step moved no weight")
+        XCTAssertEqual(worker.weightSnapshots(), net.weightSnapshots(), "the worker does not see the stepped weights")
+        let logits = { (n: Sequential) in Array(UnsafeBufferPointer(start: n.forward(x, batch: 2, from: 0), count: 6)) }
+        XCTAssertEqual(logits(worker).map(\.bitPattern), logits(net).map(\.bitPattern))
+
+        let netGrads = net.trainableParameters.map(\.grad)
+        for p in worker.trainableParameters { p.zeroGrad() }
+        _ = worker.lossAndGradients(x, labels: labels, batch: 2)
+        XCTAssertEqual(net.trainableParameters.map(\.grad), netGrads, "the worker's backward wrote the network's gradients")
+        XCTAssertTrue(worker.trainableParameters.contains { $0.grad.contains { $0 != 0 } }, "the worker's backward computed nothing")
+    }
+
     /// λ from the recorder equals ‖w(N+δN) − w(N)‖ / ‖w(N)‖ computed from two snapshots taken
     /// by hand around the same steps; de-trending and smoothing follow their definitions.
     func testConvergenceRecorderMatchesSnapshots() throws {

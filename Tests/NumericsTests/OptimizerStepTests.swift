@@ -30,7 +30,7 @@ final class OptimizerStepTests: XCTestCase {
                         m.withUnsafeMutableBufferPointer { m in
                             v.withUnsafeMutableBufferPointer { v in
                                 g.withUnsafeBufferPointer { g in
-                                    adamStep(w, m: m, v: v, g: g, b1: b1, b2: b2, lrT: lrT, eps: eps, isa: isa)
+                                    adamStep(w, m: m, v: v, g: StepGradient(g), b1: b1, b2: b2, lrT: lrT, eps: eps, isa: isa)
                                 }
                             }
                         }
@@ -58,13 +58,67 @@ final class OptimizerStepTests: XCTestCase {
                     }
                     w.withUnsafeMutableBufferPointer { w in
                         v.withUnsafeMutableBufferPointer { v in
-                            g.withUnsafeBufferPointer { g in momentumStep(w, v: v, g: g, mu: mu, lr: lr, isa: isa) }
+                            g.withUnsafeBufferPointer { g in momentumStep(w, v: v, g: StepGradient(g), mu: mu, lr: lr, isa: isa) }
                         }
                     }
                 }
                 XCTAssertEqual(w.map(\.bitPattern), rw.map(\.bitPattern), "weights, n \(n), \(isa.name)")
                 XCTAssertEqual(v.map(\.bitPattern), rv.map(\.bitPattern), "velocity, n \(n), \(isa.name)")
                 XCTAssertNotEqual(w, randomFloats(n, seed: 2), "the step moved no weight")
+            }
+        }
+    }
+
+    /// Two shards' gradients merged inside the step: the same bits as scaling the first,
+    /// adding the scaled second (the two passes the trainer made before) and stepping on that.
+    func testStepsMergeTwoShardsBitForBit() {
+        let b1 = Float(0.9), b2 = Float(0.999), eps = Float(1e-7), mu = Float(0.9), lr = Float(0.01)
+        // Shares of an odd batch (21 + 22 of 43), not exactly representable.
+        let s0 = Float(21) / Float(43), s1 = Float(22) / Float(43)
+        for n in lengths {
+            for isa in isas {
+                let g0 = randomFloats(n, seed: 31, scale: 0.1), g1 = randomFloats(n, seed: 32, scale: 0.1)
+                var merged = g0
+                for i in 0..<n { merged[i] *= s0 }
+                for i in 0..<n { merged[i] += s1 * g1[i] }
+                var w = randomFloats(n, seed: 3), m = [Float](repeating: 0.5, count: n), v = [Float](repeating: 0.25, count: n)
+                var rw = w, rm = m, rv = v
+                var mw = w, mv = [Float](repeating: 0.1, count: n), rmw = mw, rmv = mv
+                g0.withUnsafeBufferPointer { g0 in
+                    g1.withUnsafeBufferPointer { g1 in
+                        let g = StepGradient(g0, share: s0, g1, share: s1)
+                        XCTAssertEqual((0..<n).map { g[$0].bitPattern }, merged.map(\.bitPattern), "subscript, n \(n)")
+                        w.withUnsafeMutableBufferPointer { w in
+                            m.withUnsafeMutableBufferPointer { m in
+                                v.withUnsafeMutableBufferPointer { v in
+                                    adamStep(w, m: m, v: v, g: g, b1: b1, b2: b2, lrT: 0.003, eps: eps, isa: isa)
+                                }
+                            }
+                        }
+                        mw.withUnsafeMutableBufferPointer { w in
+                            mv.withUnsafeMutableBufferPointer { v in momentumStep(w, v: v, g: g, mu: mu, lr: lr, isa: isa) }
+                        }
+                    }
+                }
+                merged.withUnsafeBufferPointer { g in
+                    rw.withUnsafeMutableBufferPointer { w in
+                        rm.withUnsafeMutableBufferPointer { m in
+                            rv.withUnsafeMutableBufferPointer { v in
+                                adamStep(w, m: m, v: v, g: StepGradient(g), b1: b1, b2: b2, lrT: 0.003, eps: eps, isa: .baseline)
+                            }
+                        }
+                    }
+                    rmw.withUnsafeMutableBufferPointer { w in
+                        rmv.withUnsafeMutableBufferPointer { v in
+                            momentumStep(w, v: v, g: StepGradient(g), mu: mu, lr: lr, isa: .baseline)
+                        }
+                    }
+                }
+                XCTAssertEqual(w.map(\.bitPattern), rw.map(\.bitPattern), "Adam weights, n \(n), \(isa.name)")
+                XCTAssertEqual(m.map(\.bitPattern), rm.map(\.bitPattern), "Adam first moment, n \(n), \(isa.name)")
+                XCTAssertEqual(v.map(\.bitPattern), rv.map(\.bitPattern), "Adam second moment, n \(n), \(isa.name)")
+                XCTAssertEqual(mw.map(\.bitPattern), rmw.map(\.bitPattern), "momentum weights, n \(n), \(isa.name)")
+                XCTAssertEqual(mv.map(\.bitPattern), rmv.map(\.bitPattern), "velocity, n \(n), \(isa.name)")
             }
         }
     }

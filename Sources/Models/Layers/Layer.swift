@@ -14,14 +14,30 @@ public struct Shape3: Hashable, Codable, Sendable, CustomStringConvertible {
 public final class Parameter {
     public let name: String
     public let shape: [Int]
-    public var value: [Float]
+    /// The values live in a box that a data-parallel worker's copy of the parameter can share
+    /// (`shareValues(with:)`), so the workers read the weights the optimiser steps where they are:
+    /// copying them to every worker before every step was 7% of a CIFAR-100 DMN run.
+    private final class Values {
+        var array: [Float]
+        init(_ array: [Float]) { self.array = array }
+    }
+    private var values: Values
+    public var value: [Float] {
+        get { values.array }
+        _modify { yield &values.array }
+    }
     var grad: [Float]
     public init(name: String, shape: [Int], value: [Float]) {
         precondition(shape.reduce(1, *) == value.count, "\(name): shape \(shape) does not match \(value.count) values")
-        self.name = name; self.shape = shape; self.value = value
+        self.name = name; self.shape = shape; self.values = Values(value)
         self.grad = [Float](repeating: 0, count: value.count)
     }
     func zeroGrad() { for i in grad.indices { grad[i] = 0 } }
+    /// From now on reads and writes `other`'s values (the gradient stays this parameter's own).
+    func shareValues(with other: Parameter) {
+        precondition(other.shape == shape, "\(name): cannot share the values of \(other.name), shape \(other.shape)")
+        values = other.values
+    }
 }
 
 /// A batched layer. Buffers are owned by the layer and reused across steps; `forward` returns

@@ -19,8 +19,18 @@ public final class Sequential {
 
     var trainableParameters: [Parameter] { layers.filter(\.trainable).flatMap(\.parameters) }
 
-    /// A copy with its own buffers and parameters, for a data-parallel worker.
+    /// A copy with its own buffers and parameters.
     func replica() -> Sequential { Sequential(layers.map { $0.replica() }) }
+
+    /// A copy for a data-parallel worker: its own buffers and gradients, this network's weight
+    /// values (shared, not copied: the worker always computes with the current weights).
+    func dataParallelWorker() -> Sequential {
+        let worker = replica()
+        for (mine, theirs) in zip(layers, worker.layers) {
+            for (p, q) in zip(mine.parameters, theirs.parameters) { q.shareValues(with: p) }
+        }
+        return worker
+    }
 
     /// How many leading layers receive no gradient: the layers below the lowest trainable
     /// layer with parameters. Their output is a fixed function of the input image, which is

@@ -69,8 +69,8 @@ public final class Trainer {
     /// Called every 50 steps with (epoch, fraction of that epoch done).
     public var onBatch: ((Int, Double) -> Void)?
 
-    /// One data-parallel worker: a network (the trained one, or a replica kept in sync with
-    /// it) and its own batch buffers.
+    /// One data-parallel worker: a network (the trained one, or a replica sharing its weight
+    /// values) and its own batch buffers.
     final class Worker {
         let network: Sequential
         let parameters: [Parameter]
@@ -101,7 +101,7 @@ public final class Trainer {
         self.preprocessing = preprocessing
         self.optimizer = makeOptimizer(config.optimizer, learningRate: config.learningRate, momentum: config.momentum)
         let shards = max(1, config.gradientShards)
-        workers = [Worker(network)] + (1..<shards).map { _ in Worker(network.replica()) }
+        workers = [Worker(network)] + (1..<shards).map { _ in Worker(network.dataParallelWorker()) }
     }
 
     /// Runs `body` for every worker, on up to `threads` threads.
@@ -123,11 +123,6 @@ public final class Trainer {
         return (0..<k).map { i in (i * n / k)..<((i + 1) * n / k) }
     }
 
-    private func syncReplicas() {
-        let master = workers[0].parameters
-        for w in workers.dropFirst() { for (p, q) in zip(master, w.parameters) { q.value = p.value } }
-    }
-
     /// The cached frozen-layer outputs of `data`, computed now if the network has frozen
     /// leading layers and they fit in what is left of the budget; nil means recompute.
     private func features(_ data: ImageDataset) -> FeatureCache? {
@@ -139,7 +134,6 @@ public final class Trainer {
         let size = network.layers[prefix - 1].outputShape.count
         guard (featureCacheBytes + data.count * size * MemoryLayout<Float>.size) <= featureCacheBudget else { return nil }
         let start = DispatchTime.now().uptimeNanoseconds
-        syncReplicas()
         let cache = FeatureCache(dataset: data, prefix: prefix, featureSize: size)
         var b = 0
         while b < data.count {
@@ -167,7 +161,6 @@ public final class Trainer {
         let start0 = cached?.prefix ?? 0
         var history: [EpochStats] = []
         var order = Array(0..<train.count)
-        let params = workers[0].parameters
         var step = 0
         var seen = 0
         for epoch in 1...max(1, config.epochs) {
@@ -179,7 +172,6 @@ public final class Trainer {
             while b < order.count {
                 let n = min(config.batchSize, order.count - b)
                 let parts = shards(n)
-                syncReplicas()
                 order.withUnsafeBufferPointer { o in
                     parallel(parts.count) { i in
                         let w = workers[i]
@@ -189,19 +181,13 @@ public final class Trainer {
                         w.result = w.network.lossAndGradients(x, labels: y, batch: idx.count, from: start0)
                     }
                 }
-                // Each shard's gradient is its own mean; weight by its share of the batch.
-                // Worker 0 trains `network` itself, so its gradients are already in place.
-                let share0 = Float(parts[0].count) / Float(n)
-                if parts.count > 1 { for p in params { scaleInPlace(&p.grad, share0) } }
-                for (i, part) in parts.enumerated().dropFirst() {
-                    let share = Float(part.count) / Float(n)
-                    for (p, q) in zip(params, workers[i].parameters) { addScaled(&p.grad, q.grad, share) }
-                }
                 let batchLoss = parts.indices.reduce(0.0) { $0 + workers[$1].result.loss }
                 guard batchLoss.isFinite else {
                     throw TrainingError(description: "loss became \(batchLoss) at epoch \(epoch), step \(step + 1): lower the learning rate")
                 }
-                optimizer.step(params)
+                // Each shard's gradient is its own mean; weight by its share of the batch. Worker 0
+                // trains `network` itself, so its parameters are the ones stepped.
+                optimizer.step(parts.indices.map { workers[$0].parameters }, shares: parts.map { Float($0.count) / Float(n) })
                 lossSum += batchLoss
                 correct += parts.indices.reduce(0) { $0 + workers[$1].result.correct }
                 step += 1
@@ -226,7 +212,6 @@ public final class Trainer {
     public func evaluate(_ data: ImageDataset) -> (accuracy: Double, loss: Double) {
         let cached = features(data)
         let start0 = cached?.prefix ?? 0
-        syncReplicas()
         var lossSum = 0.0, correct = 0
         var b = 0
         while b < data.count {
@@ -264,12 +249,4 @@ public final class Trainer {
         for (i, j) in idx.enumerated() { y[i] = data.labels[j] }
         return UnsafePointer(y)
     }
-}
-
-private func scaleInPlace(_ a: inout [Float], _ s: Float) {
-    a.withUnsafeMutableBufferPointer { a in for j in a.indices { a[j] *= s } }
-}
-
-private func addScaled(_ a: inout [Float], _ b: [Float], _ s: Float) {
-    a.withUnsafeMutableBufferPointer { a in b.withUnsafeBufferPointer { b in for j in a.indices { a[j] += s * b[j] } } }
 }
