@@ -16,7 +16,7 @@ public final class Parameter {
     public let shape: [Int]
     /// The values live in a box that a data-parallel worker's copy of the parameter can share
     /// (`shareValues(with:)`), so the workers read the weights the optimiser steps where they are:
-    /// copying them to every worker before every step was 7% of a CIFAR-100 DMN run.
+    /// copying them to every worker before every step was 3% of a CIFAR-100 DMN run.
     private final class Values {
         var array: [Float]
         init(_ array: [Float]) { self.array = array }
