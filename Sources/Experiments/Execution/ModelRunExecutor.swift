@@ -61,13 +61,14 @@ struct ModelRunExecutor: WeightSavingExecutor {
         var builtReports: [BuiltLayerReport] = []
         switch run.model {
         case .mlp:
-            network = multilayerPerceptron(input: input, hidden: run.filters, classes: train.numClasses, rng: &rng)
+            network = multilayerPerceptron(input: input, hidden: run.filters, classes: train.numClasses,
+                                           initialization: run.training.initialization, rng: &rng)
             outcome.filterCounts = run.filters
         case .baseline:
             network = try Architecture(input: input, classes: train.numClasses, convFilters: []).network(features: [], rng: &rng)
         case .convnet:
             let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)
-            network = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
+            network = arch.network(features: arch.randomFeatureLayers(initialization: run.training.initialization, rng: &rng), rng: &rng)
             outcome.filterCounts = run.filters
         case .dmn, .pca, .random, .hybrid:
             let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)

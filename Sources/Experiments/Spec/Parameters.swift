@@ -152,6 +152,7 @@ extension SimilarityMeasure: ChoiceParameter {}
 extension VisitOrder: ChoiceParameter {}
 extension SignRule: ChoiceParameter {}
 extension OptimizerKind: ChoiceParameter {}
+extension WeightInitialization: ChoiceParameter {}
 extension PreprocessingMethod: ChoiceParameter {}
 extension CIFAR100LabelSet: ChoiceParameter {}
 extension DMNActivation: ChoiceParameter {}
@@ -243,6 +244,8 @@ public enum Parameters {
               doc: "Images per SGD step."),
         .init(.training, "epochs", \.training.epochs, .integer(min: 1), column: "epochs",
               doc: "Passes over the training images; test accuracy is taken after each."),
+        .choice(.training, "init", \.training.initialization, column: "init",
+                doc: "How the conv and hidden dense layers that SGD trains (convnet, mlp) start: \"he\": He-normal N(0, 2/fan_in); \"glorot-uniform\": U(±√(6/(fan_in+fan_out))) with Keras's fans (conv: fan_in = k·k·C, fan_out = k·k·K), Keras's default and so the authors' code. The softmax is Glorot-uniform under both; biases start at 0."),
         .choice(.data, "preprocessing", \.data.preprocessing, column: "preprocessing",
                 doc: "\"scale\": pixel/255; \"standardize\": per-channel zero mean and unit variance with training-set statistics; \"raw\": pixel (0–255); \"raw-noise\": pixel + U[0, 1) noise fixed per image, keyed by the run seed and the image's bytes (the authors' code)."),
         .choice(.data, "cifar100Labels", \.data.cifar100Labels, column: "cifar100_labels",
@@ -272,6 +275,9 @@ public enum Parameters {
 enum RunNormalization {
     /// Models whose outcome depends on the `dmn` section.
     static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
+    /// Models that draw trained conv or hidden dense weights from `training.init` (the others
+    /// train only a softmax, which is Glorot-uniform under every scheme, or start from DMN filters).
+    static let modelsUsingInitialization: Set<ModelKind> = [.convnet, .mlp]
 
     static func normalize(_ run: ResolvedRun) -> ResolvedRun {
         var r = run
@@ -279,6 +285,7 @@ enum RunNormalization {
         if !modelsUsingDMNParameters.contains(r.model) { r.dmn = defaults.dmn }
         // The baseline has no convolutional layers (a classifier on the pixels).
         if r.model == .baseline { r.filters = [] }
+        if !modelsUsingInitialization.contains(r.model) { r.training.initialization = defaults.training.initialization }
         // Fluctuation runs train nothing; λ is recorded for every SGD-trained model.
         if r.kind == .fluctuation {
             r.convergence = defaults.convergence

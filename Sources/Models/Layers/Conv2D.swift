@@ -29,9 +29,10 @@ public final class Conv2D: WeightLayer {
                                                    weights: weights, bias: bias)
     }
 
-    public convenience init(name: String = "conv", input: Shape3, filters: Int, kernel: Int = 3, rng: inout SeededRandom) {
+    public convenience init(name: String = "conv", input: Shape3, filters: Int, kernel: Int = 3, initialization: WeightInitialization = .he,
+                            rng: inout SeededRandom) {
         self.init(name: name, input: input, filters: filters, kernel: kernel,
-                  weights: heConvWeights(input: input, filters: filters, kernel: kernel, rng: &rng))
+                  weights: initialization.convWeights(input: input, filters: filters, kernel: kernel, rng: &rng))
     }
 
     public func replica() -> Layer {

@@ -54,9 +54,10 @@ public final class ConvBlock: WeightLayer {
                                     pooledWidth: outputShape.width)
     }
 
-    public convenience init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, rng: inout SeededRandom) {
+    public convenience init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, initialization: WeightInitialization = .he,
+                            rng: inout SeededRandom) {
         self.init(name: name, input: input, filters: filters, kernel: kernel,
-                  weights: heConvWeights(input: input, filters: filters, kernel: kernel, rng: &rng))
+                  weights: initialization.convWeights(input: input, filters: filters, kernel: kernel, rng: &rng))
     }
 
     public func replica() -> Layer {

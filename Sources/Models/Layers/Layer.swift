@@ -71,12 +71,6 @@ func convParameters(name: String, input: Shape3, filters: Int, kernel: Int, weig
             Parameter(name: "\(name).b", shape: [filters], value: bias ?? [Float](repeating: 0, count: filters)))
 }
 
-/// He-initialised conv filters for a ReLU that follows.
-func heConvWeights(input: Shape3, filters: Int, kernel: Int, rng: inout SeededRandom) -> [Float] {
-    let p = kernel * kernel * input.channels
-    return Initializer.he.values(count: p * filters, fanIn: p, fanOut: filters, rng: &rng)
-}
-
 /// A growable scratch buffer: reallocated only when a larger batch arrives.
 final class Scratch<T> {
     private(set) var pointer: UnsafeMutablePointer<T>
@@ -94,11 +88,11 @@ final class Scratch<T> {
     }
 }
 
-/// Initialisation schemes, seeded.
+/// A distribution to draw a layer's weights from, given its fans. Seeded.
 public enum Initializer: String, Codable, Sendable {
-    /// N(0, 2/fanIn): for layers followed by ReLU.
+    /// He-normal, N(0, 2/fanIn).
     case he
-    /// U(±√(6/(fanIn+fanOut))): for the softmax layer.
+    /// Glorot-uniform, U(±√(6/(fanIn+fanOut))).
     case glorot
 
     public func values(count: Int, fanIn: Int, fanOut: Int, rng: inout SeededRandom) -> [Float] {
@@ -111,4 +105,29 @@ public enum Initializer: String, Codable, Sendable {
             return (0..<count).map { _ in Float((rng.nextDouble() * 2 - 1) * limit) }
         }
     }
+}
+
+/// How the trained layers of a network start (spec key `training.init`). The softmax layer is
+/// Glorot-uniform under both schemes; they differ on the conv and hidden dense layers.
+public enum WeightInitialization: String, Codable, Sendable, CaseIterable {
+    /// He-normal for the conv and hidden dense layers (each feeds a ReLU), Glorot-uniform for
+    /// the softmax: repro's original scheme.
+    case he
+    /// Keras's default for every layer (`glorot_uniform`, biases 0), with Keras's fans: a
+    /// k×k conv from C to K channels has fanIn = k·k·C and fanOut = k·k·K; a dense layer
+    /// fanIn = inputs, fanOut = outputs. The authors' code (Keras) ran with this.
+    case glorotUniform = "glorot-uniform"
+
+    /// Weights W[k·k·C, K] of a k×k conv layer from C = `input.channels` channels to K = `filters`.
+    public func convWeights(input: Shape3, filters: Int, kernel: Int, rng: inout SeededRandom) -> [Float] {
+        let p = kernel * kernel * input.channels
+        switch self {
+        case .he: return Initializer.he.values(count: p * filters, fanIn: p, fanOut: filters, rng: &rng)
+        case .glorotUniform:
+            return Initializer.glorot.values(count: p * filters, fanIn: p, fanOut: kernel * kernel * filters, rng: &rng)
+        }
+    }
+
+    /// The distribution of a hidden dense layer (one that feeds a ReLU).
+    public var hiddenDense: Initializer { self == .he ? .he : .glorot }
 }

@@ -24,12 +24,13 @@ public struct Architecture: Sendable, Hashable {
         }
     }
 
-    /// Conv → ReLU → pool blocks with He-initialised trainable filters.
-    public func randomFeatureLayers(rng: inout SeededRandom) -> [Layer] {
+    /// Conv → ReLU → pool blocks with trainable filters drawn by `initialization`.
+    public func randomFeatureLayers(initialization: WeightInitialization = .he, rng: inout SeededRandom) -> [Layer] {
         var layers: [Layer] = []
         var shape = input
         for (l, f) in convFilters.enumerated() {
-            let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel, rng: &rng)
+            let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel,
+                                  initialization: initialization, rng: &rng)
             layers.append(block)
             shape = block.outputShape
         }
@@ -44,11 +45,12 @@ public struct Architecture: Sendable, Hashable {
 }
 
 /// Dense ReLU network (Fig. 1): input → hidden widths (each dense → ReLU) → dense softmax.
-public func multilayerPerceptron(input: Shape3, hidden: [Int], classes: Int, rng: inout SeededRandom) -> Sequential {
+public func multilayerPerceptron(input: Shape3, hidden: [Int], classes: Int, initialization: WeightInitialization = .he,
+                                 rng: inout SeededRandom) -> Sequential {
     var layers: [Layer] = []
     var shape = input
     for (l, width) in hidden.enumerated() {
-        let d = Dense(name: "dense\(l + 1)", input: shape, outputs: width, initializer: .he, rng: &rng)
+        let d = Dense(name: "dense\(l + 1)", input: shape, outputs: width, initializer: initialization.hiddenDense, rng: &rng)
         layers += [d, ReLU(name: "relu\(l + 1)", shape: d.outputShape)]
         shape = d.outputShape
     }

@@ -11,6 +11,9 @@ public struct TrainingConfig: Sendable, Hashable {
     public var momentum = 0.9
     public var batchSize = 64
     public var epochs = 3
+    /// How the conv and hidden dense layers that SGD trains start (the softmax is always
+    /// Glorot-uniform).
+    public var initialization: WeightInitialization = .he
     /// Drives the per-epoch shuffle; a run sets it to its own seed.
     public var seed: UInt64 = 1
     /// Test-set evaluation batch: large for throughput, bounded for memory.
