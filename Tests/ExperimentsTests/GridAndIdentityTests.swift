@@ -71,6 +71,26 @@ final class GridAndIdentityTests: XCTestCase {
         XCTAssertEqual(Set(runs.map(\.id)).count, runs.count)
     }
 
+    /// `training.init` keys only the models that draw trained weights from it (convnet, mlp);
+    /// a DMN trains only a softmax, Glorot-uniform under both schemes, so a grid over the
+    /// initialiser does not repeat its runs.
+    func testInitialiserKeysOnlyModelsThatUseIt() throws {
+        let s = try load("""
+        {"name": "n", "datasets": ["mnist"], "models": ["dmn", "convnet", "hybrid", "mlp"], "filters": ["4"],
+         "training": {"init": ["he", "glorot-uniform"]}, "seeds": [1]}
+        """)
+        let runs = s.plannedRuns()
+        XCTAssertEqual(runs.filter { $0.run.model == .convnet }.count, 2)
+        XCTAssertEqual(runs.filter { $0.run.model == .mlp }.count, 2)
+        XCTAssertEqual(runs.filter { $0.run.model == .dmn }.count, 1)
+        XCTAssertEqual(runs.filter { $0.run.model == .hybrid }.count, 1)
+        // The default (he) is left out of the id, so runs made before the option keep theirs.
+        let he = try XCTUnwrap(runs.first { $0.run.model == .convnet && $0.run.training.initialization == .he })
+        XCTAssertFalse(RunIdentity.canonicalJSON(of: he.run).contains("init"))
+        let glorot = try XCTUnwrap(runs.first { $0.run.model == .convnet && $0.run.training.initialization == .glorotUniform })
+        XCTAssertTrue(RunIdentity.canonicalJSON(of: glorot.run).contains(#""init":"glorot-uniform""#))
+    }
+
     func testShippedSpecCounts() throws {
         let dir = TestFiles.packageRoot.appendingPathComponent("experiments")
         func count(_ n: String) throws -> Int { try SpecLoader.load(path: dir.appendingPathComponent(n).path).plannedRuns().count }

@@ -242,6 +242,44 @@ final class SavedDMNFilterTests: XCTestCase {
     }
 }
 
+/// Every frozen statistic a network applies is saved with its weights, so that the network
+/// can be rebuilt from its files: a standardised DMN's per-layer output statistics and the
+/// `standardize` input preprocessing's channel statistics, as the layers and the fitted
+/// preprocessing hold them (bit for bit).
+final class SavedStatisticsTests: XCTestCase {
+    func testStandardisedDMNSavesItsStatistics() throws {
+        try FashionMNIST.require()
+        var run = ResolvedRun()
+        run.dataset = .fashionMNIST
+        run.model = .dmn
+        run.filters = [4, 6]
+        run.dmn.normalization = .standardize
+        run.dmn.activation = .none
+        run.data.preprocessing = .standardize
+        run.training.epochs = 1
+        run.data.trainLimit = 300
+        run.data.testLimit = 100
+        let dataDir = URL(fileURLWithPath: "/nonexistent-use-debian-package")
+        let result = try ModelRunExecutor().execute(run, dataDirectory: dataDir, saveWeights: true) { _ in }
+        let w = try XCTUnwrap(result.weights)
+        XCTAssertEqual(w.arrays.map(\.name), ["input.mean", "input.std", "conv1.w", "conv1.b", "standardize1.mean", "standardize1.std",
+                                               "conv2.w", "conv2.b", "standardize2.mean", "standardize2.std", "softmax.w", "softmax.b"])
+        // The input statistics are the training subset's, as the executor fits them.
+        let splits = try DatasetCache.shared.splits(.fashionMNIST, dataDirectory: dataDir, labels: run.data.cifar100Labels)
+        let stats = splits.train.stratifiedSubset(count: 300, seed: 0).channelStatistics()
+        XCTAssertEqual(w.arrays[0].values, stats.mean)
+        XCTAssertEqual(w.arrays[1].values, stats.std)
+        XCTAssertEqual(w.arrays[0].shape, [1])
+        for name in ["standardize1", "standardize2"] {
+            let mean = try XCTUnwrap(w.arrays.first { $0.name == name + ".mean" })
+            let std = try XCTUnwrap(w.arrays.first { $0.name == name + ".std" })
+            XCTAssertEqual(mean.shape, [name == "standardize1" ? 4 : 6])
+            XCTAssertEqual(std.shape, mean.shape)
+            XCTAssertTrue(std.values.allSatisfy { $0 > 0 && $0.isFinite })
+        }
+    }
+}
+
 /// The Fig. 2 rule on synthetic increments with a known variance law.
 final class Fig2RuleTests: XCTestCase {
     /// Five seeds of increments for N = 1…300, `perN` each, s ~ N(0, σ²(N)).

@@ -37,7 +37,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
         case .classify, .convergence:
             var weights: RunWeights? = nil
             let outcome = try trainModel(run, train: train, test: test, validation: validation, progress: progress,
-                                         trained: saveWeights ? { weights = RunWeights(network: $0, built: $1) } : nil)
+                                         trained: saveWeights ? { weights = RunWeights(network: $0, built: $1, preprocessing: $2) } : nil)
             return (outcome, weights)
         case .fluctuation:
             return (try densityFluctuations(run, train: train), nil)
@@ -46,10 +46,11 @@ struct ModelRunExecutor: WeightSavingExecutor {
 
     private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
-    /// `trained`, when given, sees the network after training and the built layers' reports.
+    /// `trained`, when given, sees the network after training, the built layers' reports and the
+    /// input preprocessing fitted to the training images.
     func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset, validation: ImageDataset? = nil,
                     progress: @escaping @Sendable (RunProgress) -> Void,
-                    trained: ((Sequential, [BuiltLayerReport]) -> Void)? = nil) throws -> RunOutcome {
+                    trained: ((Sequential, [BuiltLayerReport], Preprocessing) -> Void)? = nil) throws -> RunOutcome {
         let preprocessing = train.preprocessing(run.data.preprocessing, seed: run.seed)
         let input = Shape3(train.height, train.width, train.channels)
         var rng = SeededRandom(seed: run.seed, stream: "init")
@@ -107,7 +108,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
         outcome.trainAccuracy = trainer.evaluate(train).accuracy
         outcome.testAccuracy = run.data.selection.select(history)?.testAccuracy ?? trainer.evaluate(test).accuracy
         outcome.lambdas = recorder.records
-        trained?(network, builtReports)
+        trained?(network, builtReports, preprocessing)
         return outcome
     }
 }

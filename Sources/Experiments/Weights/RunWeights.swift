@@ -1,16 +1,19 @@
+import Datasets
 import Foundation
 import Models
 
-/// One saved array: a layer's weight matrix or bias.
+/// One saved array: a layer's weight matrix or bias, or a frozen statistic the network applies.
 public struct WeightArray: Sendable, Equatable {
-    /// The parameter's name in the network (`conv1.w`, `softmax.b`, …); the file is `<name>.npy`.
+    /// The parameter's name in the network (`conv1.w`, `softmax.b`, …) or the statistic's
+    /// (`standardize1.mean`, `input.std`, …); the file is `<name>.npy`.
     public var name: String
     public var shape: [Int]
     public var values: [Float]
     public init(name: String, shape: [Int], values: [Float]) { self.name = name; self.shape = shape; self.values = values }
 }
 
-/// Everything a run can save beside its run file: the trained network's parameters and, for
+/// Everything a run can save beside its run file: the trained network's parameters, every
+/// frozen statistic it applies (so that the network can be rebuilt from the files alone) and, for
 /// data-built layers (dmn, pca, random, hybrid), where each filter came from and the spectra
 /// the filters were picked from. Kept out of `RunOutcome` on purpose: saving weights does
 /// not change a run's outcome, so the outcome (and merge's comparison of two copies of a
@@ -25,9 +28,20 @@ public struct RunWeights: Sendable {
 
     /// Conv weights are saved as (k, k, C, K) — the flat W[k·k·C, K] as is, since im2col's
     /// patch order is (row, column, channel): TensorFlow's HWIO layout. Dense weights are
-    /// (inputs, outputs), inputs in NHWC-flattened order; biases (outputs,).
-    public init(network: Sequential, built: [BuiltLayerReport]) {
+    /// (inputs, outputs), inputs in NHWC-flattened order; biases (outputs,). A DMN's output
+    /// standardisation saves `<layer>.mean` and `<layer>.std` (channels,), applied as
+    /// (x − mean) / std after that layer's pool; `data.preprocessing: standardize` saves the
+    /// training set's `input.mean` and `input.std` (channels,), applied as (pixel/255 − mean) / std.
+    public init(network: Sequential, built: [BuiltLayerReport], preprocessing: Preprocessing = .scale01) {
+        if case let .standardize(mean, std) = preprocessing {
+            arrays.append(WeightArray(name: "input.mean", shape: [mean.count], values: mean))
+            arrays.append(WeightArray(name: "input.std", shape: [std.count], values: std))
+        }
         for layer in network.layers {
+            if let s = layer as? ChannelStandardize {
+                arrays.append(WeightArray(name: s.name + ".mean", shape: [s.mean.count], values: s.mean))
+                arrays.append(WeightArray(name: s.name + ".std", shape: [s.std.count], values: s.std))
+            }
             for p in layer.parameters {
                 var shape = p.shape
                 if p === (layer as? ConvBlock)?.weights, let c = layer as? ConvBlock {
