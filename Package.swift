@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CLinalg", path: "Sources/CLinalg",
@@ -26,7 +27,9 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
         .target(name: "Models", dependencies: ["Numerics", "Datasets"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "Experiments", dependencies: ["Models", "Datasets", "Numerics"]),
+        .target(name: "Experiments", dependencies: [
+            "Models", "Datasets", "Numerics", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "ReproCLI", dependencies: [
             "Experiments", "Models", "Datasets", "Numerics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
