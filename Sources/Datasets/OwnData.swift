@@ -16,7 +16,7 @@ public enum OwnData {
     static let maxMemberBytes: UInt64 = 8 << 30
 
     /// Whether a `datasets` entry of a spec is a path rather than a built-in name: it contains
-    /// a slash or ends in `.npz`.
+    /// a slash (`./flowers` for an image folder beside the spec) or ends in `.npz`.
     public static func looksLikePath(_ s: String) -> Bool {
         s.contains("/") || s.lowercased().hasSuffix(".npz")
     }
@@ -28,12 +28,10 @@ public enum OwnData {
         return (p as NSString).lastPathComponent
     }
 
-    /// Loads and checks a `.npz` dataset. Throws a `DatasetError` naming the file (and the
+    /// Loads and checks a `.npz` dataset or an image folder (`ImageFolder`). Throws a `DatasetError` naming the file (and the
     /// member) and the problem.
     public static func load(path: String) throws -> DatasetSplits {
-        if FileReader.isDirectory(path) {
-            throw DatasetError(file: path, problem: "is a directory; expected a NumPy archive (.npz) with x_train, y_train, x_test, y_test")
-        }
+        if FileReader.isDirectory(path) { return try ImageFolder.load(path: path) }
         guard FileManager.default.fileExists(atPath: path) else {
             throw DatasetError(file: path, problem: "no such file")
         }

@@ -161,11 +161,11 @@ final class OwnDataTests: XCTestCase {
     }
 
     /// An archive written by numpy itself: `np.savez_compressed(f, x_train=np.arange(36,
-    /// dtype=np.uint8).reshape(2,3,2,3)*7, y_train=np.array([1,0]), x_test=<1×3×2×3: 1…15,
-    /// 250, 251, 252>, y_test=np.array([[1]]))` with NumPy 2.4.6 (zip64 local headers, deflate,
-    /// int64 labels, labels of shape (N, 1)).
+    /// dtype=np.uint8).reshape(2,3,2,3)*7, y_train=np.array([1,0]), x_test=<2×3×2×3: the values
+    /// 1…15, 250, 251, 252, then 255 minus them>, y_test=np.array([[1],[0]]))` with NumPy 2.4.6
+    /// (zip64 local headers, deflate, int64 labels, labels of shape (N, 1)).
     func testArchiveWrittenByNumpy() throws {
-        let b64 = "UEsDBC0AAAAIAAAAIQARtiZJ//////////8LABQAeF90cmFpbi5ucHkBABAApAAAAAAAAABwAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loF5Taqiuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GkY6CsY6CiBSU0ehVoEMwMXAzicqo6xlaGHv5hsSnZRZUF7X2jN51sIV67ftPXL60s0Hz999BQBQSwMELQAAAAgAAAAhAHH7Oav//////////wsAFAB5X3RyYWluLm5weQEAEACQAAAAAAAAAEgAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgbpNpoa6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkaRjqaOgq1ChQALkYGVAAAUEsDBC0AAAAIAAAAIQCsD5RE//////////8KABQAeF90ZXN0Lm5weQEAEACSAAAAAAAAAF0AAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgXlNqqK6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkahjoKxjoKRkBSU0ehVoEMwMXIxMzCysbOwcnFzcPLx//r9x8AUEsDBC0AAAAIAAAAIQAOqgSl//////////8KABQAeV90ZXN0Lm5weQEAEACIAAAAAAAAAEoAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgbpNpoa6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkahjoKhpo6CrUKZAMuRgYIAABQSwECLQMtAAAACAAAACEAEbYmSXAAAACkAAAACwAAAAAAAAAAAAAAgAEAAAAAeF90cmFpbi5ucHlQSwECLQMtAAAACAAAACEAcfs5q0gAAACQAAAACwAAAAAAAAAAAAAAgAGtAAAAeV90cmFpbi5ucHlQSwECLQMtAAAACAAAACEArA+URF0AAACSAAAACgAAAAAAAAAAAAAAgAEyAQAAeF90ZXN0Lm5weVBLAQItAy0AAAAIAAAAIQAOqgSlSgAAAIgAAAAKAAAAAAAAAAAAAACAAcsBAAB5X3Rlc3QubnB5UEsFBgAAAAAEAAQA4gAAAFECAAAAAA=="
+        let b64 = "UEsDBC0AAAAIAAAAIQARtiZJ//////////8LABQAeF90cmFpbi5ucHkBABAApAAAAAAAAABwAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loF5Taqiuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GkY6CsY6CiBSU0ehVoEMwMXAzicqo6xlaGHv5hsSnZRZUF7X2jN51sIV67ftPXL60s0Hz999BQBQSwMELQAAAAgAAAAhAHH7Oav//////////wsAFAB5X3RyYWluLm5weQEAEACQAAAAAAAAAEgAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgbpNpoa6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkaRjqaOgq1ChQALkYGVAAAUEsDBC0AAAAIAAAAIQA4HWgC//////////8KABQAeF90ZXN0Lm5weQEAEACkAAAAAAAAAHAAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgXlNqqK6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkaRjoKxjoKIFJTR6FWgQzAxcjEzMLKxs7BycXNw8vH/+v3n39///z+9fPH929fv3z+9PEDKwszAFBLAwQtAAAACAAAACEAiW6luv//////////CgAUAHlfdGVzdC5ucHkBABAAkAAAAAAAAABKAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6TaaGuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GkY6CoaaOgq1CmQDLkYGVAAAUEsBAi0DLQAAAAgAAAAhABG2JklwAAAApAAAAAsAAAAAAAAAAAAAAIABAAAAAHhfdHJhaW4ubnB5UEsBAi0DLQAAAAgAAAAhAHH7OatIAAAAkAAAAAsAAAAAAAAAAAAAAIABrQAAAHlfdHJhaW4ubnB5UEsBAi0DLQAAAAgAAAAhADgdaAJwAAAApAAAAAoAAAAAAAAAAAAAAIABMgEAAHhfdGVzdC5ucHlQSwECLQMtAAAACAAAACEAiW6lukoAAACQAAAACgAAAAAAAAAAAAAAgAHeAQAAeV90ZXN0Lm5weVBLBQYAAAAABAAEAOIAAABkAgAAAAA="
         let t = TempDir()
         let p = t.path + "/numpy.npz"
         Fixture.write([UInt8](Data(base64Encoded: b64)!), to: p)
@@ -173,8 +173,9 @@ final class OwnDataTests: XCTestCase {
         XCTAssertEqual([s.train.height, s.train.width, s.train.channels, s.train.numClasses], [3, 2, 3, 2])
         XCTAssertEqual(s.train.images, (0..<36).map { UInt8($0 * 7) })
         XCTAssertEqual(s.train.labels, [1, 0])
-        XCTAssertEqual(s.test.images, (1...15).map(UInt8.init) + [250, 251, 252])
-        XCTAssertEqual(s.test.labels, [1])
+        let first = (1...15).map(UInt8.init) + [250, 251, 252]
+        XCTAssertEqual(s.test.images, first + first.map { 255 - $0 })
+        XCTAssertEqual(s.test.labels, [1, 0])
     }
 
     /// A dataset written as .npz and as IDX gives the same `ImageDataset`.
@@ -295,7 +296,7 @@ final class OwnDataTests: XCTestCase {
     func testMemberMissing() {
         var a = NPZFixture.arrays()
         a["y_test"] = nil
-        assertRefused(a, "archive member y_test missing", "x_train.npy, x_test.npy, y_train.npy")
+        assertRefused(a, "archive member y_test missing", "members: x_test.npy, x_train.npy, y_train.npy")
         var b = NPZFixture.arrays()
         b["x_val"] = NPZFixture.u8([1, 5, 4], [UInt8](repeating: 0, count: 20))
         assertRefused(b, "y_val missing")
@@ -328,6 +329,7 @@ final class OwnDataTests: XCTestCase {
         Fixture.write(good, to: t.path + "/wrong-suffix.csv")
         XCTAssertThrowsError(try OwnData.load(path: t.path + "/wrong-suffix.csv")) { XCTAssertTrue("\($0)".contains("not a NumPy archive")) }
         XCTAssertThrowsError(try OwnData.load(path: t.path + "/absent.npz")) { XCTAssertTrue("\($0)".contains("no such file")) }
-        XCTAssertThrowsError(try OwnData.load(path: t.dir("folder.npz"))) { XCTAssertTrue("\($0)".contains("is a directory")) }
+        // A directory is read as an image folder (ImageFolderTests), whatever its name.
+        XCTAssertThrowsError(try OwnData.load(path: t.dir("folder.npz"))) { XCTAssertTrue("\($0)".contains("folder.npz/train: missing"), "\($0)") }
     }
 }

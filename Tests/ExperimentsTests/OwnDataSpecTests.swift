@@ -221,6 +221,33 @@ final class OwnDataSpecTests: XCTestCase {
         XCTAssertTrue(refused.stdout.contains("REFUSED") && refused.stdout.contains("class 2 has no test images"), refused.stdout)
     }
 
+    /// An image folder's hash covers its files' relative paths and bytes: one changed byte, a
+    /// renamed file or a file moved to another class changes it; copying the folder does not.
+    func testImageFolderHashCoversNamesAndBytes() throws {
+        let dir = TestFiles.tempDir(self)
+        func make(_ root: String, _ edit: (URL) throws -> Void = { _ in }) throws -> String {
+            let r = dir.appendingPathComponent(root)
+            for (split, cls, file) in [("train", "a", "0.png"), ("train", "b", "0.png"), ("test", "a", "1.png"), ("test", "b", "1.png")] {
+                let d = r.appendingPathComponent("\(split)/\(cls)")
+                try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+                try Data((0..<50).map { UInt8(($0 * 7 + cls.count + split.count) & 0xFF) }).write(to: d.appendingPathComponent(file))
+            }
+            try edit(r)
+            return try OwnDataResolver.contentHash(path: r.path)
+        }
+        let base = try make("f1")
+        XCTAssertEqual(try make("f2"), base)
+        XCTAssertEqual(base.count, 64)
+        XCTAssertNotEqual(try make("f3") { r in
+            let f = r.appendingPathComponent("train/a/0.png")
+            var b = [UInt8](try Data(contentsOf: f)); b[20] ^= 1
+            try Data(b).write(to: f)
+        }, base)
+        XCTAssertNotEqual(try make("f4") { r in
+            try FileManager.default.moveItem(at: r.appendingPathComponent("train/a/0.png"), to: r.appendingPathComponent("train/a/2.png"))
+        }, base)
+    }
+
     /// Fashion-MNIST written as .npz from the IDX files gives bit-identical accuracies to the
     /// IDX path on the same spec (the same bytes in the same order; the dataset's name and hash
     /// enter the run id, not any computation).

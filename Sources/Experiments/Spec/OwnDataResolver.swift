@@ -23,19 +23,33 @@ public enum OwnDataResolver {
         let expanded = (written as NSString).expandingTildeInPath
         if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
         let specURL = URL(fileURLWithPath: specFile)
-        let base = specFile == "(memory)" || !FileManager.default.fileExists(atPath: specFile)
+        let base = specFile == "(memory)"
             ? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             : specURL.deletingLastPathComponent()
         return base.appendingPathComponent(expanded).standardizedFileURL.path
     }
 
-    /// Hex SHA-256 of the file's bytes.
+    /// Hex SHA-256 of the file's bytes; for an image folder, of its data files in sorted
+    /// order, each as its path relative to the folder, a newline, its size as 8 bytes
+    /// little-endian, and its bytes (so a renamed, moved or changed image changes the hash).
     public static func contentHash(path: String) throws -> String {
+        var digest = SHA256Digest()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let root = URL(fileURLWithPath: path).standardizedFileURL.path
+            for f in try ImageFolder.dataFiles(path) {
+                let rel = String(URL(fileURLWithPath: f).standardizedFileURL.path.dropFirst(root.count + 1))
+                let data = try Data(contentsOf: URL(fileURLWithPath: f))
+                digest.update(Array(rel.utf8) + [0x0A])
+                digest.update((0..<8).map { UInt8(truncatingIfNeeded: UInt64(data.count) >> (8 * UInt64($0))) })
+                digest.update(data)
+            }
+            return digest.finalize().map { String(format: "%02x", $0) }.joined()
+        }
         guard let h = FileHandle(forReadingAtPath: path) else {
             throw DatasetError(file: path, problem: "cannot read the file")
         }
         defer { try? h.close() }
-        var digest = SHA256Digest()
         while true {
             let chunk = h.readData(ofLength: 1 << 20)
             if chunk.isEmpty { break }

@@ -238,7 +238,7 @@ struct Validator {
     /// run starts, and its content hash enters the run ids.
     mutating func datasetList(_ node: JSONNode?) -> [DatasetName] {
         let expected = "a built-in dataset (" + DatasetName.spellings.map { "\"\($0)\"" }.joined(separator: ", ")
-            + ") or a path to a NumPy archive (.npz), relative to the spec file"
+            + ") or a path to a NumPy archive (.npz) or an image folder (containing a \"/\"), relative to the spec file"
         guard let node else {
             fail("datasets", nil, "missing; expected a list of datasets, each " + expected)
             return []

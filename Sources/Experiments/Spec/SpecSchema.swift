@@ -101,7 +101,7 @@ public enum SpecSchema {
         // A built-in name, or a path (containing "/" or ending in .npz) to a dataset of one's own.
         let datasetItem: [String: Any] = ["anyOf": [["enum": DatasetName.spellings],
                                                     ["type": "string", "pattern": "(/|\\.[nN][pP][zZ]$)"]]]
-        props["datasets"] = ["description": "Datasets, a grid axis: built-in names, or paths to NumPy archives (.npz), relative to the spec file or absolute.",
+        props["datasets"] = ["description": "Datasets, a grid axis: built-in names, or paths (containing a slash or ending in .npz) to NumPy archives or image folders, relative to the spec file or absolute.",
                              "oneOf": [datasetItem, ["type": "array", "minItems": 1, "items": datasetItem],
                                        ["type": "object", "additionalProperties": false, "required": ["grid"],
                                         "properties": ["grid": ["type": "array", "minItems": 1, "items": datasetItem]]]]]

@@ -19,8 +19,9 @@ struct DataCommand: ParsableCommand {
         broken (the advice says what to download or install), 0 when all four are usable.
 
         With paths, lists those datasets of one's own instead (NumPy archives, .npz, with \
-        x_train, y_train, x_test, y_test): image shape, counts per split and class, and the \
-        SHA-256 of the file (the hash runs.csv shows and run ids include). It reads and checks \
+        x_train, y_train, x_test, y_test; or image folders, train/<class>/*.png|jpg and \
+        test/<class>/*): image shape, counts per split and class, and the \
+        SHA-256 of the file or folder (the hash runs.csv shows and run ids include). It reads and checks \
         them as `repro run` would; exit status 1 when one is refused (the file and the problem \
         named).
 
@@ -36,7 +37,7 @@ struct DataCommand: ParsableCommand {
     @Flag(name: .customLong("no-checksums"), help: "Skip the CRC-32 of every file (faster).")
     var noChecksums = false
 
-    @Argument(help: ArgumentHelp("Datasets given by path (.npz) to list instead of the built-in ones.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Datasets given by path (.npz or image folder) to list instead of the built-in ones.", valueName: "path"))
     var paths: [String] = []
 
     func run() throws {
