@@ -57,7 +57,7 @@ struct ZipArchive {
             let loc = eocd - 20
             guard loc >= 0, u32(loc) == 0x0706_4b50 else { throw ZipError(message: "corrupt zip64 archive: no zip64 locator") }
             let z = u64(loc + 8)
-            guard z <= UInt64(n - 56), u32(Int(z)) == 0x0606_4b50 else { throw ZipError(message: "corrupt zip64 archive: no zip64 end record at \(z)") }
+            guard n >= 56, z <= UInt64(n - 56), u32(Int(z)) == 0x0606_4b50 else { throw ZipError(message: "corrupt zip64 archive: no zip64 end record at \(z)") }
             count = u64(Int(z) + 32); cdSize = u64(Int(z) + 40); cdOffset = u64(Int(z) + 48)
         }
         guard cdOffset <= UInt64(n), cdSize <= UInt64(n) - cdOffset else {

@@ -320,6 +320,15 @@ final class OwnDataTests: XCTestCase {
         flipped[70] ^= 0xFF   // inside the first member's deflate data
         refused(flipped, "flipped.npz", "x_train.npy")
         refused(Array("x_train,y_train\n1,2\n".utf8), "text.npz", "not a zip archive")
+        // Hostile directory records: a zip64 end record too short to hold its pointers, and
+        // an end record pointing past the file.
+        let locator = NPZFixture.le32(0x0706_4b50) + NPZFixture.le32(0) + NPZFixture.le64(0) + NPZFixture.le32(1)
+        let eocd64 = NPZFixture.le32(0x0605_4b50) + [UInt8](repeating: 0, count: 4) + NPZFixture.le16(0xFFFF) + NPZFixture.le16(0xFFFF)
+            + NPZFixture.le32(0xFFFF_FFFF) + NPZFixture.le32(0xFFFF_FFFF) + NPZFixture.le16(0)
+        refused(locator + eocd64, "zip64.npz", "corrupt zip64 archive")
+        let past = NPZFixture.le32(0x0605_4b50) + [UInt8](repeating: 0, count: 4) + NPZFixture.le16(4) + NPZFixture.le16(4)
+            + NPZFixture.le32(100) + NPZFixture.le32(1000) + NPZFixture.le16(0)
+        refused(past, "past.npz", "truncated zip archive")
         refused(Fixture.idxLabels([1, 2, 3]), "idx.npz", "not a zip archive")
         let notNpy = NPZFixture.zip([("x_train.npy", Array("hello".utf8))] + NPZFixture.order[1..<4].map { ($0 + ".npy", NPZFixture.arrays()[$0]!) })
         refused(notNpy, "notnpy.npz", "not a .npy array")
