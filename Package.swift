@@ -24,7 +24,11 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "Numerics", dependencies: ["CLinalg", "CNumerics"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
+        // PNG and JPEG decoding for image-folder datasets: the system's libpng and libjpeg
+        // (apt libpng-dev, libjpeg-dev), in C because libjpeg reports errors by longjmp.
+        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "Datasets", dependencies: ["Numerics", "CZlib", "CImageCodecs"]),
         .target(name: "Models", dependencies: ["Numerics", "Datasets"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Experiments", dependencies: [
@@ -36,7 +40,7 @@ let package = Package(
         ]),
         .executableTarget(name: "repro", dependencies: ["ReproCLI", "Numerics"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CImageCodecs"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ReproCLI"]),
     ],

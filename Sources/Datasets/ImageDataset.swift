@@ -1,9 +1,8 @@
 import Foundation
 import Numerics
 
-/// The datasets the paper evaluates on.
-/// The datasets repro reads; the raw value is the name specs, tables and folders use.
-public enum DatasetName: String, CaseIterable, Codable, Sendable {
+/// The datasets repro reads in their standard distribution formats (the paper's four).
+public enum BuiltinDataset: String, CaseIterable, Codable, Sendable {
     case mnist
     case fashionMNIST = "fashion-mnist"
     case cifar10
@@ -25,6 +24,120 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         case .cifar10: return "CIFAR-10"
         case .cifar100: return "CIFAR-100"
         }
+    }
+}
+
+/// Where a dataset given by path is and what it holds, found when a spec is loaded (the
+/// data is read and checked then) or when a run file is read back.
+public struct OwnDataSource: Hashable, Sendable {
+    /// Absolute path of the `.npz` file (where it is read from).
+    public var path: String
+    /// The path as the spec wrote it (what run files record: absolute paths name one machine).
+    public var written: String
+    public var height: Int
+    public var width: Int
+    public var channels: Int
+    public var numClasses: Int
+    public init(path: String, written: String, height: Int, width: Int, channels: Int, numClasses: Int) {
+        self.path = path; self.written = written; self.height = height; self.width = width; self.channels = channels; self.numClasses = numClasses
+    }
+}
+
+/// A dataset a run uses: one of the built-in four, or a dataset given by path (a NumPy archive
+/// or an image folder), named by its file or folder name and identified by a hash of its
+/// contents. The raw value is the name specs, tables and folders use; for the built-in four it
+/// is what it always was, so run ids and tables of committed results do not change.
+///
+/// (A struct rather than an enum with a path case, so that the many places that use
+/// `.mnist`, `.rawValue`, `allCases` and `DatasetName(rawValue:)` for the built-in four keep
+/// working unchanged.)
+public struct DatasetName: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    /// nil for a dataset given by path.
+    public let builtin: BuiltinDataset?
+    /// Hex SHA-256 of the data (file bytes, or the folder's sorted file list and contents), for a
+    /// dataset given by path; it enters the run id.
+    public let contentHash: String?
+    /// Where the data is, for a dataset given by path (nil when read back from a table).
+    public let source: OwnDataSource?
+
+    public static let mnist = DatasetName(BuiltinDataset.mnist)
+    public static let fashionMNIST = DatasetName(BuiltinDataset.fashionMNIST)
+    public static let cifar10 = DatasetName(BuiltinDataset.cifar10)
+    public static let cifar100 = DatasetName(BuiltinDataset.cifar100)
+
+    /// The built-in datasets, in their fixed order.
+    public static let allCases: [DatasetName] = BuiltinDataset.allCases.map { DatasetName($0) }
+
+    public init(_ b: BuiltinDataset) {
+        rawValue = b.rawValue; builtin = b; contentHash = nil; source = nil
+    }
+
+    /// A built-in dataset by name; nil for any other name.
+    public init?(rawValue: String) {
+        guard let b = BuiltinDataset(rawValue: rawValue) else { return nil }
+        self.init(b)
+    }
+
+    /// A dataset given by path: its name (file or folder name), content hash and source.
+    public init(ownData name: String, contentHash: String, source: OwnDataSource?) {
+        rawValue = name; builtin = nil; self.contentHash = contentHash; self.source = source
+    }
+
+    /// The dataset a results table names: a built-in one, else a dataset given by path known by
+    /// its name and (when the table has it) its hash. nil for an empty name.
+    public init?(tableName name: String, contentHash: String? = nil) {
+        if let b = BuiltinDataset(rawValue: name) { self.init(b); return }
+        guard !name.isEmpty else { return nil }
+        self.init(ownData: name, contentHash: contentHash ?? "", source: nil)
+    }
+
+    public var isBuiltin: Bool { builtin != nil }
+
+    /// Position in the order tables and figures list datasets: the built-in four in their
+    /// order, then datasets given by path.
+    public var rank: Int { builtin.map { BuiltinDataset.allCases.firstIndex(of: $0)! } ?? BuiltinDataset.allCases.count }
+
+    /// The built-in names, in order: what a spec may write besides a path.
+    public static var spellings: [String] { BuiltinDataset.allCases.map(\.rawValue) }
+
+    /// Height, width and channels of every image. For a dataset given by path this needs its
+    /// source (found when the spec or run file was read).
+    public var imageShape: (height: Int, width: Int, channels: Int) {
+        if let builtin { return builtin.imageShape }
+        guard let s = source else { preconditionFailure("imageShape of \(rawValue): the data was not read") }
+        return (s.height, s.width, s.channels)
+    }
+
+    /// The name as papers print it ("CIFAR-10"); a dataset given by path goes by its name.
+    public var displayName: String { builtin?.displayName ?? rawValue }
+
+    public var description: String { rawValue }
+
+    /// Equal when the names and contents are: where the data lies does not matter.
+    public static func == (a: DatasetName, b: DatasetName) -> Bool {
+        a.rawValue == b.rawValue && (a.contentHash ?? "") == (b.contentHash ?? "")
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(rawValue)
+        h.combine(contentHash ?? "")
+    }
+
+    /// Coded as the name alone, which suits the built-in datasets; run files code a dataset
+    /// given by path with its hash and path beside it (`ResolvedRun`'s coding).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let s = try c.decode(String.self)
+        guard let d = DatasetName(rawValue: s) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "found \"\(s)\"; expected one of " + BuiltinDataset.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+        }
+        self = d
     }
 }
 

@@ -45,12 +45,12 @@ public func datasetInventory(dataDir: URL) -> [DatasetReport] {
 /// Fashion-MNIST fallback directory replaced (nil: none).
 public func datasetInventory(dataDir: URL, computeChecksums: Bool,
                              fashionMNISTFallback: String? = DataDirectory.systemFashionMNISTPath) -> [DatasetReport] {
-    DatasetName.allCases.map {
+    BuiltinDataset.allCases.map {
         inventory($0, dataDir: dataDir, computeChecksums: computeChecksums, fashionFallback: fashionMNISTFallback)
     }
 }
 
-func inventory(_ name: DatasetName, dataDir: URL, computeChecksums: Bool, fashionFallback: String?) -> DatasetReport {
+func inventory(_ name: BuiltinDataset, dataDir: URL, computeChecksums: Bool, fashionFallback: String?) -> DatasetReport {
     let dir = DatasetLayout.directory(name, dataDir: dataDir, fashionFallback: fashionFallback)
     var files = [DatasetFileReport]()
     var missing = [String]()
@@ -137,9 +137,9 @@ func inventory(_ name: DatasetName, dataDir: URL, computeChecksums: Bool, fashio
     // What `repro run` checks beyond sizes (the deflate body, the CRC, every label in range):
     // read the files as a run would, so that `repro data` never says ok to a file `run` refuses.
     if missing.isEmpty && problems.isEmpty {
-        do { _ = try loadDataset(name, from: dataDir, fashionMNISTFallback: fashionFallback) } catch { problems.append("\(error)") }
+        do { _ = try loadDataset(DatasetName(name), from: dataDir, fashionMNISTFallback: fashionFallback) } catch { problems.append("\(error)") }
     }
-    return DatasetReport(name: name, found: missing.isEmpty, directory: dir, trainCount: trainCount,
+    return DatasetReport(name: DatasetName(name), found: missing.isEmpty, directory: dir, trainCount: trainCount,
                          testCount: testCount, files: files, missingFiles: missing, problems: problems,
                          advice: DatasetLayout.advice(name, dataDir: dataDir))
 }

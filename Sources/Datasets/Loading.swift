@@ -44,7 +44,7 @@ enum DatasetLayout {
     static let cifar10Test = "test_batch.bin"
     static let cifar100Directory = "cifar-100-binary"
 
-    static func subdirectory(_ name: DatasetName) -> String {
+    static func subdirectory(_ name: BuiltinDataset) -> String {
         switch name {
         case .mnist: return "mnist"
         case .fashionMNIST: return "fashion-mnist"
@@ -53,7 +53,7 @@ enum DatasetLayout {
         }
     }
 
-    static func fileNames(_ name: DatasetName) -> [String] {
+    static func fileNames(_ name: BuiltinDataset) -> [String] {
         switch name {
         case .mnist, .fashionMNIST: return idxFiles
         case .cifar10: return cifar10Train + [cifar10Test]
@@ -72,7 +72,7 @@ enum DatasetLayout {
     /// The directory to read `name` from. For Fashion-MNIST: `dataDir/fashion-mnist` if it holds
     /// any of the four files, else the system directory if it does, else `dataDir/fashion-mnist`
     /// (so missing-file errors point where the user should put the files).
-    static func directory(_ name: DatasetName, dataDir: URL, fashionFallback: String?) -> String {
+    static func directory(_ name: BuiltinDataset, dataDir: URL, fashionFallback: String?) -> String {
         let primary = dataDir.appendingPathComponent(subdirectory(name)).path
         guard name == .fashionMNIST, let fallback = fashionFallback else { return primary }
         let files = fileNames(name)
@@ -82,7 +82,7 @@ enum DatasetLayout {
     }
 
     /// Exactly what to download or install, and where to put it.
-    static func advice(_ name: DatasetName, dataDir: URL) -> String {
+    static func advice(_ name: BuiltinDataset, dataDir: URL) -> String {
         let d = dataDir.path
         let sub = (d as NSString).appendingPathComponent(subdirectory(name))
         let files = idxFiles.map { $0 + ".gz" }.joined(separator: ", ")
@@ -100,7 +100,7 @@ enum DatasetLayout {
     }
 
     /// Resolves every file of the dataset in `dir`, or throws for the first missing one.
-    static func requireFiles(_ name: DatasetName, dir: String, dataDir: URL, fashionFallback: String?) throws -> [String] {
+    static func requireFiles(_ name: BuiltinDataset, dir: String, dataDir: URL, fashionFallback: String?) throws -> [String] {
         let names = fileNames(name)
         var found = [String]()
         var missing = [String]()
@@ -139,8 +139,16 @@ public func loadDataset(_ name: DatasetName, from dataDir: URL,
 
 /// As `loadDataset(_:from:cifar100Labels:)` with another Fashion-MNIST fallback directory
 /// (nil: none, only `dataDir/fashion-mnist`).
-public func loadDataset(_ name: DatasetName, from dataDir: URL, cifar100Labels: CIFAR100LabelSet = .fine,
+public func loadDataset(_ dataset: DatasetName, from dataDir: URL, cifar100Labels: CIFAR100LabelSet = .fine,
                         fashionMNISTFallback fashionFallback: String?) throws -> DatasetSplits {
+    guard let name = dataset.builtin else {
+        guard let source = dataset.source else {
+            throw DatasetError(file: dataset.rawValue, problem: "a dataset given by path, but its path is not known")
+        }
+        var splits = try OwnData.load(path: source.path)
+        splits = DatasetSplits(train: splits.train, test: splits.test, name: dataset)
+        return splits
+    }
     let dir = DatasetLayout.directory(name, dataDir: dataDir, fashionFallback: fashionFallback)
     let files = try DatasetLayout.requireFiles(name, dir: dir, dataDir: dataDir, fashionFallback: fashionFallback)
     switch name {
@@ -148,7 +156,7 @@ public func loadDataset(_ name: DatasetName, from dataDir: URL, cifar100Labels: 
         let size = (rows: 28, cols: 28)
         let train = try IDXFormat.load(imagesPath: files[0], labelsPath: files[1], numClasses: 10, requiredSize: size)
         let test = try IDXFormat.load(imagesPath: files[2], labelsPath: files[3], numClasses: 10, requiredSize: size)
-        return DatasetSplits(train: train, test: test, name: name)
+        return DatasetSplits(train: train, test: test, name: dataset)
     case .cifar10:
         func load(_ paths: [String]) throws -> ImageDataset {
             let batches = try paths.map {
@@ -157,7 +165,7 @@ public func loadDataset(_ name: DatasetName, from dataDir: URL, cifar100Labels: 
             }
             return CIFARFormat.assemble(batches, labelBytes: 1, numClasses: 10)
         }
-        return DatasetSplits(train: try load(Array(files.prefix(5))), test: try load([files[5]]), name: name)
+        return DatasetSplits(train: try load(Array(files.prefix(5))), test: try load([files[5]]), name: dataset)
     case .cifar100:
         let use = cifar100Labels == .coarse ? 0 : 1
         func load(_ path: String) throws -> ImageDataset {
@@ -165,6 +173,6 @@ public func loadDataset(_ name: DatasetName, from dataDir: URL, cifar100Labels: 
                                              labelNames: ["coarse label", "fine label"], use: use)
             return CIFARFormat.assemble([batch], labelBytes: 2, numClasses: use == 0 ? 20 : 100)
         }
-        return DatasetSplits(train: try load(files[0]), test: try load(files[1]), name: name)
+        return DatasetSplits(train: try load(files[0]), test: try load(files[1]), name: dataset)
     }
 }

@@ -161,10 +161,10 @@ public struct EndToEndResult: Codable, Sendable {
 
 /// T_frac of the fig3 spec per dataset (0.3 (Fashion-)MNIST, 0.7 CIFAR-10, 1.0 CIFAR-100).
 public func fig3Tfrac(_ dataset: DatasetName) -> Double {
-    switch dataset {
+    switch dataset.builtin {
     case .mnist, .fashionMNIST: return 0.3
     case .cifar10: return 0.7
-    case .cifar100: return 1.0
+    case .cifar100, nil: return 1.0
     }
 }
 

@@ -11,12 +11,26 @@ final class DatasetCache: @unchecked Sendable {
     /// instead of each decoding it (loads of different sets are serialised too; each takes
     /// well under a second).
     func splits(_ name: DatasetName, dataDirectory: URL, labels: CIFAR100LabelSet) throws -> DatasetSplits {
-        let key = "\(dataDirectory.path)|\(name.rawValue)|\(labels.rawValue)"
+        let key = Self.key(name, dataDirectory: dataDirectory, labels: labels)
         lock.lock()
         defer { lock.unlock() }
         if let s = loaded[key] { return s }
         let s = try loadDataset(name, from: dataDirectory, cifar100Labels: labels)
         loaded[key] = s
         return s
+    }
+
+    /// A dataset given by path is known by its content hash, wherever it lies and whatever the
+    /// data folder; the built-in ones by the data folder, name and label set.
+    static func key(_ name: DatasetName, dataDirectory: URL, labels: CIFAR100LabelSet) -> String {
+        if let hash = name.contentHash, !name.isBuiltin { return "own|\(name.rawValue)|\(hash)" }
+        return "\(dataDirectory.path)|\(name.rawValue)|\(labels.rawValue)"
+    }
+
+    /// Keeps data already read and checked (a spec's dataset given by path, read when the spec
+    /// is loaded), so that the runs do not read it again.
+    func store(_ name: DatasetName, splits: DatasetSplits) {
+        lock.lock(); defer { lock.unlock() }
+        loaded[Self.key(name, dataDirectory: URL(fileURLWithPath: "/"), labels: .fine)] = splits
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// Run ids: the first 12 hex digits of the SHA-256 of the run's canonical parameters
 /// (canonical JSON: sorted keys, no whitespace, one spelling per number), where
 ///
-/// - `kind`, `dataset`, `model`, `filters` and `seed` are always present, and
+/// - `kind`, `dataset`, `model`, `filters` and `seed` are always present (and, for a dataset
+///   given by path, `dataset_hash`: the SHA-256 of its file), and
 /// - a section parameter (`dmn.tpc`, `training.epochs`, …) is present only when it differs
 ///   from its default, under its section's object; sections with none are left out.
 ///
@@ -17,6 +18,13 @@ enum RunIdentity {
         var members: [JSONMember] = [
             JSONMember(key: "kind", value: JSONNode(.string(run.kind.rawValue))),
             JSONMember(key: "dataset", value: JSONNode(.string(run.dataset.rawValue))),
+        ]
+        // A dataset given by path: its content hash too, so that changed data never reuses old
+        // results (the built-in datasets have none, so their ids are what they always were).
+        if !run.dataset.isBuiltin {
+            members.append(JSONMember(key: "dataset_hash", value: JSONNode(.string(run.dataset.contentHash ?? ""))))
+        }
+        members += [
             JSONMember(key: "model", value: JSONNode(.string(run.model.rawValue))),
             JSONMember(key: "filters", value: ParamValue.integers(run.filters).json),
             JSONMember(key: "seed", value: JSONNode(.number(Double(run.seed), text: String(run.seed)))),

@@ -118,9 +118,9 @@ enum Analysis {
     static func groups(_ runs: [ReportRow]) -> [RunGroup] {
         var order: [String] = []
         var byKey: [String: [ReportRow]] = [:]
-        for r in runs where ExperimentKind(rawValue: r["kind"]) != nil && DatasetName(rawValue: r["dataset"]) != nil
+        for r in runs where ExperimentKind(rawValue: r["kind"]) != nil && DatasetName(tableName: r["dataset"]) != nil
             && ModelKind(rawValue: r["model"]) != nil {
-            let key = ([r["spec"], r["kind"], r["dataset"], r["model"], r["filters"]] + parameterColumns.map { r[$0] })
+            let key = ([r["spec"], r["kind"], r["dataset"], r["dataset_hash"], r["model"], r["filters"]] + parameterColumns.map { r[$0] })
                 .joined(separator: "\u{1}")
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(r)
@@ -131,7 +131,7 @@ enum Analysis {
             let ok = rows.filter { $0["status"] == "ok" }
             var settings: [String: String] = [:]
             for c in parameterColumns { settings[c] = f[c] }
-            return RunGroup(spec: f["spec"], kind: ExperimentKind(rawValue: f["kind"])!, dataset: DatasetName(rawValue: f["dataset"])!,
+            return RunGroup(spec: f["spec"], kind: ExperimentKind(rawValue: f["kind"])!, dataset: DatasetName(tableName: f["dataset"], contentHash: f["dataset_hash"])!,
                             model: ModelKind(rawValue: f["model"])!, filters: f["filters"],
                             settings: settings, okRuns: ok, failed: rows.count - ok.count,
                             infeasible: rows.filter { $0["status"] == RunStatus.infeasible.rawValue }.count,
@@ -313,7 +313,7 @@ enum Analysis {
                 guard b > 0 else { return [] }
                 return (0..<b).map { i in Stats.mean(Array(v[(i * v.count / b)..<((i + 1) * v.count / b)])) }
             }
-            guard let dataset = DatasetName(rawValue: r["dataset"]) else { continue }
+            guard let dataset = DatasetName(tableName: r["dataset"], contentHash: r["dataset_hash"]) else { continue }
             perDataset[dataset, default: []].append(
                 (Stats.mean(lowS), Stats.mean(highS), batches(values(lo, "detrended").map(\.1)),
                  batches(values(hi, "detrended").map(\.1)), lo, hi, window, total))

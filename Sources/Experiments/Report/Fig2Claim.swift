@@ -41,7 +41,7 @@ public enum Fig2Check {
     public static func runs(_ set: ResultSet) -> [(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)], leading: [(n: Int, s: Double)])] {
         var datasetOf: [String: DatasetName] = [:]
         for r in set.runs where r["kind"] == ExperimentKind.fluctuation.rawValue && r["status"] == "ok" {
-            if let d = DatasetName(rawValue: r["dataset"]) { datasetOf[r["run_id"]] = d }
+            if let d = DatasetName(tableName: r["dataset"], contentHash: r["dataset_hash"]) { datasetOf[r["run_id"]] = d }
         }
         var incs: [String: [(n: Int, s: Double)]] = [:]
         var lead: [String: [(n: Int, s: Double)]] = [:]

@@ -161,7 +161,8 @@ public enum InsideTables {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         func put(_ t: CSVTable, _ name: String) throws { try AtomicFile.write(t.text, to: out.appendingPathComponent(name + ".csv")) }
         var figures: [(String, String, [String])] = []
-        for d in DatasetName.allCases {
+        let own = Set(runs.map(\.record.run.dataset).filter { !$0.isBuiltin }).sorted { $0.rawValue < $1.rawValue }
+        for d in DatasetName.allCases + own {
             let ds = d.rawValue
             if let g = try gallery(runs, dataset: d) {
                 try put(g.pixels, "gallery_\(ds)"); try put(g.labels, "gallery_\(ds)_labels")

@@ -35,7 +35,7 @@ public enum PlotTables {
         var t = CSVTable(header: ["dataset", "layer", "step", "images_seen", "smoothed", "runs"])
         var dataset: [String: DatasetName] = [:]
         for r in runs where r["kind"] == ExperimentKind.convergence.rawValue && r["status"] == "ok" {
-            dataset[r["run_id"]] = DatasetName(rawValue: r["dataset"])
+            dataset[r["run_id"]] = DatasetName(tableName: r["dataset"], contentHash: r["dataset_hash"])
         }
         struct Key: Hashable { var ds: DatasetName; var layer: Int; var step: Int }
         var acc: [Key: (sum: Double, count: Int, images: Double)] = [:]

@@ -109,6 +109,13 @@ final class ResultTables: @unchecked Sendable {
         return row
     }
 
+    /// `row` (laid out as `columns`) with a `dataset_hash` field after `dataset`.
+    static func withDatasetHash(_ columns: [String], _ row: [String], hash: String = "dataset_hash") -> [String] {
+        var out = row
+        out.insert(hash, at: columns.firstIndex(of: "dataset")! + 1)
+        return out
+    }
+
     static func sortKey(_ r: RunRecord) -> [String] {
         let filters = r.run.filters.map { String(format: "%08d", $0) }.joined(separator: "-")
         return [r.spec.name, r.run.kind.rawValue, r.run.dataset.rawValue, r.run.model.rawValue, filters]
@@ -129,13 +136,17 @@ final class ResultTables: @unchecked Sendable {
     /// All tables for these records, by file name without extension.
     public static func tables(for records: [RunRecord]) -> [(String, CSVTable)] {
         let recs = sorted(records)
-        var runs = CSVTable(header: runColumns)
+        // A `dataset_hash` column after `dataset` only when some run's dataset is given by path
+        // (the SHA-256 of its file; empty for the built-in datasets), so that tables of
+        // built-in datasets stay exactly as they were.
+        let ownData = recs.contains { !$0.run.dataset.isBuiltin }
+        var runs = CSVTable(header: ownData ? withDatasetHash(runColumns, runColumns) : runColumns)
         var history = CSVTable(header: historyColumns)
         var lambda = CSVTable(header: lambdaColumns)
         var extras: [String: (header: [String], rows: [[String: String]])] = [:]
         var extraOrder: [String] = []
         for r in recs {
-            runs.append(runRow(r))
+            runs.append(ownData ? withDatasetHash(runColumns, runRow(r), hash: r.run.dataset.contentHash ?? "") : runRow(r))
             guard let o = r.outcome else { continue }
             for h in o.history {
                 history.append([r.runId, String(h.epoch), CSVTable.number(h.loss), CSVTable.number(h.trainAccuracy),

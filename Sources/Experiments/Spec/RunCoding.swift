@@ -18,6 +18,15 @@ extension ResolvedRun: Codable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(kind, forKey: Key("kind"))
         try c.encode(dataset, forKey: Key("dataset"))
+        if !dataset.isBuiltin {
+            // A dataset given by path: its hash (part of the id), the path as the spec wrote it
+            // and the image shape and class count (what feasibility checks need).
+            try c.encode(dataset.contentHash ?? "", forKey: Key("dataset_hash"))
+            if let s = dataset.source {
+                try c.encode(s.written, forKey: Key("dataset_path"))
+                try c.encode([s.height, s.width, s.channels, s.numClasses], forKey: Key("dataset_shape"))
+            }
+        }
         try c.encode(model, forKey: Key("model"))
         try c.encode(filters, forKey: Key("filters"))
         try c.encode(seed, forKey: Key("seed"))
@@ -33,7 +42,19 @@ extension ResolvedRun: Codable {
         self.init()
         let c = try decoder.container(keyedBy: Key.self)
         kind = try c.decode(ExperimentKind.self, forKey: Key("kind"))
-        dataset = try c.decode(DatasetName.self, forKey: Key("dataset"))
+        if c.contains(Key("dataset_hash")) {
+            let name = try c.decode(String.self, forKey: Key("dataset"))
+            let hash = try c.decode(String.self, forKey: Key("dataset_hash"))
+            var source: OwnDataSource? = nil
+            if let written = try c.decodeIfPresent(String.self, forKey: Key("dataset_path")),
+               let shape = try c.decodeIfPresent([Int].self, forKey: Key("dataset_shape")), shape.count == 4 {
+                source = OwnDataSource(path: written, written: written, height: shape[0], width: shape[1],
+                                       channels: shape[2], numClasses: shape[3])
+            }
+            dataset = DatasetName(ownData: name, contentHash: hash, source: source)
+        } else {
+            dataset = try c.decode(DatasetName.self, forKey: Key("dataset"))
+        }
         model = try c.decode(ModelKind.self, forKey: Key("model"))
         filters = try c.decode([Int].self, forKey: Key("filters"))
         seed = try c.decode(UInt64.self, forKey: Key("seed"))

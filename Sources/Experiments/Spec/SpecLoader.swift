@@ -105,7 +105,7 @@ struct Validator {
             if case .string(let s) = d.value { description = s } else { fail("description", d, "found \(d.shortDescription); expected a string") }
         }
         let kind = experimentKind(top["kind"])
-        let datasets: [DatasetName] = requiredChoices(top["datasets"], path: "datasets")
+        let datasets = datasetList(top["datasets"])
         let models: [ModelKind] = requiredChoices(top["models"], path: "models")
         let seeds = seedAxis(top["seeds"])
         var axes: [String: [ParamValue]] = [:]
@@ -166,10 +166,12 @@ struct Validator {
 
     /// Per-dataset replacements of whole axes.
     mutating func overrideAxes(_ o: JSONNode, datasets: [DatasetName]) -> [DatasetName: [String: [ParamValue]]] {
-        guard let byDataset = members(o, path: "overrides", allowed: DatasetName.spellings,
-                                      what: "an object keyed by dataset name (" + DatasetName.spellings.joined(separator: ", ") + ")") else { return [:] }
+        let own = datasets.filter { !$0.isBuiltin }
+        let names = DatasetName.spellings + own.map(\.rawValue)
+        guard let byDataset = members(o, path: "overrides", allowed: names,
+                                      what: "an object keyed by dataset name (" + names.joined(separator: ", ") + ")") else { return [:] }
         var overrides: [DatasetName: [String: [ParamValue]]] = [:]
-        for ds in DatasetName.allCases {
+        for ds in DatasetName.allCases + own {
             guard let node = byDataset[ds.rawValue] else { continue }
             let p = "overrides." + ds.rawValue
             guard let sub = members(node, path: p, allowed: SpecLoader.overrideKeys,
@@ -226,6 +228,64 @@ struct Validator {
                 if let vals = axis(n, path: Validator.join(sp, def.key), type: def.type) { axes[def.path] = vals }
             }
         }
+    }
+
+    // MARK: datasets: built-in names or paths
+
+    /// `datasets`: required, one entry or a list; each a built-in name or a path to a dataset
+    /// of one's own (see `OwnData.looksLikePath`), resolved relative to the spec file. A path's
+    /// data is read and checked here, so that `validate` and `run` refuse bad data before any
+    /// run starts, and its content hash enters the run ids.
+    mutating func datasetList(_ node: JSONNode?) -> [DatasetName] {
+        let expected = "a built-in dataset (" + DatasetName.spellings.map { "\"\($0)\"" }.joined(separator: ", ")
+            + ") or a path to a NumPy archive (.npz) or an image folder (containing a \"/\"), relative to the spec file"
+        guard let node else {
+            fail("datasets", nil, "missing; expected a list of datasets, each " + expected)
+            return []
+        }
+        let elements: [(JSONNode, String)]
+        switch node.value {
+        case .array(let items):
+            if items.isEmpty { fail("datasets", node, "found an empty list; expected at least one dataset, each " + expected); return [] }
+            elements = items.enumerated().map { ($1, "datasets[\($0)]") }
+        case .object(let ms) where ms.count == 1 && ms[0].key == "grid":
+            guard case .array(let items) = ms[0].value.value, !items.isEmpty else {
+                fail("datasets.grid", ms[0].value, "expected a non-empty list of datasets, each " + expected); return []
+            }
+            elements = items.enumerated().map { ($1, "datasets.grid[\($0)]") }
+        default:
+            elements = [(node, "datasets")]
+        }
+        var out: [DatasetName] = []
+        for (n, p) in elements {
+            guard case .string(let s) = n.value else {
+                fail(p, n, "found \(n.shortDescription); expected " + expected)
+                continue
+            }
+            if let d = DatasetName(rawValue: s) {
+                if !out.contains(d) { out.append(d) }
+                continue
+            }
+            guard OwnData.looksLikePath(s) else {
+                var msg = "found \(n.shortDescription); expected " + expected
+                if let sug = EditDistance.suggestion(for: s, among: DatasetName.spellings) { msg += " (did you mean \"\(sug)\"?)" }
+                fail(p, n, msg)
+                continue
+            }
+            do {
+                let d = try OwnDataResolver.resolve(s, specFile: file)
+                if DatasetName(rawValue: d.rawValue) != nil {
+                    fail(p, n, "the dataset at \(s) would be named \"\(d.rawValue)\", the name of a built-in dataset; rename the file")
+                } else if let other = out.first(where: { $0.rawValue == d.rawValue && $0 != d }) {
+                    fail(p, n, "two different datasets named \"\(d.rawValue)\" (\(other.source?.written ?? "") and \(s)); rename one: tables and overrides know a dataset by its file name")
+                } else if !out.contains(d) {
+                    out.append(d)
+                }
+            } catch {
+                fail(p, n, "\(error)")
+            }
+        }
+        return out
     }
 
     // MARK: lists of choices (datasets, models)

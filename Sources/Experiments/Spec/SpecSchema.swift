@@ -98,7 +98,13 @@ public enum SpecSchema {
         props["description"] = ["type": "string"]
         props["kind"] = ["enum": ExperimentKind.spellings, "default": ExperimentKind.classify.rawValue,
                          "description": "classify (Fig. 3), convergence (Fig. 1, model mlp only), fluctuation (Fig. 2, model dmn only). Not a grid."]
-        props["datasets"] = choices(DatasetName.spellings).merging(["description": "Datasets, a grid axis."]) { a, _ in a }
+        // A built-in name, or a path (containing "/" or ending in .npz) to a dataset of one's own.
+        let datasetItem: [String: Any] = ["anyOf": [["enum": DatasetName.spellings],
+                                                    ["type": "string", "pattern": "(/|\\.[nN][pP][zZ]$)"]]]
+        props["datasets"] = ["description": "Datasets, a grid axis: built-in names, or paths (containing a slash or ending in .npz) to NumPy archives or image folders, relative to the spec file or absolute.",
+                             "oneOf": [datasetItem, ["type": "array", "minItems": 1, "items": datasetItem],
+                                       ["type": "object", "additionalProperties": false, "required": ["grid"],
+                                        "properties": ["grid": ["type": "array", "minItems": 1, "items": datasetItem]]]]]
         props["models"] = choices(ModelKind.spellings).merging(["description": "Models, a grid axis."]) { a, _ in a }
         props["seeds"] = ["description": "Seeds, a grid axis (innermost).", "default": [1],
                           "oneOf": [["type": "integer", "minimum": 0], ["type": "array", "minItems": 1, "items": ["type": "integer", "minimum": 0]]]]
@@ -106,7 +112,8 @@ public enum SpecSchema {
         override["description"] = "Replaces whole axes for one dataset."
         var overrides: [String: Any] = [:]
         for d in DatasetName.allCases { overrides[d.rawValue] = override }
-        props["overrides"] = ["type": "object", "additionalProperties": false, "properties": overrides]
+        props["overrides"] = ["type": "object", "additionalProperties": override, "properties": overrides,
+                              "description": "Keyed by a built-in dataset name or by the file name of a dataset given by path."]
         var defs: [String: Any] = [:]
         for s in ParameterSection.allCases { defs[s.rawValue] = section(s) }
         return [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Experiments
 import Foundation
 
 struct DataCommand: ParsableCommand {
@@ -17,9 +18,17 @@ struct DataCommand: ParsableCommand {
         Checksums are CRC-32 of the files as stored. Exit status 1 when a dataset is missing or \
         broken (the advice says what to download or install), 0 when all four are usable.
 
+        With paths, lists those datasets of one's own instead (NumPy archives, .npz, with \
+        x_train, y_train, x_test, y_test; or image folders, train/<class>/*.png|jpg and \
+        test/<class>/*): image shape, counts per split and class, and the \
+        SHA-256 of the file or folder (the hash runs.csv shows and run ids include). It reads and checks \
+        them as `repro run` would; exit status 1 when one is refused (the file and the problem \
+        named).
+
         Examples:
           repro data
           repro data --data-dir /scratch/datasets --no-checksums
+          repro data experiments/data/digits.npz
         """)
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Folder holding the datasets.", valueName: "dir"))
@@ -28,7 +37,11 @@ struct DataCommand: ParsableCommand {
     @Flag(name: .customLong("no-checksums"), help: "Skip the CRC-32 of every file (faster).")
     var noChecksums = false
 
+    @Argument(help: ArgumentHelp("Datasets given by path (.npz or image folder) to list instead of the built-in ones.", valueName: "path"))
+    var paths: [String] = []
+
     func run() throws {
+        if !paths.isEmpty { return try listOwnData() }
         let dir = DataDirectory.resolve(flag: dataDir)
         print("data folder: \(dir.path)")
         let reports = datasetInventory(dataDir: dir, computeChecksums: !noChecksums)
@@ -41,5 +54,33 @@ struct DataCommand: ParsableCommand {
             if !r.isUsable { print("  → " + r.advice.replacingOccurrences(of: "\n", with: "\n    ")) }
         }
         if !reports.allSatisfy(\.isUsable) { throw ExitCode(1) }
+    }
+
+    /// `repro data PATH…`: each dataset given by path, read and checked as `run` would.
+    func listOwnData() throws {
+        var ok = true
+        for p in paths {
+            let absolute = URL(fileURLWithPath: (p as NSString).expandingTildeInPath).standardizedFileURL.path
+            do {
+                let s = try OwnData.load(path: absolute)
+                let hash = try OwnDataResolver.contentHash(path: absolute)
+                let t = s.train
+                print("\(OwnData.name(ofPath: absolute)): ok  \(absolute)")
+                print("  images \(t.height)×\(t.width)×\(t.channels) uint8, \(t.numClasses) classes")
+                print("  train \(s.train.count), test \(s.test.count)")
+                let tr = s.train.classCounts(), te = s.test.classCounts()
+                print("  class  train  test")
+                for c in 0..<t.numClasses {
+                    print("  " + [String(c), String(tr[c]), String(te[c])].enumerated()
+                        .map { i, v in i == 0 ? v.padding(toLength: 5, withPad: " ", startingAt: 0) : String(repeating: " ", count: max(0, 6 - v.count)) + v }
+                        .joined(separator: " "))
+                }
+                print("  sha256 \(hash)")
+            } catch {
+                ok = false
+                print("\(OwnData.name(ofPath: absolute)): REFUSED  \(error)")
+            }
+        }
+        if !ok { throw ExitCode(1) }
     }
 }

@@ -6,9 +6,12 @@ extension PlotCommand {
     /// The look-inside figures present in `folder` (gallery, spectra, similarity per dataset,
     /// datasets in `DatasetName` order), for the report to link.
     static func insideFigures(in folder: URL) -> [String] {
-        ["gallery", "spectra", "similarity"].flatMap { name in
-            DatasetName.allCases.map { "\(name)-\($0.rawValue).png" }
-                .filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        let present = Set((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+        return ["gallery", "spectra", "similarity"].flatMap { name -> [String] in
+            let builtin = DatasetName.allCases.map { "\(name)-\($0.rawValue).png" }
+            // Datasets given by path (`gallery-digits.npz.png`) after the built-in ones, by name.
+            let own = present.filter { $0.hasPrefix(name + "-") && $0.hasSuffix(".png") && !builtin.contains($0) }.sorted()
+            return builtin.filter(present.contains) + own
         }
     }
 
