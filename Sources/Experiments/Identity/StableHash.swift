@@ -7,8 +7,9 @@ import Foundation
 /// digits).
 enum StableHash {
     /// Full SHA-256 hex of the bytes.
-    static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    static func sha256Hex<D: DataProtocol>(_ data: D) -> String { hex(SHA256.hash(data: data)) }
+    static func hex<S: Sequence>(_ digest: S) -> String where S.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
     static func sha256Hex(_ text: String) -> String { sha256Hex(Data(text.utf8)) }
     /// The 12-hex-digit short form used for run ids and spec hashes.

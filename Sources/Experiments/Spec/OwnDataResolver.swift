@@ -1,4 +1,5 @@
 import Datasets
+import Crypto
 import Foundation
 
 /// Turns a spec's path entry into a `DatasetName`: resolves the path (relative to the spec
@@ -33,18 +34,18 @@ public enum OwnDataResolver {
     /// order, each as its path relative to the folder, a newline, its size as 8 bytes
     /// little-endian, and its bytes (so a renamed, moved or changed image changes the hash).
     public static func contentHash(path: String) throws -> String {
-        var digest = SHA256Digest()
+        var digest = SHA256()
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             let root = URL(fileURLWithPath: path).standardizedFileURL.path
             for f in try ImageFolder.dataFiles(path) {
                 let rel = String(URL(fileURLWithPath: f).standardizedFileURL.path.dropFirst(root.count + 1))
                 let data = try Data(contentsOf: URL(fileURLWithPath: f))
-                digest.update(Array(rel.utf8) + [0x0A])
-                digest.update((0..<8).map { UInt8(truncatingIfNeeded: UInt64(data.count) >> (8 * UInt64($0))) })
-                digest.update(data)
+                digest.update(data: Array(rel.utf8) + [0x0A])
+                digest.update(data: (0..<8).map { UInt8(truncatingIfNeeded: UInt64(data.count) >> (8 * UInt64($0))) })
+                digest.update(data: data)
             }
-            return digest.finalize().map { String(format: "%02x", $0) }.joined()
+            return StableHash.hex(digest.finalize())
         }
         guard let h = FileHandle(forReadingAtPath: path) else {
             throw DatasetError(file: path, problem: "cannot read the file")
@@ -53,8 +54,8 @@ public enum OwnDataResolver {
         while true {
             let chunk = h.readData(ofLength: 1 << 20)
             if chunk.isEmpty { break }
-            digest.update(chunk)
+            digest.update(data: chunk)
         }
-        return digest.finalize().map { String(format: "%02x", $0) }.joined()
+        return StableHash.hex(digest.finalize())
     }
 }
