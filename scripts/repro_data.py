@@ -36,14 +36,15 @@ API (other scripts import it: scripts/check_weights.py, examples/*_load.py, benc
     Exactly ``ImageDataset.stratifiedSplitIndices`` / ``stratifiedSplit``
     (Sources/Datasets/ValidationSplit.swift).
 
-``run_splits(run_params, data_dir=None) -> RunSplits(train, validation, test)``
+``run_splits(run_params, data_dir=None, splits=None) -> RunSplits(train, validation, test)``
     The training, validation and test sets of a run exactly as ``ModelRunExecutor.execute``
     builds them (Sources/Experiments/Execution/ModelRunExecutor.swift): ``data.trainLimit``
     (a stratified subset of that many training images, seed 0), then ``data.validation``
     (a stratified hold-out of that fraction of them, keyed by the run seed), and
     ``data.testLimit`` (a stratified subset of the test set, seed 0). ``run_params`` is a run
     file's ``"run"`` object, or the whole run file (its ``"run"`` is used). Each field is an
-    ``(x_uint8, y_int64)`` pair; ``validation`` is None without a validation split.
+    ``(x_uint8, y_int64)`` pair; ``validation`` is None without a validation split. ``splits``:
+    the dataset's ``load_splits`` tuple when the caller has it already (not modified).
 
 ``channel_statistics(x_uint8) -> (mean float32[C], std float32[C])``
     ``ImageDataset.channelStatistics``: per-channel mean and population std of pixel/255,
@@ -70,6 +71,18 @@ API (other scripts import it: scripts/check_weights.py, examples/*_load.py, benc
     (``{"conv1.w": ndarray, …}``, read with ``numpy.load`` from the files its ``"weights"``
     manifest names; empty when it saved none).
 
+``network_layers(record, arrays) -> [("conv", w, b, relu) | ("standardize", mean, std) | ("dense", w, b, relu)]``
+    The saved network of a run, layer by layer: conv 3×3 valid (weights HWIO (3,3,C,K)) + bias
+    → ReLU unless ``dmn.activation`` is ``none`` (dmn, pca, hybrid) → 2×2 max-pool (floor) →
+    per-channel (x − mean)·(1/std) where ``dmn.normalization`` is ``standardize`` → … →
+    flatten (NHWC) → dense softmax (``softmax.w`` (inputs, classes)); mlp: dense → ReLU layers.
+    Raises ``MissingStatistics`` for a standardised DMN saved before its statistics were
+    (commit 3c0ae9c), ``ValueError`` when the arrays do not fit the run.
+
+``last_epoch_test_accuracy(record) -> float``
+    The test accuracy of the network a run saved: the last epoch's in ``outcome.history``
+    (weights are saved after the last epoch, whatever ``data.selection`` reports).
+
 ``SeededRandom(seed, stream=None)``: repro's generator (``next()``, ``next_int(below)``).
 
 Command line: ``python3 scripts/repro_data.py DATASET`` prints the splits' shapes and class
@@ -92,7 +105,7 @@ __all__ = [
     "stratified_subset_indices", "stratified_subset", "validation_split_indices",
     "validation_split", "RunSplits", "run_splits", "channel_statistics", "lookup_table",
     "preprocess", "raw_noise", "raw_noise_keys", "run_inputs", "load_run", "SeededRandom",
-    "last_epoch_test_accuracy",
+    "last_epoch_test_accuracy", "network_layers", "MissingStatistics",
 ]
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar100")
@@ -414,14 +427,15 @@ def _run(run_params):
     return run_params["run"] if "run" in run_params and "dataset" not in run_params else run_params
 
 
-def run_splits(run_params, data_dir=None) -> RunSplits:
-    """Train, validation and test of a run, as `ModelRunExecutor.execute` builds them."""
+def run_splits(run_params, data_dir=None, splits=None) -> RunSplits:
+    """Train, validation and test of a run, as `ModelRunExecutor.execute` builds them.
+    `splits`: the dataset's `load_splits` result when already loaded (it is not modified)."""
     run = _run(run_params)
     data = run.get("data", {})
     dataset = run["dataset"]
     labels = data.get("cifar100Labels", "fine")
     classes = num_classes(dataset, labels)
-    x_train, y_train, x_test, y_test = load_splits(dataset, data_dir, labels)
+    x_train, y_train, x_test, y_test = splits if splits is not None else load_splits(dataset, data_dir, labels)
     train_limit, test_limit = data.get("trainLimit"), data.get("testLimit")
     if train_limit is not None:
         x_train, y_train = stratified_subset(x_train, y_train, count=min(int(train_limit), len(y_train)),
@@ -614,6 +628,60 @@ def load_run(run_file):
                 raise ValueError(f"{folder / entry['file']}: shape {a.shape}, the run file says {entry['shape']}")
             arrays[entry["name"]] = a
     return record, arrays
+
+
+# --------------------------------------------------------------------------------------------
+# Saved networks (Sources/Experiments/Weights/RunWeights.swift, Sources/Models/DMN/DMNBuilder.swift)
+
+class MissingStatistics(Exception):
+    """A run saved before commit 3c0ae9c: a standardised DMN without its standardize<l>.* files."""
+
+
+def network_layers(record, arrays):
+    """The saved network of a run as a list of layers, from its run file and arrays (`load_run`):
+    ``("conv", w (3,3,C,K), b (K,), relu)`` = conv 3×3 valid + bias, ReLU if `relu`, then 2×2
+    max-pool (floor); ``("standardize", mean (C,), std (C,))`` = (x − mean)·(1/std), the
+    reciprocal taken in float32; ``("dense", w (inputs, outputs), b, relu)`` on the NHWC-flattened
+    input. The last layer is the softmax's dense layer (its logits). Raises
+    `MissingStatistics` for a standardised network saved without its statistics, `ValueError`
+    when the arrays do not fit the run's model."""
+    run = record["run"]
+    model = run["model"]
+    filters = list(run.get("filters", []))
+    dmn = run.get("dmn", {})
+    names = set(arrays)
+    used = set()
+
+    def need(name):
+        if name not in arrays:
+            raise ValueError(f"the weights have no {name} (model {model}, filters {filters})")
+        used.add(name)
+        return arrays[name]
+
+    layers = []
+    if model == "mlp":
+        for l in range(1, len(filters) + 1):
+            layers.append(("dense", need(f"dense{l}.w"), need(f"dense{l}.b"), True))
+    elif model != "baseline":
+        built = model in ("dmn", "pca", "hybrid", "random")
+        relu = not (built and dmn.get("activation", "relu") == "none")
+        standardize = built and dmn.get("normalization", "none") == "standardize"
+        for l in range(1, len(filters) + 1):
+            layers.append(("conv", need(f"conv{l}.w"), need(f"conv{l}.b"), relu))
+            if standardize:
+                m, s = f"standardize{l}.mean", f"standardize{l}.std"
+                if m not in names or s not in names:
+                    raise MissingStatistics(f"a standardised {model} saved without its frozen statistics "
+                                            f"({m}/.std; saved only since commit 3c0ae9c)")
+                layers.append(("standardize", need(m), need(s)))
+    layers.append(("dense", need("softmax.w"), need("softmax.b"), False))
+    for stat in ("input.mean", "input.std"):
+        if stat in names:
+            used.add(stat)
+    extra = names - used
+    if extra:
+        raise ValueError(f"arrays the network as described does not use: {', '.join(sorted(extra))}")
+    return layers
 
 
 def last_epoch_test_accuracy(record):
