@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+@testable import Report
 
 /// The claim-robustness section and its plot table, on hand-made runs and histories.
 final class ClaimRobustnessTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+@testable import Report
 
 /// Hand-made result tables in the documented format (docs/results-format.md), for the report
 /// and plot tests.

@@ -161,7 +161,7 @@ extension PatchStride: ChoiceParameter {}
 extension SelectionRule: ChoiceParameter {}
 
 /// The sections of a spec that hold parameters, in documentation order.
-enum ParameterSection: String, CaseIterable, Sendable {
+public enum ParameterSection: String, CaseIterable, Sendable {
     case dmn, training, data, convergence
 }
 
@@ -169,11 +169,11 @@ enum ParameterSection: String, CaseIterable, Sendable {
 /// `ResolvedRun`, what values it takes, its runs.csv column and its documentation. Its
 /// default is read from `ResolvedRun()`, so it is declared once, in the option type.
 public struct ParameterDefinition: Sendable {
-    let section: ParameterSection
+    public let section: ParameterSection
     public let key: String
     public let type: ParamType
     /// Column name in runs.csv.
-    let column: String
+    public let column: String
     /// One or two sentences for the generated schema and docs/spec-format.md.
     public let doc: String
     let defaultValue: ParamValue
@@ -266,15 +266,15 @@ public enum Parameters {
 
     static func definition(path: String) -> ParameterDefinition? { all.first { $0.path == path } }
 
-    static func definitions(in section: ParameterSection) -> [ParameterDefinition] { all.filter { $0.section == section } }
+    public static func definitions(in section: ParameterSection) -> [ParameterDefinition] { all.filter { $0.section == section } }
 }
 
 /// Which parameters a run actually depends on. Parameters a run ignores are reset to their
 /// defaults before hashing, so that (say) a T_PC grid does not make seven identical copies
 /// of each baseline run. Keep this in step with what the executor reads.
-enum RunNormalization {
+public enum RunNormalization {
     /// Models whose outcome depends on the `dmn` section.
-    static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
+    public static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
     /// Models that draw trained conv or hidden dense weights from `training.init` (the others
     /// train only a softmax, which is Glorot-uniform under every scheme, or start from DMN filters).
     static let modelsUsingInitialization: Set<ModelKind> = [.convnet, .mlp]

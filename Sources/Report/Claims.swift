@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 public enum Verdict: String, Sendable, CaseIterable {

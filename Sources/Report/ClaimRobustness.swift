@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 // Claim robustness (issue #12): each DMN-vs-ConvNet claim of the paper judged again under

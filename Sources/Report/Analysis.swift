@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 /// Runs of one spec with the same configuration apart from the seed.

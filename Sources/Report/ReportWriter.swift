@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 /// Everything the report shows, computed from a `ResultSet` (pure).

@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 /// The small aggregated tables the gnuplot scripts in plot-scripts/ read. `repro plot` writes
