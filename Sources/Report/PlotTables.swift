@@ -146,9 +146,11 @@ public enum PlotTables {
         return t
     }
 
-    /// Fig. 3 bottom: one row per sweep value; `series` numbers the sweeps of a parameter.
+    /// Fig. 3 bottom: one row per sweep value; `series` numbers the sweeps of a parameter;
+    /// `dataset` lets the figure draw one baseline per dataset rather than one per series.
     static func fig3Sweep(_ sweeps: [ParameterSweep]) -> CSVTable {
-        var t = CSVTable(header: ["param", "series", "series_label", "value", "n", "mean", "err", "baseline_mean", "baseline_err"])
+        var t = CSVTable(header: ["param", "series", "series_label", "value", "n", "mean", "err", "baseline_mean", "baseline_err",
+                                  "dataset"])
         for p in Analysis.sweepParams {
             let ss = sweeps.filter { $0.param == p }
             let labels = ss.map(\.label)
@@ -161,7 +163,7 @@ public enum PlotTables {
                     guard a.n > 0, pt.value.isFinite else { continue }
                     t.append([p, String(i + 1), clean(label), n(pt.value), String(a.n), pct(a.mean), a.n >= 2 ? pct(a.std) : "0",
                               b.map { $0.n > 0 ? pct($0.mean) : "nan" } ?? "nan",
-                              b.map { $0.n >= 2 ? pct($0.std) : "0" } ?? "nan"])
+                              b.map { $0.n >= 2 ? pct($0.std) : "0" } ?? "nan", clean(s.dataset.displayName)])
                 }
             }
         }

@@ -537,3 +537,108 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(usage.status, 64)
     }
 }
+
+/// A configuration the method cannot build (runs recorded `infeasible`) is left out of a
+/// claim's verdict and named beside it (issue 24, "Also"); and the parameter knowledge the
+/// report and the sweep share is declared once, in the parameter table.
+final class InfeasibleReportTests: XCTestCase {
+    typealias F = ReportFixtures
+
+    func claim(_ id: String, _ runs: [ReportRow], file: StaticString = #filePath, line: UInt = #line) throws -> ClaimCheck {
+        var set = ResultSet()
+        set.folders = ["mem"]
+        set.runs = runs
+        return try XCTUnwrap(ReportAnalysis(set).claims.first { $0.id == id }, "no claim \(id)", file: file, line: line)
+    }
+
+    /// A T_PC sweep per filter configuration on Fashion-MNIST: "4" and "8" with `means`, "16"
+    /// infeasible (all three seeds) at the values in `infeasible16` and peaked elsewhere.
+    func tpcSweeps(means: [Double], infeasible16: Set<String>) -> [ReportRow] {
+        let values = ["0.5", "0.8", "0.9", "1.0"]
+        var rows: [ReportRow] = []
+        for filters in ["4", "8", "16"] {
+            for (v, m) in zip(values, filters == "16" ? [0.88, 0.90, 0.91, 0.85] : means) {
+                for (i, a) in F.seeds(m, 0.002).enumerated() {
+                    let dead = filters == "16" && infeasible16.contains(v)
+                    rows.append(F.run(spec: "sweep-tpc", dataset: "fashion-mnist", model: "dmn", filters: filters, seed: i + 1, acc: a,
+                                      params: ["tpc": v], status: dead ? "infeasible" : "ok"))
+                }
+            }
+        }
+        return rows + F.baseline(dataset: "fashion-mnist", mean: 0.80, spec: "sweep-tpc")
+    }
+
+    func testTPCClaimLeavesOutAnInfeasibleConfiguration() throws {
+        let peaked = [0.86, 0.87, 0.88, 0.81]
+        // "16" is buildable only at T_PC 1: its sweep lacks the values the rule needs, so it is
+        // left out and named, and the other sweeps decide (before: inconclusive, "a value has
+        // fewer than 2 seeds").
+        let c = try claim("tpc-one-hurts", tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"]))
+        XCTAssertEqual(c.verdict, .supported, c.summary)
+        XCTAssertEqual(c.findings.map(\.label), ["Fashion-MNIST (filters 4)", "Fashion-MNIST (filters 8)"])
+        XCTAssertEqual(c.leftOut, ["Fashion-MNIST (filters 16) at T_PC 0.5, 0.8, 0.9"])
+        XCTAssertTrue(c.summary.contains("left out, the method cannot build them (infeasible): Fashion-MNIST (filters 16)"), c.summary)
+        // "16" infeasible only at 0.5: judged on its other values, the infeasible one named in its finding.
+        let partly = try claim("tpc-one-hurts", tpcSweeps(means: peaked, infeasible16: ["0.5"]))
+        XCTAssertEqual(partly.verdict, .supported, partly.summary)
+        XCTAssertEqual(partly.findings.count, 3)
+        XCTAssertTrue(try XCTUnwrap(partly.findings.last).text.contains("infeasible at T_PC 0.5"), partly.summary)
+        XCTAssertEqual(partly.leftOut, [])
+        // Does not hold for the buildable ones: not supported, "16" still named.
+        let rising = try claim("tpc-one-hurts", tpcSweeps(means: [0.80, 0.82, 0.84, 0.88], infeasible16: ["0.5", "0.8", "0.9"]))
+        XCTAssertEqual(rising.verdict, .notSupported, rising.summary)
+        XCTAssertEqual(rising.leftOut.count, 1)
+        // Missing data: only the infeasible configuration → inconclusive, saying why.
+        let only16 = tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"]).filter { $0["filters"] == "16" || $0["model"] == "baseline" }
+        let none = try claim("tpc-one-hurts", only16)
+        XCTAssertEqual(none.verdict, .inconclusive)
+        XCTAssertTrue(none.summary.hasPrefix("no sweep the method can build"), none.summary)
+        // The interior-optimum claim aggregates the same way.
+        XCTAssertEqual(try claim("tpc-interior-optimum", tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"])).verdict, .supported)
+    }
+
+    /// CIFAR-10 "above" needs every configuration: an infeasible DMN of "16" is left out and named.
+    func testPairwiseClaimLeavesOutAnInfeasibleConfiguration() throws {
+        func table(dmn4: Double) -> [ReportRow] {
+            var rows = F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(dmn4, 0.002), convnet: F.seeds(0.50, 0.002))
+                + F.pair(dataset: "cifar10", filters: "8", dmn: F.seeds(0.60, 0.002), convnet: F.seeds(0.50, 0.002))
+            rows += (1...3).map { F.run(dataset: "cifar10", model: "dmn", filters: "16", seed: $0, acc: .nan, status: "infeasible") }
+            rows += (1...3).map { F.run(dataset: "cifar10", model: "convnet", filters: "16", seed: $0, acc: 0.55, build: 0, sgd: 40) }
+            return rows
+        }
+        let yes = try claim("cifar10-above", table(dmn4: 0.60))
+        XCTAssertEqual(yes.verdict, .supported, yes.summary)
+        XCTAssertEqual(yes.leftOut, ["16"])
+        XCTAssertTrue(yes.summary.contains("(infeasible): 16"), yes.summary)
+        let no = try claim("cifar10-above", table(dmn4: 0.40))
+        XCTAssertEqual(no.verdict, .notSupported, no.summary)
+        XCTAssertEqual(no.leftOut, ["16"])
+        let none = try claim("cifar10-above", table(dmn4: 0.6).filter { $0["filters"] == "16" })
+        XCTAssertEqual(none.verdict, .inconclusive)
+        XCTAssertTrue(none.summary.hasPrefix("no configuration the method can build"), none.summary)
+        // The cost claim names it too, instead of dropping it silently.
+        XCTAssertEqual(try claim("dmn-cheaper-than-sgd", table(dmn4: 0.6)).leftOut, ["CIFAR-10 16"])
+    }
+
+    func testParameterKnowledgeIsDeclaredOnce() {
+        XCTAssertEqual(Sweep.parameters, ["tpc", "tv", "tfrac", "filters"])
+        XCTAssertEqual(Sweep.defaultValues("tv"), ["0.9", "0.95", "0.98", "0.99", "1.0"])
+        XCTAssertEqual(Analysis.sweepParams, ["tpc", "tv", "tfrac"])
+        XCTAssertEqual(ReportNames.param("tpc"), "T_PC")
+        XCTAssertEqual(ReportNames.param("tfrac"), "T_frac")
+        XCTAssertEqual(ReportNames.param("batch_size"), "batchSize")
+        XCTAssertEqual(Claims.paperRange("tpc"), 0.8...0.9)
+        XCTAssertTrue(ClaimRobustness.protocolColumns.contains("init"))
+        XCTAssertFalse(ClaimRobustness.protocolColumns.contains("epochs"), "a budget, not a protocol setting")
+        XCTAssertEqual(ClaimRobustness.paperText["preprocessing"], "scale")
+        XCTAssertEqual(ClaimRobustness.paperText["epochs"], "3")
+        XCTAssertEqual(Set(ClaimRobustness.paperText.keys), ["activation", "normalization", "patch_stride", "epochs", "preprocessing",
+                                                              "validation", "selection"])
+        // One registry of the DMN-vs-ConvNet claims: the verdicts and the robustness section read it.
+        let ids = Claims.pairClaims.map(\.id)
+        XCTAssertEqual(ClaimRobustness.claims.map(\.id), ids)
+        let all = Claims.all(configs: [], sweeps: [], early: []).map(\.id)
+        XCTAssertEqual(Array(all[2..<(2 + ids.count)]), ids)
+        for c in Claims.pairClaims { XCTAssertEqual(c.check([]).id, c.id) }
+    }
+}
