@@ -14,7 +14,11 @@ public struct EpochRecord: Sendable, Equatable {
     public var test: Double
     /// NaN when the run had no validation split.
     public var validation: Double
-    public init(epoch: Int, test: Double, validation: Double) { self.epoch = epoch; self.test = test; self.validation = validation }
+    /// Wall seconds the epoch took (training and evaluating); NaN when not recorded.
+    public var seconds: Double
+    public init(epoch: Int, test: Double, validation: Double, seconds: Double = .nan) {
+        self.epoch = epoch; self.test = test; self.validation = validation; self.seconds = seconds
+    }
 }
 
 /// A claim judged under one protocol: one spec's settings (the DMN's and the shared
@@ -89,7 +93,8 @@ public enum ClaimRobustness {
         for r in rows {
             let e = r.number("epoch")
             guard e.isFinite else { continue }
-            out[r["run_id"], default: []].append(EpochRecord(epoch: Int(e), test: r.number("test_acc"), validation: r.number("validation_acc")))
+            out[r["run_id"], default: []].append(EpochRecord(epoch: Int(e), test: r.number("test_acc"), validation: r.number("validation_acc"),
+                                                                 seconds: r.number("seconds")))
         }
         return out.mapValues { $0.sorted { $0.epoch < $1.epoch } }
     }

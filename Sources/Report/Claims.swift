@@ -436,6 +436,7 @@ enum Claims {
         [fig1LowerAboveUpper(early), Fig2Check.check(set),
         ] + pairClaims.map { $0.check(configs) } + [
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
-         tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs)]
+         tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
+         TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history))]
     }
 }

@@ -485,7 +485,7 @@ final class ReportTests: XCTestCase {
         }
         // Each claim appears with one of the three verdicts.
         let a = ReportAnalysis(set)
-        XCTAssertEqual(a.claims.count, 13)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift)
+        XCTAssertEqual(a.claims.count, 14)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift, TimeToAccuracy.swift)
         XCTAssertEqual(a.claims.first { $0.id == "mnist-within-1pt" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "cifar10-above" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "tpc-interior-optimum" }?.verdict, .supported)
@@ -640,5 +640,92 @@ final class InfeasibleReportTests: XCTestCase {
         let all = Claims.all(configs: [], sweeps: [], early: []).map(\.id)
         XCTAssertEqual(Array(all[2..<(2 + ids.count)]), ids)
         for c in Claims.pairClaims { XCTAssertEqual(c.check([]).id, c.id) }
+    }
+}
+
+/// Time to a given accuracy (issue 24 item 2), on hand-made runs and histories: three seeds of
+/// one CIFAR-10 configuration. The DMN takes build 2 + 0.1·seed s, a feature pass of 0.5 s
+/// (sgd_s − its epochs' seconds) and 0.5 s per epoch, reaching its final accuracy at epoch 3:
+/// T_DMN = 4 + 0.1·seed.
+final class TimeToAccuracyReportTests: XCTestCase {
+    typealias F = ReportFixtures
+    static let dmnCurve = [0.40, 0.45, 0.47]
+
+    func table(convnet curve: [Double], epochSeconds: Double, history: Bool = true) -> ResultSet {
+        var runs: [ReportRow] = [], hist: [ReportRow] = []
+        for seed in 1...3 {
+            let off = 0.002 * Double(seed - 2)
+            for (model, accs, build, secs, feature) in [("dmn", Self.dmnCurve, 2 + 0.1 * Double(seed), 0.5, 0.5),
+                                                        ("convnet", curve, 0.0, epochSeconds + 0.01 * Double(seed), 0.0)] {
+                let r = F.run(dataset: "cifar10", model: model, filters: "4", seed: seed, acc: accs.last! + off,
+                              build: build, sgd: feature + secs * Double(accs.count))
+                runs.append(r)
+                for (e, a) in accs.enumerated() {
+                    hist.append(ReportRow(["run_id": r["run_id"], "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
+                                           "seconds": CSVTable.number(secs), "validation_acc": "nan"]))
+                }
+            }
+        }
+        var set = ResultSet()
+        set.folders = ["mem"]
+        set.runs = runs
+        if history { set.history = hist }
+        return set
+    }
+
+    func claim(_ set: ResultSet) throws -> ClaimCheck {
+        try XCTUnwrap(ReportAnalysis(set).claims.first { $0.id == TimeToAccuracy.id })
+    }
+
+    func testWallTimeAtEachEpoch() throws {
+        let run = F.run(dataset: "cifar10", model: "dmn", filters: "4", seed: 1, acc: 0.5, build: 2, sgd: 2)
+        let h = [0.4, 0.45, 0.5].enumerated().map { EpochRecord(epoch: $0.offset + 1, test: $0.element, validation: .nan, seconds: 0.5) }
+        let c = try XCTUnwrap(TimeToAccuracy.curve(run, h))
+        // build 2 + feature pass (2 − 1.5) + 0.5 per epoch; dyadic, so exact.
+        XCTAssertEqual(c.map(\.seconds), [3.0, 3.5, 4.0])
+        XCTAssertEqual(TimeToAccuracy.time(c, toReach: 0.45), 3.5)
+        XCTAssertNil(TimeToAccuracy.time(c, toReach: 0.51))
+        XCTAssertNil(TimeToAccuracy.curve(run, []), "no history: no curve")
+    }
+
+    func testSupported() throws {
+        // The ConvNet (3 s per epoch) reaches the DMN's final accuracy at epoch 2: ≈ 6 s against ≈ 4.2 s.
+        let c = try claim(table(convnet: [0.30, 0.48, 0.50], epochSeconds: 3))
+        XCTAssertEqual(c.verdict, .supported, c.summary + "\n" + c.findings.map(\.text).joined(separator: "\n"))
+        // Censored: a ConvNet that never reaches it (whole time ≈ 9 s) counts at least that late.
+        let never = try claim(table(convnet: [0.30, 0.40, 0.44], epochSeconds: 3))
+        XCTAssertEqual(never.verdict, .supported, never.summary)
+        XCTAssertTrue(try XCTUnwrap(never.findings.first).text.contains("ConvNet never"), never.findings[0].text)
+    }
+
+    func testNotSupported() throws {
+        // The ConvNet (1 s per epoch) is above the DMN's final accuracy after epoch 1: ≈ 1 s against ≈ 4.2 s.
+        let c = try claim(table(convnet: [0.50, 0.52, 0.53], epochSeconds: 1))
+        XCTAssertEqual(c.verdict, .notSupported, c.summary + "\n" + c.findings.map(\.text).joined(separator: "\n"))
+        // A ConvNet that stops (≈ 0.3 s) before reaching it proves nothing: inconclusive, not "not supported".
+        XCTAssertEqual(try claim(table(convnet: [0.30, 0.40, 0.44], epochSeconds: 0.1)).verdict, .inconclusive)
+    }
+
+    func testMissingData() throws {
+        let c = try claim(table(convnet: [0.30, 0.48, 0.50], epochSeconds: 3, history: false))
+        XCTAssertEqual(c.verdict, .inconclusive)
+        XCTAssertTrue(c.summary.hasPrefix("no data"), c.summary)
+        XCTAssertEqual(try claim(ResultSet()).verdict, .inconclusive)
+    }
+
+    func testGridTableAndPlotTable() throws {
+        let set = table(convnet: [0.30, 0.48, 0.50], epochSeconds: 3)
+        let a = ReportAnalysis(set)
+        // Levels from the highest first-epoch accuracy (DMN seed 3: 0.402) to the lowest best (DMN seed 1: 0.468).
+        for (r, level) in zip(a.timeToAccuracy, [0.402, 0.424, 0.446, 0.468]) { XCTAssertEqual(r.target, level, accuracy: 1e-12) }
+        XCTAssertEqual(a.timeToAccuracy.count, 4)
+        XCTAssertTrue(a.timeToAccuracy.allSatisfy { $0.dmn.n == 3 && $0.convnet.n == 3 }, "every run reaches every level")
+        let md = ReportWriter.markdown(a, generated: "now")
+        XCTAssertTrue(md.contains("## Time to a given accuracy"), md)
+        let t = ParsedTable(csv: TimeToAccuracy.plotTable(a.configs, history: ClaimRobustness.histories(set.history)).text)
+        XCTAssertEqual(t.rows.map { $0["model"] }, ["dmn", "dmn", "dmn", "convnet", "convnet", "convnet"])
+        // DMN epoch 1: mean over seeds of 2 + 0.1·seed + 0.5 + 0.5 = 3.2 s.
+        XCTAssertEqual(t.rows[0].number("seconds"), 3.2, accuracy: 1e-9)
+        XCTAssertEqual(t.rows[0].number("acc"), 40)
     }
 }
