@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers of the design, each a module: Numerics (BLAS/LAPACK bridge, tensors, kernels)
 // → Datasets (standard-format readers) → Models (layers, networks, DMN builder, trainer)
-// → Experiments (spec, grid, runner, result sinks) → the `repro` CLI.
+// → Experiments (spec, grid, runner, result sinks) → Report (claims, report, plot tables)
+// → the `repro` CLI.
 let package = Package(
     name: "repro",
     platforms: [.macOS(.v13)],
@@ -34,15 +35,18 @@ let package = Package(
         .target(name: "Experiments", dependencies: [
             "Models", "Datasets", "Numerics", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The report: reads results folders (run files, CSV tables, history) and judges the
+        // paper's claims. Nothing in Experiments depends on it.
+        .target(name: "Report", dependencies: ["Experiments", "Models", "Datasets"]),
         .target(name: "ReproCLI", dependencies: [
-            "Experiments", "Models", "Datasets", "Numerics",
+            "Report", "Experiments", "Models", "Datasets", "Numerics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "repro", dependencies: ["ReproCLI", "Numerics"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CImageCodecs"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ReproCLI"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Report", "ReproCLI"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 # Fig. 3 (bottom): DMN test accuracy as T_PC, T_v and T_frac vary (mean ± std over seeds),
-# the baseline dashed; one panel per parameter that has a sweep in the results.
+# the baseline dashed, once per dataset (the series of a dataset share it); one panel per
+# parameter that has a sweep in the results, each with its legend beside it.
 #
 #   gnuplot -c plot-scripts/fig3-bottom.gp RESULTS_DIR [OUT_DIR]
 #
@@ -7,7 +8,8 @@
 # and OUT_DIR/fig3-bottom.svg (OUT_DIR defaults to RESULTS_DIR). Without that table, or with no
 # rows in it, prints why and exits with status 0, writing nothing.
 # Columns: 1 param (tpc, tv, tfrac), 2 series, 3 series_label, 4 value, 5 n, 6 mean, 7 err,
-# 8 baseline_mean, 9 baseline_err (accuracies in percent; err = std over seeds, 0 for one seed).
+# 8 baseline_mean, 9 baseline_err (accuracies in percent; err = std over seeds, 0 for one seed),
+# 10 dataset (tables without it draw the baseline once per series).
 
 if (ARGC < 1) { print "usage: gnuplot -c fig3-bottom.gp RESULTS_DIR [OUT_DIR]"; exit status 2 }
 indir = ARG1
@@ -29,15 +31,16 @@ label(p, s) = system("awk -F, -v p='".p."' -v s='".s."' 'NR > 1 && $1 == p && $2
 
 
 set grid lc rgb "#dddddd"
-set key below horizontal noenhanced
+set key outside right top vertical noenhanced spacing 1.1
 set ylabel "test accuracy (%)"
 set xtics nomirror
 set ytics nomirror
 set offsets graph 0.04, graph 0.04, 0, 0
 
 do for [fmt in "png svg"] {
-    w = 120 + 460 * npanels
-    w = w < 720 ? 720 : w
+    # Each panel: 460 px of plot and about 260 px of legend beside it.
+    w = 120 + 720 * npanels
+    w = w < 860 ? 860 : w
     if (fmt eq "png") {
         if (pngterm eq "pngcairo") { set terminal pngcairo size w,460 font "Sans,11" enhanced } else { set terminal png size w,460 enhanced }
     } else {
@@ -53,17 +56,22 @@ do for [fmt in "png svg"] {
         set yrange [ylo - pad : (yhi + pad > 100 ? 100 : yhi + pad)]
         set xlabel axis(p) enhanced
         set title "accuracy vs ".axis(p) enhanced
-        # One line per series; its baseline (dashed) only when the series has one, so gnuplot
-        # has no empty plots to warn about.
+        # One line per series; then the baseline (dashed), once per dataset: drawn along the
+        # first series of that dataset that has one (the dataset's series share it), so gnuplot
+        # has no empty plots to warn about. Without a dataset column, once per series.
         cmd = ""
         do for [s in series] {
             sel = "(strcol(1) eq '".p."' && $2 == ".s." ? $4 : NaN)"
             cmd = cmd.sprintf(", data using %s:6:7 with yerrorlines lw 2 pt 7 ps 0.8 lc %s title '%s'", sel, s, label(p, s))
-            hasb = int(system("awk -F, -v p='".p."' -v s='".s."' 'NR > 1 && $1 == p && $2 == s && $8 != \"nan\" { b = 1 } END { print b + 0 }' '".data."'"))
-            if (hasb) {
-                cmd = cmd.sprintf(", data using %s:8 with lines dt 2 lw 2 lc %s title '%s'", sel, (words(series) > 1 ? s : "rgb 'black'"), \
-                                  (words(series) > 1 ? "baseline, ".label(p, s) : "baseline"))
-            }
+        }
+        based = system("awk -F, -v p='".p."' 'NR > 1 && $1 == p && $8 != \"nan\" && !seen[(NF >= 10 ? $10 : $2)]++ { printf \"%s \", $2 }' '".data."'")
+        k = 0
+        do for [s in based] {
+            k = k + 1
+            sel = "(strcol(1) eq '".p."' && $2 == ".s." ? $4 : NaN)"
+            ds = system("awk -F, -v p='".p."' -v s='".s."' 'NR > 1 && $1 == p && $2 == s { print (NF >= 10 ? $10 : $3); exit }' '".data."'")
+            cmd = cmd.sprintf(", data using %s:8 with lines dt %d lw 2 lc rgb 'black' title '%s'", sel, k + 1, \
+                              (words(based) > 1 ? "baseline, ".ds : "baseline"))
         }
         eval "plot ".cmd[3:]
     }

@@ -32,7 +32,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
 /// spec through the parameter table (`Parameters.all`), which also gives the run file's
 /// layout, the runs.csv columns and the run id (`RunIdentity`).
 public struct ResolvedRun: Hashable, Sendable {
-    var kind: ExperimentKind = .classify
+    public var kind: ExperimentKind = .classify
     public var dataset: DatasetName = .fashionMNIST
     public var model: ModelKind = .dmn
     /// Conv filter counts per layer ("4,15" → [4, 15]); hidden widths for `mlp`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Report
 
 enum CLI {
     static func err(_ text: String) {

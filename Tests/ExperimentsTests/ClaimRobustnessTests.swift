@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+@testable import Report
 
 /// The claim-robustness section and its plot table, on hand-made runs and histories.
 final class ClaimRobustnessTests: XCTestCase {
@@ -141,5 +142,42 @@ final class ClaimRobustnessTests: XCTestCase {
         XCTAssertGreaterThan(png.count, 1000)
         let svg = try String(contentsOf: dir.appendingPathComponent("robustness.svg"), encoding: .utf8)
         XCTAssertTrue(svg.contains("<svg"))
+    }
+
+    /// `training.init` (issue 23 item 4) is a factor: a DMN (whose run resets the initialiser
+    /// to the default) pairs with the ConvNet of each initialiser, and the table has a column
+    /// for it. He's ConvNet starts slowly (0.25 at epoch 3), Glorot's does not (0.50).
+    func testInitialiserIsAFactor() throws {
+        var runs: [ReportRow] = [], history: [ReportRow] = []
+        for seed in 1...3 {
+            for (model, initName, curve, jitter) in [("dmn", "he", Self.dmnCurve, 0.002), ("convnet", "he", Self.convRaw, 0.001),
+                                                     ("convnet", "glorot-uniform", Self.convScale, 0.001)] {
+                let off = jitter * Double(seed - 2)
+                let r = F.run(spec: "a", dataset: "cifar10", model: model, filters: "4", seed: seed, acc: curve.last! + off,
+                              params: ["epochs": "5", "init": initName])
+                runs.append(r)
+                for (e, a) in curve.enumerated() {
+                    history.append(ReportRow(["run_id": r["run_id"], "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
+                                              "validation_acc": "nan"]))
+                }
+            }
+        }
+        let configs = Analysis.fig3Configs(Analysis.groups(runs))
+        XCTAssertEqual(configs.count, 2)
+        XCTAssertTrue(configs.allSatisfy { $0.dmn != nil && $0.convnet != nil && $0.baseline == nil })
+        XCTAssertEqual(Set(configs.map(\.label)), ["4 [init=he]", "4 [init=glorot-uniform]"])
+        let tables = ClaimRobustness.analyse(runs: runs, history: history)
+        let t = try XCTUnwrap(tables.first { $0.claimId == "cifar10-above" })
+        XCTAssertEqual(t.factorColumns, ["init"])
+        func verdict(_ initName: String) throws -> Verdict {
+            try XCTUnwrap(t.rows.first { $0.factors["init"] == initName && $0.budget == 3 && $0.rule == .final }).verdict
+        }
+        XCTAssertEqual(try verdict("he"), .supported)               // 0.47 vs 0.25
+        XCTAssertEqual(try verdict("glorot-uniform"), .notSupported) // 0.47 vs 0.50
+        let text = ClaimRobustness.markdown(tables).joined(separator: "\n")
+        XCTAssertTrue(text.contains("| spec | init | rule |"), text)
+        // The plot table gives each initialiser its own series.
+        let curves = ClaimRobustness.curves(runs: runs, history: history)
+        XCTAssertEqual(Set(curves.rows.map { $0[2] }), ["init=he", "init=glorot-uniform"])
     }
 }

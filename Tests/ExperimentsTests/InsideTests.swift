@@ -4,6 +4,7 @@ import Models
 import Numerics
 import XCTest
 @testable import Experiments
+@testable import Report
 
 /// The `.npy` writer/reader, saving weights through the runner (resume, merge), the saved DMN
 /// filters against an independent computation, and the Fig. 2 rule on synthetic increments.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+@testable import Report
 
 /// Runs every gnuplot script of plot-scripts/ on a generated results folder, directly and
 /// through `repro plot`. Skipped when gnuplot is not installed (CI installs gnuplot-nox).

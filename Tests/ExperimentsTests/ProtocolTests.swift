@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Models
 @testable import Experiments
+@testable import Report
 
 /// Selection rules, the new spec checks, and the ids of committed results (issue #12).
 final class ProtocolTests: XCTestCase {

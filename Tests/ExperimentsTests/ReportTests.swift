@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+@testable import Report
 
 /// Hand-made result tables in the documented format (docs/results-format.md), for the report
 /// and plot tests.
@@ -484,7 +485,7 @@ final class ReportTests: XCTestCase {
         }
         // Each claim appears with one of the three verdicts.
         let a = ReportAnalysis(set)
-        XCTAssertEqual(a.claims.count, 13)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift)
+        XCTAssertEqual(a.claims.count, 14)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift, TimeToAccuracy.swift)
         XCTAssertEqual(a.claims.first { $0.id == "mnist-within-1pt" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "cifar10-above" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "tpc-interior-optimum" }?.verdict, .supported)
@@ -534,5 +535,197 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no such folder"), missing.stderr)
         let usage = try ReproBinary.run(["report"])
         XCTAssertEqual(usage.status, 64)
+    }
+}
+
+/// A configuration the method cannot build (runs recorded `infeasible`) is left out of a
+/// claim's verdict and named beside it (issue 24, "Also"); and the parameter knowledge the
+/// report and the sweep share is declared once, in the parameter table.
+final class InfeasibleReportTests: XCTestCase {
+    typealias F = ReportFixtures
+
+    func claim(_ id: String, _ runs: [ReportRow], file: StaticString = #filePath, line: UInt = #line) throws -> ClaimCheck {
+        var set = ResultSet()
+        set.folders = ["mem"]
+        set.runs = runs
+        return try XCTUnwrap(ReportAnalysis(set).claims.first { $0.id == id }, "no claim \(id)", file: file, line: line)
+    }
+
+    /// A T_PC sweep per filter configuration on Fashion-MNIST: "4" and "8" with `means`, "16"
+    /// infeasible (all three seeds) at the values in `infeasible16` and peaked elsewhere.
+    func tpcSweeps(means: [Double], infeasible16: Set<String>) -> [ReportRow] {
+        let values = ["0.5", "0.8", "0.9", "1.0"]
+        var rows: [ReportRow] = []
+        for filters in ["4", "8", "16"] {
+            for (v, m) in zip(values, filters == "16" ? [0.88, 0.90, 0.91, 0.85] : means) {
+                for (i, a) in F.seeds(m, 0.002).enumerated() {
+                    let dead = filters == "16" && infeasible16.contains(v)
+                    rows.append(F.run(spec: "sweep-tpc", dataset: "fashion-mnist", model: "dmn", filters: filters, seed: i + 1, acc: a,
+                                      params: ["tpc": v], status: dead ? "infeasible" : "ok"))
+                }
+            }
+        }
+        return rows + F.baseline(dataset: "fashion-mnist", mean: 0.80, spec: "sweep-tpc")
+    }
+
+    func testTPCClaimLeavesOutAnInfeasibleConfiguration() throws {
+        let peaked = [0.86, 0.87, 0.88, 0.81]
+        // "16" is buildable only at T_PC 1: its sweep lacks the values the rule needs, so it is
+        // left out and named, and the other sweeps decide (before: inconclusive, "a value has
+        // fewer than 2 seeds").
+        let c = try claim("tpc-one-hurts", tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"]))
+        XCTAssertEqual(c.verdict, .supported, c.summary)
+        XCTAssertEqual(c.findings.map(\.label), ["Fashion-MNIST (filters 4)", "Fashion-MNIST (filters 8)"])
+        XCTAssertEqual(c.leftOut, ["Fashion-MNIST (filters 16) at T_PC 0.5, 0.8, 0.9"])
+        XCTAssertTrue(c.summary.contains("left out, the method cannot build them (infeasible): Fashion-MNIST (filters 16)"), c.summary)
+        // "16" infeasible only at 0.5: judged on its other values, the infeasible one named in its finding.
+        let partly = try claim("tpc-one-hurts", tpcSweeps(means: peaked, infeasible16: ["0.5"]))
+        XCTAssertEqual(partly.verdict, .supported, partly.summary)
+        XCTAssertEqual(partly.findings.count, 3)
+        XCTAssertTrue(try XCTUnwrap(partly.findings.last).text.contains("infeasible at T_PC 0.5"), partly.summary)
+        XCTAssertEqual(partly.leftOut, [])
+        // Does not hold for the buildable ones: not supported, "16" still named.
+        let rising = try claim("tpc-one-hurts", tpcSweeps(means: [0.80, 0.82, 0.84, 0.88], infeasible16: ["0.5", "0.8", "0.9"]))
+        XCTAssertEqual(rising.verdict, .notSupported, rising.summary)
+        XCTAssertEqual(rising.leftOut.count, 1)
+        // Missing data: only the infeasible configuration → inconclusive, saying why.
+        let only16 = tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"]).filter { $0["filters"] == "16" || $0["model"] == "baseline" }
+        let none = try claim("tpc-one-hurts", only16)
+        XCTAssertEqual(none.verdict, .inconclusive)
+        XCTAssertTrue(none.summary.hasPrefix("no sweep the method can build"), none.summary)
+        // The interior-optimum claim aggregates the same way.
+        XCTAssertEqual(try claim("tpc-interior-optimum", tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"])).verdict, .supported)
+    }
+
+    /// CIFAR-10 "above" needs every configuration: an infeasible DMN of "16" is left out and named.
+    func testPairwiseClaimLeavesOutAnInfeasibleConfiguration() throws {
+        func table(dmn4: Double) -> [ReportRow] {
+            var rows = F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(dmn4, 0.002), convnet: F.seeds(0.50, 0.002))
+                + F.pair(dataset: "cifar10", filters: "8", dmn: F.seeds(0.60, 0.002), convnet: F.seeds(0.50, 0.002))
+            rows += (1...3).map { F.run(dataset: "cifar10", model: "dmn", filters: "16", seed: $0, acc: .nan, status: "infeasible") }
+            rows += (1...3).map { F.run(dataset: "cifar10", model: "convnet", filters: "16", seed: $0, acc: 0.55, build: 0, sgd: 40) }
+            return rows
+        }
+        let yes = try claim("cifar10-above", table(dmn4: 0.60))
+        XCTAssertEqual(yes.verdict, .supported, yes.summary)
+        XCTAssertEqual(yes.leftOut, ["16"])
+        XCTAssertTrue(yes.summary.contains("(infeasible): 16"), yes.summary)
+        let no = try claim("cifar10-above", table(dmn4: 0.40))
+        XCTAssertEqual(no.verdict, .notSupported, no.summary)
+        XCTAssertEqual(no.leftOut, ["16"])
+        let none = try claim("cifar10-above", table(dmn4: 0.6).filter { $0["filters"] == "16" })
+        XCTAssertEqual(none.verdict, .inconclusive)
+        XCTAssertTrue(none.summary.hasPrefix("no configuration the method can build"), none.summary)
+        // The cost claim names it too, instead of dropping it silently.
+        XCTAssertEqual(try claim("dmn-cheaper-than-sgd", table(dmn4: 0.6)).leftOut, ["CIFAR-10 16"])
+    }
+
+    func testParameterKnowledgeIsDeclaredOnce() {
+        XCTAssertEqual(Sweep.parameters, ["tpc", "tv", "tfrac", "filters"])
+        XCTAssertEqual(Sweep.defaultValues("tv"), ["0.9", "0.95", "0.98", "0.99", "1.0"])
+        XCTAssertEqual(Analysis.sweepParams, ["tpc", "tv", "tfrac"])
+        XCTAssertEqual(ReportNames.param("tpc"), "T_PC")
+        XCTAssertEqual(ReportNames.param("tfrac"), "T_frac")
+        XCTAssertEqual(ReportNames.param("batch_size"), "batchSize")
+        XCTAssertEqual(Claims.paperRange("tpc"), 0.8...0.9)
+        XCTAssertTrue(ClaimRobustness.protocolColumns.contains("init"))
+        XCTAssertFalse(ClaimRobustness.protocolColumns.contains("epochs"), "a budget, not a protocol setting")
+        XCTAssertEqual(ClaimRobustness.paperText["preprocessing"], "scale")
+        XCTAssertEqual(ClaimRobustness.paperText["epochs"], "3")
+        XCTAssertEqual(Set(ClaimRobustness.paperText.keys), ["activation", "normalization", "patch_stride", "epochs", "preprocessing",
+                                                              "validation", "selection"])
+        // One registry of the DMN-vs-ConvNet claims: the verdicts and the robustness section read it.
+        let ids = Claims.pairClaims.map(\.id)
+        XCTAssertEqual(ClaimRobustness.claims.map(\.id), ids)
+        let all = Claims.all(configs: [], sweeps: [], early: []).map(\.id)
+        XCTAssertEqual(Array(all[2..<(2 + ids.count)]), ids)
+        for c in Claims.pairClaims { XCTAssertEqual(c.check([]).id, c.id) }
+    }
+}
+
+/// Time to a given accuracy (issue 24 item 2), on hand-made runs and histories: three seeds of
+/// one CIFAR-10 configuration. The DMN takes build 2 + 0.1·seed s, a feature pass of 0.5 s
+/// (sgd_s − its epochs' seconds) and 0.5 s per epoch, reaching its final accuracy at epoch 3:
+/// T_DMN = 4 + 0.1·seed.
+final class TimeToAccuracyReportTests: XCTestCase {
+    typealias F = ReportFixtures
+    static let dmnCurve = [0.40, 0.45, 0.47]
+
+    func table(convnet curve: [Double], epochSeconds: Double, history: Bool = true) -> ResultSet {
+        var runs: [ReportRow] = [], hist: [ReportRow] = []
+        for seed in 1...3 {
+            let off = 0.002 * Double(seed - 2)
+            for (model, accs, build, secs, feature) in [("dmn", Self.dmnCurve, 2 + 0.1 * Double(seed), 0.5, 0.5),
+                                                        ("convnet", curve, 0.0, epochSeconds + 0.01 * Double(seed), 0.0)] {
+                let r = F.run(dataset: "cifar10", model: model, filters: "4", seed: seed, acc: accs.last! + off,
+                              build: build, sgd: feature + secs * Double(accs.count))
+                runs.append(r)
+                for (e, a) in accs.enumerated() {
+                    hist.append(ReportRow(["run_id": r["run_id"], "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
+                                           "seconds": CSVTable.number(secs), "validation_acc": "nan"]))
+                }
+            }
+        }
+        var set = ResultSet()
+        set.folders = ["mem"]
+        set.runs = runs
+        if history { set.history = hist }
+        return set
+    }
+
+    func claim(_ set: ResultSet) throws -> ClaimCheck {
+        try XCTUnwrap(ReportAnalysis(set).claims.first { $0.id == TimeToAccuracy.id })
+    }
+
+    func testWallTimeAtEachEpoch() throws {
+        let run = F.run(dataset: "cifar10", model: "dmn", filters: "4", seed: 1, acc: 0.5, build: 2, sgd: 2)
+        let h = [0.4, 0.45, 0.5].enumerated().map { EpochRecord(epoch: $0.offset + 1, test: $0.element, validation: .nan, seconds: 0.5) }
+        let c = try XCTUnwrap(TimeToAccuracy.curve(run, h))
+        // build 2 + feature pass (2 − 1.5) + 0.5 per epoch; dyadic, so exact.
+        XCTAssertEqual(c.map(\.seconds), [3.0, 3.5, 4.0])
+        XCTAssertEqual(TimeToAccuracy.time(c, toReach: 0.45), 3.5)
+        XCTAssertNil(TimeToAccuracy.time(c, toReach: 0.51))
+        XCTAssertNil(TimeToAccuracy.curve(run, []), "no history: no curve")
+    }
+
+    func testSupported() throws {
+        // The ConvNet (3 s per epoch) reaches the DMN's final accuracy at epoch 2: ≈ 6 s against ≈ 4.2 s.
+        let c = try claim(table(convnet: [0.30, 0.48, 0.50], epochSeconds: 3))
+        XCTAssertEqual(c.verdict, .supported, c.summary + "\n" + c.findings.map(\.text).joined(separator: "\n"))
+        // Censored: a ConvNet that never reaches it (whole time ≈ 9 s) counts at least that late.
+        let never = try claim(table(convnet: [0.30, 0.40, 0.44], epochSeconds: 3))
+        XCTAssertEqual(never.verdict, .supported, never.summary)
+        XCTAssertTrue(try XCTUnwrap(never.findings.first).text.contains("ConvNet never"), never.findings[0].text)
+    }
+
+    func testNotSupported() throws {
+        // The ConvNet (1 s per epoch) is above the DMN's final accuracy after epoch 1: ≈ 1 s against ≈ 4.2 s.
+        let c = try claim(table(convnet: [0.50, 0.52, 0.53], epochSeconds: 1))
+        XCTAssertEqual(c.verdict, .notSupported, c.summary + "\n" + c.findings.map(\.text).joined(separator: "\n"))
+        // A ConvNet that stops (≈ 0.3 s) before reaching it proves nothing: inconclusive, not "not supported".
+        XCTAssertEqual(try claim(table(convnet: [0.30, 0.40, 0.44], epochSeconds: 0.1)).verdict, .inconclusive)
+    }
+
+    func testMissingData() throws {
+        let c = try claim(table(convnet: [0.30, 0.48, 0.50], epochSeconds: 3, history: false))
+        XCTAssertEqual(c.verdict, .inconclusive)
+        XCTAssertTrue(c.summary.hasPrefix("no data"), c.summary)
+        XCTAssertEqual(try claim(ResultSet()).verdict, .inconclusive)
+    }
+
+    func testGridTableAndPlotTable() throws {
+        let set = table(convnet: [0.30, 0.48, 0.50], epochSeconds: 3)
+        let a = ReportAnalysis(set)
+        // Levels from the highest first-epoch accuracy (DMN seed 3: 0.402) to the lowest best (DMN seed 1: 0.468).
+        for (r, level) in zip(a.timeToAccuracy, [0.402, 0.424, 0.446, 0.468]) { XCTAssertEqual(r.target, level, accuracy: 1e-12) }
+        XCTAssertEqual(a.timeToAccuracy.count, 4)
+        XCTAssertTrue(a.timeToAccuracy.allSatisfy { $0.dmn.n == 3 && $0.convnet.n == 3 }, "every run reaches every level")
+        let md = ReportWriter.markdown(a, generated: "now")
+        XCTAssertTrue(md.contains("## Time to a given accuracy"), md)
+        let t = ParsedTable(csv: TimeToAccuracy.plotTable(a.configs, history: ClaimRobustness.histories(set.history)).text)
+        XCTAssertEqual(t.rows.map { $0["model"] }, ["dmn", "dmn", "dmn", "convnet", "convnet", "convnet"])
+        // DMN epoch 1: mean over seeds of 2 + 0.1·seed + 0.5 + 0.5 = 3.2 s.
+        XCTAssertEqual(t.rows[0].number("seconds"), 3.2, accuracy: 1e-9)
+        XCTAssertEqual(t.rows[0].number("acc"), 40)
     }
 }

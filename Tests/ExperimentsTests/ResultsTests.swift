@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+@testable import Report
 
 final class ResultsTests: XCTestCase {
     static let specJSON = """

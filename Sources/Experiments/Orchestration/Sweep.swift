@@ -5,13 +5,16 @@ import Foundation
 /// restricted to dmn and baseline, one dataset. Works on the parsed JSON tree and then
 /// validates it like any spec, so a sweep obeys exactly the rules of spec files.
 public enum Sweep {
-    public static let parameters = ["tpc", "tv", "tfrac", "filters"]
-    static let defaultValues: [String: [String]] = [
-        "tpc": ["0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "1.0"],
-        "tv": ["0.9", "0.95", "0.98", "0.99", "1.0"],
-        "tfrac": ["0.1", "0.2", "0.3", "0.5", "0.7", "1.0"],
-        "filters": ["2", "4", "8", "16"],
-    ]
+    /// The swept section parameters (those with `sweepValues` in `Parameters.all`: tpc, tv,
+    /// tfrac), then the filter configuration.
+    public static var parameters: [String] { Parameters.swept.map(\.key) + ["filters"] }
+    /// Filter configurations tried by `--param filters` without `--values` (the others'
+    /// defaults are their parameters' `sweepValues`).
+    static let defaultFilters = ["2", "4", "8", "16"]
+
+    static func defaultValues(_ param: String) -> [String] {
+        param == "filters" ? defaultFilters : Parameters.swept.first { $0.key == param }?.sweepValues ?? []
+    }
     public static let defaultSpecPath = "experiments/fig3-fashion.json"
 
     /// Splits a `--values` text: on ';' when present (so "4;8;4,15" gives filter configs with
@@ -39,7 +42,7 @@ public enum Sweep {
             throw SpecError(issues: [SpecIssue(file: label, path: "--param", line: nil,
                 message: "found \"\(param)\"; expected one of " + parameters.map { "\"\($0)\"" }.joined(separator: ", "))])
         }
-        let vals = values ?? defaultValues[param]!
+        let vals = values ?? defaultValues(param)
         let ds = dataset ?? original.datasets[0].rawValue
         var issues: [SpecIssue] = []
         if DatasetName(rawValue: ds) == nil {
@@ -63,7 +66,7 @@ public enum Sweep {
         if !issues.isEmpty { throw SpecError(issues: issues) }
 
         var root = try JSONReader.parse(data)
-        let paramPath: [String] = param == "filters" ? ["filters"] : ["dmn", param]
+        let paramPath: [String] = Parameters.swept.first { $0.key == param }.map { [$0.section.rawValue, $0.key] } ?? ["filters"]
         let grid = JSONNode(.object([JSONMember(key: "grid", value: JSONNode(.array(valueNodes)))]))
         root = setting(root, ["name"], JSONNode(.string("sweep-\(param)")))
         root = setting(root, ["datasets"], JSONNode(.array([JSONNode(.string(ds))])))

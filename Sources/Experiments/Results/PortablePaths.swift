@@ -2,7 +2,7 @@ import Foundation
 
 /// Paths as committed artefacts show them: relative, so that a report or a provenance file
 /// means the same on every machine (absolute paths name one machine's folders).
-enum PortablePaths {
+public enum PortablePaths {
     /// `target` relative to the folder `base` ("fig3", "../fig3", "."), or its absolute path
     /// when the two share nothing but the root.
     public static func relative(_ target: URL, from base: URL) -> String {

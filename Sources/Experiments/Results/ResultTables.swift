@@ -15,7 +15,7 @@ public struct ResultFolder: Sendable {
     public init(_ url: URL) { self.url = url.standardizedFileURL }
     public var runsDirectory: URL { url.appendingPathComponent("runs", isDirectory: true) }
     func runFile(_ id: String) -> URL { runsDirectory.appendingPathComponent(id + ".json") }
-    var provenanceFile: URL { url.appendingPathComponent("provenance.json") }
+    public var provenanceFile: URL { url.appendingPathComponent("provenance.json") }
     var lockFile: URL { url.appendingPathComponent(".lock") }
 
     func create() throws {
@@ -23,7 +23,7 @@ public struct ResultFolder: Sendable {
     }
 
     /// Names (ids) of the run files present, sorted.
-    func runIds() -> [String] {
+    public func runIds() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(AtomicFile.tempPrefix) && !$0.hasPrefix(".") }
             .map { String($0.dropLast(5)) }.sorted()
@@ -35,7 +35,7 @@ public struct ResultFolder: Sendable {
 
 /// Rebuilds the CSV tables of a folder from its run files. Keeps parsed records cached by
 /// file size and modification time so rebuilding after every run stays cheap.
-final class ResultTables: @unchecked Sendable {
+public final class ResultTables: @unchecked Sendable {
     public let folder: ResultFolder
     private var cache: [String: (size: Int, mtime: Date, record: RunRecord)] = [:]
     private let lock = NSLock()

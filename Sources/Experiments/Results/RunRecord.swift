@@ -31,7 +31,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
     /// ids leave defaults out; `repro migrate` rewrites format-1 folders.
     static let currentFormat = 2
     public var format: Int = RunRecord.currentFormat
-    var runId: String
+    public var runId: String
     public var status: RunStatus
     /// Why the run failed or is infeasible (the executor's error); null when ok. Always
     /// present in the file, as `"reason": null` for an ok run (see `encode(to:)`).

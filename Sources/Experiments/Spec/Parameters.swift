@@ -161,7 +161,7 @@ extension PatchStride: ChoiceParameter {}
 extension SelectionRule: ChoiceParameter {}
 
 /// The sections of a spec that hold parameters, in documentation order.
-enum ParameterSection: String, CaseIterable, Sendable {
+public enum ParameterSection: String, CaseIterable, Sendable {
     case dmn, training, data, convergence
 }
 
@@ -169,11 +169,11 @@ enum ParameterSection: String, CaseIterable, Sendable {
 /// `ResolvedRun`, what values it takes, its runs.csv column and its documentation. Its
 /// default is read from `ResolvedRun()`, so it is declared once, in the option type.
 public struct ParameterDefinition: Sendable {
-    let section: ParameterSection
+    public let section: ParameterSection
     public let key: String
     public let type: ParamType
     /// Column name in runs.csv.
-    let column: String
+    public let column: String
     /// One or two sentences for the generated schema and docs/spec-format.md.
     public let doc: String
     let defaultValue: ParamValue
@@ -181,9 +181,32 @@ public struct ParameterDefinition: Sendable {
     public let set: @Sendable (inout ResolvedRun, ParamValue) -> Void
     public var path: String { section.rawValue + "." + key }
 
+    // What the report and `repro sweep` know of the parameter, declared here once.
+    /// The paper's symbol ("T_PC"), for the report's headings and claims; nil: the key.
+    let symbol: String?
+    /// The values `repro sweep --param KEY` tries when `--values` is not given; nil: the
+    /// parameter is not swept (and the report looks for no sweep of it).
+    public let sweepValues: [String]?
+    /// The value the paper recommends (T_PC near 0.8–0.9, T_v near 0.98), which the report
+    /// sets beside a sweep's best value; nil when the paper gives none.
+    public let paperRange: ClosedRange<Double>?
+    /// Whether the parameter is part of a training/evaluation protocol (input scaling, the
+    /// DMN's output, the initialiser, …): the report judges the DMN-vs-ConvNet claims again
+    /// under every combination of these found in the results (claim robustness).
+    public let protocolSetting: Bool
+    /// The value of the paper's text protocol, where it states one (scaled inputs, ReLU, 3
+    /// epochs, …); the top-level verdicts use runs with every such value. Nil: any value.
+    public let paperText: ParamValue?
+
+    /// The name the report prints: the paper's symbol, else the key.
+    public var label: String { symbol ?? key }
+
     init<V: ParameterField>(_ section: ParameterSection, _ key: String, _ field: WritableKeyPath<ResolvedRun, V>,
-                            _ type: ParamType, column: String, doc: String) {
+                            _ type: ParamType, column: String, doc: String, symbol: String? = nil, sweep: [String]? = nil,
+                            paperRange: ClosedRange<Double>? = nil, protocolSetting: Bool = false, paperText: V? = nil) {
         self.section = section; self.key = key; self.type = type; self.column = column; self.doc = doc
+        self.symbol = symbol; self.sweepValues = sweep; self.paperRange = paperRange
+        self.protocolSetting = protocolSetting; self.paperText = paperText?.paramValue
         nonisolated(unsafe) let field = field  // key paths are immutable values
         defaultValue = ResolvedRun()[keyPath: field].paramValue
         get = { $0[keyPath: field].paramValue }
@@ -197,8 +220,10 @@ public struct ParameterDefinition: Sendable {
 
     /// A choice parameter: its spellings are the enum's raw values.
     static func choice<E: ChoiceParameter>(_ section: ParameterSection, _ key: String, _ field: WritableKeyPath<ResolvedRun, E>,
-                                           column: String, doc: String) -> ParameterDefinition {
-        ParameterDefinition(section, key, field, .choice(E.spellings), column: column, doc: doc)
+                                           column: String, doc: String, protocolSetting: Bool = false,
+                                           paperText: E? = nil) -> ParameterDefinition {
+        ParameterDefinition(section, key, field, .choice(E.spellings), column: column, doc: doc,
+                            protocolSetting: protocolSetting, paperText: paperText)
     }
 
     func isDefault(in run: ResolvedRun) -> Bool { get(run) == defaultValue }
@@ -213,15 +238,19 @@ public enum Parameters {
     /// unchanged (see `RunIdentity`).
     public static let all: [ParameterDefinition] = [
         .init(.dmn, "tpc", \.dmn.tpc, unit, column: "tpc",
-              doc: "T_PC: a candidate filter is kept only if its similarity to every kept filter is below this (0 keeps one filter, 1 drops only exact duplicates)."),
+              doc: "T_PC: a candidate filter is kept only if its similarity to every kept filter is below this (0 keeps one filter, 1 drops only exact duplicates).",
+              symbol: "T_PC", sweep: ["0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "1.0"], paperRange: 0.8...0.9),
         .init(.dmn, "tv", \.dmn.tv, .perLayerReal(min: 0, minInclusive: false, max: 1, maxInclusive: true), column: "tv",
-              doc: "T_v: fraction of the trace of each class's density matrix that its kept eigenvalues explain, per layer (the last value repeats for deeper layers)."),
+              doc: "T_v: fraction of the trace of each class's density matrix that its kept eigenvalues explain, per layer (the last value repeats for deeper layers).",
+              symbol: "T_v", sweep: ["0.9", "0.95", "0.98", "0.99", "1.0"], paperRange: 0.975...0.985, protocolSetting: true),
         .init(.dmn, "tfrac", \.dmn.tfrac, openUnit, column: "tfrac",
-              doc: "T_frac: fraction of each class's training images used to build the density matrices (a seeded stratified pick)."),
+              doc: "T_frac: fraction of each class's training images used to build the density matrices (a seeded stratified pick).",
+              symbol: "T_frac", sweep: ["0.1", "0.2", "0.3", "0.5", "0.7", "1.0"], paperRange: 0.3...0.4),
         .choice(.dmn, "filterCount", \.dmn.filterCount, column: "filter_count",
                 doc: "\"fixed\": exactly the configured filter counts, relaxing T_v when needed; \"thresholds\": as many filters as T_v and T_PC give."),
         .choice(.dmn, "similarity", \.dmn.similarity, column: "similarity",
-                doc: "How duplicates are found: |cosine| between unit eigenvectors, or |Pearson correlation| of their components (the authors' code)."),
+                doc: "How duplicates are found: |cosine| between unit eigenvectors, or |Pearson correlation| of their components (the authors' code).",
+                protocolSetting: true),
         .choice(.dmn, "visitOrder", \.dmn.visitOrder, column: "visit_order",
                 doc: "Order candidates are considered in: rank 1 of every class, then rank 2, … (round-robin), or all of class 0 first (class-order)."),
         .choice(.dmn, "sign", \.dmn.sign, column: "sign",
@@ -229,11 +258,14 @@ public enum Parameters {
         .init(.dmn, "centre", \.dmn.centre, .boolean, column: "centre",
               doc: "Subtract the class mean before forming the density matrix (the paper does not)."),
         .choice(.dmn, "activation", \.dmn.activation, column: "activation",
-                doc: "What follows each DMN conv layer before the 2×2 max-pool: \"relu\" (the paper's text) or \"none\" (the authors' code)."),
+                doc: "What follows each DMN conv layer before the 2×2 max-pool: \"relu\" (the paper's text) or \"none\" (the authors' code).",
+                protocolSetting: true, paperText: .relu),
         .choice(.dmn, "normalization", \.dmn.normalization, column: "normalization",
-                doc: "\"standardize\": each DMN layer's output channels get zero mean and unit variance with statistics from the DMN's own training images (the T_frac subset), frozen like the filters (the authors' code); \"none\": left as they are."),
+                doc: "\"standardize\": each DMN layer's output channels get zero mean and unit variance with statistics from the DMN's own training images (the T_frac subset), frozen like the filters (the authors' code); \"none\": left as they are.",
+                protocolSetting: true, paperText: DMNNormalization.none),
         .choice(.dmn, "patchStride", \.dmn.patchStride, column: "patch_stride",
-                doc: "Patches the density matrices are built from: every k×k patch (\"1\") or the non-overlapping ones on a stride-k grid (\"k\", the authors' code)."),
+                doc: "Patches the density matrices are built from: every k×k patch (\"1\") or the non-overlapping ones on a stride-k grid (\"k\", the authors' code).",
+                protocolSetting: true, paperText: .one),
         .choice(.training, "optimizer", \.training.optimizer, column: "optimizer",
                 doc: "SGD with momentum, or Adam (β = 0.9, 0.999)."),
         .init(.training, "learningRate", \.training.learningRate, .real(min: 0, minInclusive: false, max: nil, maxInclusive: false),
@@ -241,23 +273,30 @@ public enum Parameters {
         .init(.training, "momentum", \.training.momentum, .real(min: 0, minInclusive: true, max: 1, maxInclusive: false),
               column: "momentum", doc: "SGD momentum (ignored by Adam)."),
         .init(.training, "batchSize", \.training.batchSize, .integer(min: 1), column: "batch_size",
-              doc: "Images per SGD step."),
+              doc: "Images per SGD step.",
+              protocolSetting: true),
         .init(.training, "epochs", \.training.epochs, .integer(min: 1), column: "epochs",
-              doc: "Passes over the training images; test accuracy is taken after each."),
+              doc: "Passes over the training images; test accuracy is taken after each.",
+              paperText: 3),
         .choice(.training, "init", \.training.initialization, column: "init",
-                doc: "How the conv and hidden dense layers that SGD trains (convnet, mlp) start: \"he\": He-normal N(0, 2/fan_in); \"glorot-uniform\": U(±√(6/(fan_in+fan_out))) with Keras's fans (conv: fan_in = k·k·C, fan_out = k·k·K), Keras's default and so the authors' code. The softmax is Glorot-uniform under both; biases start at 0."),
+                doc: "How the conv and hidden dense layers that SGD trains (convnet, mlp) start: \"he\": He-normal N(0, 2/fan_in); \"glorot-uniform\": U(±√(6/(fan_in+fan_out))) with Keras's fans (conv: fan_in = k·k·C, fan_out = k·k·K), Keras's default and so the authors' code. The softmax is Glorot-uniform under both; biases start at 0.",
+                protocolSetting: true),
         .choice(.data, "preprocessing", \.data.preprocessing, column: "preprocessing",
-                doc: "\"scale\": pixel/255; \"standardize\": per-channel zero mean and unit variance with training-set statistics; \"raw\": pixel (0–255); \"raw-noise\": pixel + U[0, 1) noise fixed per image, keyed by the run seed and the image's bytes (the authors' code)."),
+                doc: "\"scale\": pixel/255; \"standardize\": per-channel zero mean and unit variance with training-set statistics; \"raw\": pixel (0–255); \"raw-noise\": pixel + U[0, 1) noise fixed per image, keyed by the run seed and the image's bytes (the authors' code).",
+                protocolSetting: true, paperText: .scale),
         .choice(.data, "cifar100Labels", \.data.cifar100Labels, column: "cifar100_labels",
                 doc: "CIFAR-100's 100 fine classes or 20 coarse superclasses (other datasets ignore it)."),
         .init(.data, "trainLimit", \.data.trainLimit, .optionalInteger(min: 1), column: "train_limit",
-              doc: "Use only this many training images (a fixed stratified pick, the same for every model and seed); null for all."),
+              doc: "Use only this many training images (a fixed stratified pick, the same for every model and seed); null for all.",
+              protocolSetting: true),
         .init(.data, "testLimit", \.data.testLimit, .optionalInteger(min: 1), column: "test_limit",
               doc: "Use only this many test images (a fixed stratified pick); null for all."),
         .init(.data, "validation", \.data.validation, .real(min: 0, minInclusive: true, max: 0.5, maxInclusive: true), column: "validation",
-              doc: "Fraction of each class's training images held out as a validation set (a stratified split seeded by the run's seed, after trainLimit; nothing else sees them); 0 for none. Validation accuracy is recorded after every epoch."),
+              doc: "Fraction of each class's training images held out as a validation set (a stratified split seeded by the run's seed, after trainLimit; nothing else sees them); 0 for none. Validation accuracy is recorded after every epoch.",
+              protocolSetting: true, paperText: 0),
         .choice(.data, "selection", \.data.selection, column: "selection",
-                doc: "Which epoch's test accuracy the run reports: \"final\" (the last), \"best-validation\" (highest validation accuracy; needs data.validation) or \"best-test\" (highest test accuracy, the authors' code: optimistic). The per-epoch history keeps every epoch either way."),
+                doc: "Which epoch's test accuracy the run reports: \"final\" (the last), \"best-validation\" (highest validation accuracy; needs data.validation) or \"best-test\" (highest test accuracy, the authors' code: optimistic). The per-epoch history keeps every epoch either way.",
+                paperText: .final),
         .init(.convergence, "lambdaEvery", \.convergence.lambdaEvery, .integer(min: 1), column: "lambda_every",
               doc: "Record the per-layer convergence rate λ every this many SGD steps."),
         .init(.convergence, "smoothingWindow", \.convergence.smoothingWindow, .integer(min: 1), column: "smoothing_window",
@@ -266,15 +305,24 @@ public enum Parameters {
 
     static func definition(path: String) -> ParameterDefinition? { all.first { $0.path == path } }
 
-    static func definitions(in section: ParameterSection) -> [ParameterDefinition] { all.filter { $0.section == section } }
+    /// The parameter of a runs.csv column.
+    public static func definition(column: String) -> ParameterDefinition? { all.first { $0.column == column } }
+
+    /// The parameters `repro sweep` varies and the report looks for sweeps of (tpc, tv, tfrac).
+    public static var swept: [ParameterDefinition] { all.filter { $0.sweepValues != nil } }
+
+    /// The runs.csv columns that describe a protocol, in table order (claim robustness).
+    public static var protocolColumns: [String] { all.filter(\.protocolSetting).map(\.column) }
+
+    public static func definitions(in section: ParameterSection) -> [ParameterDefinition] { all.filter { $0.section == section } }
 }
 
 /// Which parameters a run actually depends on. Parameters a run ignores are reset to their
 /// defaults before hashing, so that (say) a T_PC grid does not make seven identical copies
 /// of each baseline run. Keep this in step with what the executor reads.
-enum RunNormalization {
+public enum RunNormalization {
     /// Models whose outcome depends on the `dmn` section.
-    static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
+    public static let modelsUsingDMNParameters: Set<ModelKind> = [.dmn, .pca, .hybrid]
     /// Models that draw trained conv or hidden dense weights from `training.init` (the others
     /// train only a softmax, which is Glorot-uniform under every scheme, or start from DMN filters).
     static let modelsUsingInitialization: Set<ModelKind> = [.convnet, .mlp]

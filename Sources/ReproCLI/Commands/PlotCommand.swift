@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Report
 
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

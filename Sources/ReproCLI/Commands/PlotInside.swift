@@ -1,6 +1,7 @@
 import Datasets
 import Experiments
 import Foundation
+import Report
 
 extension PlotCommand {
     /// The look-inside figures present in `folder` (gallery, spectra, similarity per dataset,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Report
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 /// Everything the report shows, computed from a `ResultSet` (pure).
@@ -12,6 +13,8 @@ public struct ReportAnalysis: Sendable {
     public var claims: [ClaimCheck]
     /// Each DMN-vs-ConvNet claim under every protocol in the results (`ClaimRobustness`).
     public var robustness: [ClaimRobustnessTable]
+    /// Time each model takes to reach a grid of accuracies (paper's text protocol).
+    var timeToAccuracy: [TimeToAccuracyRow]
 
     public init(_ set: ResultSet) {
         self.set = set
@@ -22,7 +25,9 @@ public struct ReportAnalysis: Sendable {
         groups = g; configs = c; sweeps = s; early = e
         timings = Analysis.timings(c)
         // The top-level verdicts keep the paper's text protocol; the others go to the robustness section.
-        claims = Claims.all(configs: ClaimRobustness.paperTextConfigs(groups: g), sweeps: s, early: e, set: set, timedConfigs: c)
+        let paperText = ClaimRobustness.paperTextConfigs(groups: g)
+        claims = Claims.all(configs: paperText, sweeps: s, early: e, set: set, timedConfigs: c)
+        timeToAccuracy = TimeToAccuracy.grid(paperText, history: ClaimRobustness.histories(set.history))
         robustness = ClaimRobustness.analyse(runs: set.runs, history: set.history)
     }
 }
@@ -57,6 +62,7 @@ public enum ReportWriter {
         provenance(a, into: &d)
         fig3Tables(a, into: &d)
         timings(a, into: &d)
+        timeToAccuracy(a, into: &d)
         sweeps(a, into: &d)
         fig1(a, into: &d)
         fig2(a, into: &d)
@@ -226,6 +232,23 @@ public enum ReportWriter {
                        String(t.convnetRuns), Fmt.seconds(t.convnetSGD), t.ratio.isFinite ? String(format: "%.1f×", t.ratio) : "–"]
                   })
         }
+    }
+
+    /// Issue 24 item 2: the time each model takes to reach a given accuracy.
+    static func timeToAccuracy(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
+        guard !a.timeToAccuracy.isEmpty else { return }
+        d.p("## Time to a given accuracy")
+        d.p()
+        d.p("Wall seconds from a run's start until it first reaches the target test accuracy (at the end of an epoch): "
+          + "build + the one pass of frozen features + epochs for the DMN, epochs for the ConvNet (see the rule of the claim "
+          + "\"\(TimeToAccuracy.claim)\" in [Claims in detail](#claims-in-detail)). Targets: \(TimeToAccuracy.gridLevels) accuracies "
+          + "every run of both models reaches, from the highest first-epoch accuracy to the lowest best accuracy. Mean ± 95% CI over "
+          + "seeds; the paper's text protocol; figure: time-accuracy.png.")
+        d.p()
+        d.table(["dataset", "filters", "target (%)", "DMN", "ConvNet", "ConvNet / DMN"], a.timeToAccuracy.map { r in
+            [r.dataset.displayName, r.label, Fmt.pct(r.target), TimeToAccuracy.secondsCI(r.dmn), TimeToAccuracy.secondsCI(r.convnet),
+             r.dmn.mean > 0 && r.convnet.mean.isFinite ? String(format: "%.1f×", r.convnet.mean / r.dmn.mean) : "–"]
+        })
     }
 
     /// Fig. 3 bottom: accuracy against T_PC, T_v, T_frac.

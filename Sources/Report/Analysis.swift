@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 /// Runs of one spec with the same configuration apart from the seed.
@@ -20,6 +21,9 @@ public struct RunGroup: Sendable {
     public var accuracy: Summary
 
     public var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
+    /// The method cannot build this configuration: some of its runs are recorded infeasible
+    /// and the ok ones give no interval. Claims leave it out of their verdicts and name it.
+    public var cannotBuild: Bool { infeasible > 0 && accuracy.n < 2 }
     public var seeds: [String] { okRuns.map { $0["seed"] } }
     /// "4+15" for display.
     var filtersLabel: String { filters.isEmpty ? "–" : filters.replacingOccurrences(of: "-", with: "+") }
@@ -90,14 +94,8 @@ public struct TimingRow: Sendable {
 }
 
 enum ReportNames {
-    public static func param(_ p: String) -> String {
-        switch p {
-        case "tpc": return "T_PC"
-        case "tv": return "T_v"
-        case "tfrac": return "T_frac"
-        default: return p
-        }
-    }
+    /// The paper's symbol of a runs.csv parameter column ("T_PC"), from its `ParameterDefinition`.
+    public static func param(_ p: String) -> String { Parameters.definition(column: p)?.label ?? p }
 }
 
 extension CaseIterable where Self: Equatable {
@@ -111,7 +109,11 @@ enum Analysis {
     /// The parameter columns of runs.csv, and those of the `dmn` section.
     static let parameterColumns = Parameters.all.map(\.column)
     static let dmnColumns = Set(Parameters.definitions(in: .dmn).map(\.column))
-    static let sweepParams = ["tpc", "tv", "tfrac"]
+    /// Settings a ConvNet uses and a DMN does not (its run resets them to the default,
+    /// `RunNormalization`): `training.init`. A DMN pairs with the ConvNets of every value.
+    static let convnetOnlyColumns: Set<String> = ["init"]
+    /// The swept parameters' columns (those with sweep values in `Parameters.all`).
+    static let sweepParams = Parameters.swept.map(\.column)
 
     /// Groups runs by spec, kind, dataset, model, filters and every parameter column (not the
     /// seed). Rows whose kind, dataset or model this version does not know are left out.
@@ -159,9 +161,11 @@ enum Analysis {
         return false
     }
 
-    /// The settings outside the `dmn` section (training, data, convergence), as one key.
+    /// The settings outside the `dmn` section (training, data, convergence) that every model
+    /// uses (not the ConvNet's initialiser), as one key.
     static func sharedKey(_ g: RunGroup) -> String {
-        parameterColumns.filter { !dmnColumns.contains($0) }.map { g.settings[$0] ?? "" }.joined(separator: "\u{1}")
+        parameterColumns.filter { !dmnColumns.contains($0) && !convnetOnlyColumns.contains($0) }
+            .map { g.settings[$0] ?? "" }.joined(separator: "\u{1}")
     }
 
     /// "k=v k=v" for the columns whose values differ among `groups` (for labels).
@@ -181,33 +185,32 @@ enum Analysis {
         return candidates.first { $0.spec == like.spec } ?? candidates.first
     }
 
-    /// Fig. 3 top configurations. A cell is (spec, dataset, filters, training/data settings) of
-    /// kind classify. A cell with a ConvNet gives one configuration per DMN setting in it
-    /// (none: ConvNet only). A cell without ConvNet gives one only when it has exactly one DMN
+    /// Fig. 3 top configurations. A cell is (spec, dataset, filters, training/data settings
+    /// every model uses) of kind classify. A cell with ConvNets gives one configuration per DMN
+    /// setting and ConvNet (those differ only in settings a DMN ignores, the initialiser) in it
+    /// (no DMN: ConvNet only). A cell without ConvNet gives one only when it has exactly one DMN
     /// setting; cells with several are parameter sweeps (Fig. 3 bottom).
     static func fig3Configs(_ groups: [RunGroup]) -> [Fig3Config] {
         let classify = groups.filter { $0.kind == .classify && ($0.model == .dmn || $0.model == .convnet) }
-        var order: [String] = []
-        var cells: [String: [RunGroup]] = [:]
+        var cells: [(key: String, groups: [RunGroup])] = []
         for g in classify {
             let key = [g.spec, g.dataset.rawValue, g.filters, sharedKey(g)].joined(separator: "\u{2}")
-            if cells[key] == nil { order.append(key) }
-            cells[key, default: []].append(g)
+            if let i = cells.firstIndex(where: { $0.key == key }) { cells[i].groups.append(g) } else { cells.append((key, [g])) }
         }
         var configs: [Fig3Config] = []
-        for key in order {
-            let cell = cells[key]!
+        for (_, cell) in cells {
             let dmns = cell.filter { $0.model == .dmn }
-            let conv = cell.first { $0.model == .convnet }
-            if conv == nil && dmns.count != 1 { continue }
+            let convs = cell.filter { $0.model == .convnet }
+            guard let ref = convs.first ?? (dmns.count == 1 ? dmns.first : nil) else { continue }
             let vary = varying(dmns, columns: parameterColumns.filter { dmnColumns.contains($0) })
-            let ref = conv ?? dmns[0]
             let base = baseline(for: ref, in: groups)
-            for d in (dmns.isEmpty ? [nil] : dmns.map(Optional.some)) {
-                var label = ref.filtersLabel
-                if let d = d, !vary.isEmpty { label += " (\(describe(d, columns: vary)))" }
-                configs.append(Fig3Config(spec: ref.spec, dataset: ref.dataset, filters: ref.filters, label: label,
-                                          dmn: d, convnet: conv, baseline: base))
+            for conv in (convs.isEmpty ? [nil] : convs.map(Optional.some)) {
+                for d in (dmns.isEmpty ? [nil] : dmns.map(Optional.some)) {
+                    var label = ref.filtersLabel
+                    if let d = d, !vary.isEmpty { label += " (\(describe(d, columns: vary)))" }
+                    configs.append(Fig3Config(spec: ref.spec, dataset: ref.dataset, filters: ref.filters, label: label,
+                                              dmn: d, convnet: conv, baseline: base))
+                }
             }
         }
         // Disambiguate labels repeated within a dataset: by spec, then by the settings that differ.
@@ -216,7 +219,7 @@ enum Analysis {
             let labels = Dictionary(grouping: idx, by: { configs[$0].label })
             for (_, same) in labels where same.count > 1 {
                 let specs = Set(same.map { configs[$0].spec })
-                let refs = same.map { configs[$0].convnet ?? configs[$0].dmn! }
+                let refs = same.compactMap { configs[$0].convnet ?? configs[$0].dmn }
                 let vary = varying(refs, columns: parameterColumns.filter { !dmnColumns.contains($0) })
                 for (k, i) in same.enumerated() {
                     var extra: [String] = []

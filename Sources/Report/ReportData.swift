@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 
 /// One row of a results CSV table, by column name.

@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 /// The small aggregated tables the gnuplot scripts in plot-scripts/ read. `repro plot` writes
@@ -10,11 +11,13 @@ import Foundation
 ///     fig3_top.csv         fig3-top.gp     dataset,x,label,dmn_n,dmn_mean,dmn_err,convnet_n,…,baseline_err
 ///     fig3_sweep.csv       fig3-bottom.gp  param,series,series_label,value,n,mean,err,baseline_mean,baseline_err
 ///     robustness_curves.csv robustness.gp  dataset,series,series_label,epoch,n,mean,lo,hi (DMN − ConvNet, points; 95% CI)
+///     time_accuracy.csv    time-accuracy.gp dataset,series,series_label,model,epoch,n,seconds,acc (means over seeds)
 ///
 /// Accuracies are in percent; `*_err` is the standard deviation over seeds (0 with one seed);
 /// a missing value is `nan`. Text fields never contain commas.
 public enum PlotTables {
-    public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves"]
+    public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves",
+                               "time_accuracy"]
 
     /// Which script draws from which tables.
     public static let scripts: [(script: String, tables: [String])] = [
@@ -23,6 +26,7 @@ public enum PlotTables {
         ("fig3-top", ["fig3_top"]),
         ("fig3-bottom", ["fig3_sweep"]),
         ("robustness", ["robustness_curves"]),
+        ("time-accuracy", ["time_accuracy"]),
     ]
 
     static func n(_ v: Double) -> String { CSVTable.number(v) }
@@ -145,9 +149,11 @@ public enum PlotTables {
         return t
     }
 
-    /// Fig. 3 bottom: one row per sweep value; `series` numbers the sweeps of a parameter.
+    /// Fig. 3 bottom: one row per sweep value; `series` numbers the sweeps of a parameter;
+    /// `dataset` lets the figure draw one baseline per dataset rather than one per series.
     static func fig3Sweep(_ sweeps: [ParameterSweep]) -> CSVTable {
-        var t = CSVTable(header: ["param", "series", "series_label", "value", "n", "mean", "err", "baseline_mean", "baseline_err"])
+        var t = CSVTable(header: ["param", "series", "series_label", "value", "n", "mean", "err", "baseline_mean", "baseline_err",
+                                  "dataset"])
         for p in Analysis.sweepParams {
             let ss = sweeps.filter { $0.param == p }
             let labels = ss.map(\.label)
@@ -160,7 +166,7 @@ public enum PlotTables {
                     guard a.n > 0, pt.value.isFinite else { continue }
                     t.append([p, String(i + 1), clean(label), n(pt.value), String(a.n), pct(a.mean), a.n >= 2 ? pct(a.std) : "0",
                               b.map { $0.n > 0 ? pct($0.mean) : "nan" } ?? "nan",
-                              b.map { $0.n >= 2 ? pct($0.std) : "0" } ?? "nan"])
+                              b.map { $0.n >= 2 ? pct($0.std) : "0" } ?? "nan", clean(s.dataset.displayName)])
                 }
             }
         }
@@ -177,7 +183,9 @@ public enum PlotTables {
                 ("fig2_variance", fig2Variance(summary: set.fluctuationSummary, fluctuation: set.fluctuation)),
                 ("fig3_top", fig3Top(configs)),
                 ("fig3_sweep", fig3Sweep(sweeps)),
-                ("robustness_curves", ClaimRobustness.curves(runs: set.runs, history: set.history))]
+                ("robustness_curves", ClaimRobustness.curves(runs: set.runs, history: set.history)),
+                ("time_accuracy", TimeToAccuracy.plotTable(ClaimRobustness.paperTextConfigs(groups: groups),
+                                                           history: ClaimRobustness.histories(set.history)))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that

@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 
 extension Claims {
@@ -15,9 +16,15 @@ extension Claims {
             guard let d = c.dmn, let v = c.convnet, !d.okRuns.isEmpty, !v.okRuns.isEmpty else { return nil }
             return (c, d, v)
         }
+        // Configurations the method cannot build: named, not timed.
+        let leftOut = configs.filter { c in
+            guard let d = c.dmn, let v = c.convnet else { return false }
+            return (d.okRuns.isEmpty && d.infeasible > 0) || (v.okRuns.isEmpty && v.infeasible > 0)
+        }.map { "\($0.dataset.displayName) \($0.label)" }
         guard !pairs.isEmpty else {
             return ClaimCheck(id: "dmn-cheaper-than-sgd", claim: claim, rule: rule, verdict: .inconclusive,
-                              summary: "no data: needs \(fig3Hint)", findings: [])
+                              summary: (leftOut.isEmpty ? "no data: needs \(fig3Hint)" : "no configuration the method can build")
+                                  + ClaimCheck.leftOutText(leftOut), findings: [], leftOut: leftOut)
         }
         let findings = pairs.map { c, d, v -> Finding in
             let td = total(d), tv = total(v)
@@ -30,7 +37,8 @@ extension Claims {
         let ratios = pairs.map { _, d, v in total(v) / total(d) }
         return ClaimCheck(id: "dmn-cheaper-than-sgd", claim: claim, rule: rule, verdict: verdict,
                           summary: "\(findings.filter { $0.verdict == .supported }.count) of \(findings.count) configurations faster; "
-                              + "ConvNet / DMN time from \(String(format: "%.1f", ratios.min()!))× to \(String(format: "%.1f", ratios.max()!))×",
-                          findings: findings)
+                              + "ConvNet / DMN time from \(String(format: "%.1f", ratios.min()!))× to \(String(format: "%.1f", ratios.max()!))×"
+                              + ClaimCheck.leftOutText(leftOut),
+                          findings: findings, leftOut: leftOut)
     }
 }

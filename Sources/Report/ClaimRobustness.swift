@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 // Claim robustness (issue #12): each DMN-vs-ConvNet claim of the paper judged again under
@@ -13,7 +14,11 @@ public struct EpochRecord: Sendable, Equatable {
     public var test: Double
     /// NaN when the run had no validation split.
     public var validation: Double
-    public init(epoch: Int, test: Double, validation: Double) { self.epoch = epoch; self.test = test; self.validation = validation }
+    /// Wall seconds the epoch took (training and evaluating); NaN when not recorded.
+    public var seconds: Double
+    public init(epoch: Int, test: Double, validation: Double, seconds: Double = .nan) {
+        self.epoch = epoch; self.test = test; self.validation = validation; self.seconds = seconds
+    }
 }
 
 /// A claim judged under one protocol: one spec's settings (the DMN's and the shared
@@ -50,15 +55,16 @@ public struct ClaimRobustnessTable: Sendable {
 public enum ClaimRobustness {
     /// The columns that describe a protocol (besides the spec); the rest are shown only when
     /// they vary.
-    public static let protocolColumns = ["preprocessing", "activation", "normalization", "patch_stride", "tv", "similarity",
-                                         "batch_size", "validation", "train_limit"]
+    /// Declared in the parameter table (`ParameterDefinition.protocolSetting`).
+    public static let protocolColumns = Parameters.protocolColumns
     /// Budgets shown in the tables (those ≤ the runs' epochs, plus the runs' epochs).
     public static let budgets = [1, 3, 5, 10, 20, 50]
 
     /// The values of the paper's text protocol; a column absent from the table (older
     /// results) counts as its default.
-    static let paperText: [String: String] = ["preprocessing": "scale", "activation": "relu", "normalization": "none",
-                                              "patch_stride": "1", "selection": "final", "validation": "0", "epochs": "3"]
+    /// Declared in the parameter table (`ParameterDefinition.paperText`).
+    static let paperText: [String: String] = Dictionary(uniqueKeysWithValues: Parameters.all.compactMap { d in
+        d.paperText.map { (d.column, $0.description) } })
 
     /// Numbers compare as numbers: runs.csv writes a real-valued setting as `0.0`.
     static func isPaperText(_ g: RunGroup, ignoring: Set<String> = []) -> Bool {
@@ -87,10 +93,10 @@ public enum ClaimRobustness {
         for r in rows {
             let e = r.number("epoch")
             guard e.isFinite else { continue }
-            out[r["run_id"], default: []].append(EpochRecord(epoch: Int(e), test: r.number("test_acc"), validation: r.number("validation_acc")))
+            out[r["run_id"], default: []].append(EpochRecord(epoch: Int(e), test: r.number("test_acc"), validation: r.number("validation_acc"),
+                                                                 seconds: r.number("seconds")))
         }
-        for k in out.keys { out[k]!.sort { $0.epoch < $1.epoch } }
-        return out
+        return out.mapValues { $0.sorted { $0.epoch < $1.epoch } }
     }
 
     /// Test accuracy of a run under `rule` within the first `budget` epochs; NaN when the
@@ -103,32 +109,54 @@ public enum ClaimRobustness {
     }
 
 
-    /// Configurations grouped by protocol key, keys in order of first appearance.
-    static func byProtocol(_ configs: [Fig3Config]) -> (order: [String], byKey: [String: [Fig3Config]]) {
-        var order: [String] = []
-        var byKey: [String: [Fig3Config]] = [:]
-        for c in configs {
-            let k = protocolKey(c)
-            if byKey[k] == nil { order.append(k) }
-            byKey[k, default: []].append(c)
+    /// A Fig. 3 configuration with both models present: what the robustness section judges.
+    struct Pair {
+        var config: Fig3Config
+        var dmn: RunGroup
+        var convnet: RunGroup
+
+        init?(_ c: Fig3Config) {
+            guard let d = c.dmn, let v = c.convnet else { return nil }
+            config = c; dmn = d; convnet = v
         }
-        return (order, byKey)
+
+        /// The protocol's settings: the DMN's, with the ConvNet's value of the settings only
+        /// the ConvNet uses (`training.init`; a DMN's run resets it to the default).
+        var settings: [String: String] {
+            var s = dmn.settings
+            for c in Analysis.convnetOnlyColumns { s[c] = convnet.settings[c] ?? "" }
+            return s
+        }
+
+        /// The spec and every setting but epochs and selection (which budgets and rules replace).
+        var protocolKey: String {
+            let cols = Analysis.parameterColumns.filter { $0 != "epochs" && $0 != "selection" }
+            let s = settings
+            return ([config.spec] + cols.map { "\($0)=\(s[$0] ?? "")" }).joined(separator: "\u{1}")
+        }
+
+        /// Runs of both models, for the epochs their histories hold.
+        var runs: [ReportRow] { dmn.okRuns + convnet.okRuns }
     }
 
-    /// The claims the robustness section covers: (id, dataset, layers or nil, the claim check).
-    static let claims: [(id: String, dataset: DatasetName, check: ([Fig3Config]) -> ClaimCheck)] = [
-        ("mnist-within-1pt", .mnist, Claims.mnistWithinOnePoint),
-        ("cifar10-above", .cifar10, Claims.cifar10Above),
-        ("cifar10-two-layer-5-10pt", .cifar10, Claims.cifar10TwoLayerMargin),
-        ("cifar100-one-layer-above", .cifar100, Claims.cifar100OneLayerAbove),
-        ("cifar100-two-layer-equal", .cifar100, Claims.cifar100TwoLayerEqual),
-    ]
-
-    static func protocolKey(_ c: Fig3Config) -> String {
-        let d = c.dmn!
-        let cols = Analysis.parameterColumns.filter { $0 != "epochs" && $0 != "selection" }
-        return ([c.spec] + cols.map { "\($0)=\(d.settings[$0] ?? "")" }).joined(separator: "\u{1}")
+    /// Pairs grouped by protocol key, keys in order of first appearance.
+    static func byProtocol(_ pairs: [Pair]) -> [(key: String, pairs: [Pair])] {
+        var out: [(key: String, pairs: [Pair])] = []
+        for p in pairs {
+            let k = p.protocolKey
+            if let i = out.firstIndex(where: { $0.key == k }) { out[i].pairs.append(p) } else { out.append((k, [p])) }
+        }
+        return out
     }
+
+    /// The protocol columns whose values differ among `pairs` (the table's factors).
+    static func factorColumns(_ pairs: [Pair]) -> [String] {
+        let settings = pairs.map(\.settings)
+        return protocolColumns.filter { c in Analysis.parameterColumns.contains(c) && Set(settings.map { $0[c] ?? "" }).count > 1 }
+    }
+
+    /// The claims the robustness section covers: the DMN-vs-ConvNet claims' one registry.
+    static var claims: [PairClaim] { Claims.pairClaims }
 
     /// A group whose accuracy is that of `rule` within `budget` epochs; seeds → accuracy.
     static func selected(_ g: RunGroup, _ hist: [String: [EpochRecord]], budget: Int, rule: SelectionRule) -> (RunGroup, [String: Double]) {
@@ -146,42 +174,41 @@ public enum ClaimRobustness {
     public static func analyse(runs: [ReportRow], history: [ReportRow]) -> [ClaimRobustnessTable] {
         let hist = histories(history)
         guard !hist.isEmpty else { return [] }
-        let configs = Analysis.fig3Configs(Analysis.groups(runs)).filter { $0.dmn != nil && $0.convnet != nil }
+        let pairs = Analysis.fig3Configs(Analysis.groups(runs)).compactMap(Pair.init)
         var tables: [ClaimRobustnessTable] = []
-        for (id, dataset, check) in claims {
-            let mine = configs.filter { $0.dataset == dataset }
+        for claim in claims {
+            let (id, dataset, check) = (claim.id, claim.dataset, claim.check)
+            let mine = pairs.filter { $0.config.dataset == dataset }
             guard !mine.isEmpty else { continue }
-            let probe = check(mine)
+            let probe = check(mine.map(\.config))
             guard !probe.findings.isEmpty else { continue }   // no configuration of the claim's kind (e.g. no two-layer runs)
-            let factorColumns = Analysis.varying(mine.map { $0.dmn! }, columns: protocolColumns.filter { c in
-                Analysis.parameterColumns.contains(c) })
-            let (order, byKey) = byProtocol(mine)
+            let factorColumns = factorColumns(mine)
             var rows: [RobustnessRow] = []
-            for k in order {
-                let cs = byKey[k]!
-                let d0 = cs[0].dmn!
-                let e = ReportRow.parseNumber(d0.settings["epochs"] ?? "")
+            for (k, ps) in byProtocol(mine) {
+                let first = ps[0]
+                let settings = first.settings
+                let e = ReportRow.parseNumber(settings["epochs"] ?? "")
                 let epochs: Int? = e.isFinite ? Int(e) : nil
-                let maxEpochs = cs.flatMap { [$0.dmn!, $0.convnet!] }.flatMap(\.okRuns).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
+                let maxEpochs = ps.flatMap(\.runs).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
                 let top = min(epochs ?? maxEpochs, maxEpochs)
                 guard top >= 1 else { continue }
                 let bs = (budgets.filter { $0 < top } + [top])
-                let hasValidation = ReportRow.parseNumber(d0.settings["validation"] ?? "0") > 0
+                let hasValidation = ReportRow.parseNumber(settings["validation"] ?? "0") > 0
                 let rules: [SelectionRule] = hasValidation ? [.final, .bestValidation, .bestTest] : [.final, .bestTest]
                 var factors: [String: String] = [:]
-                for c in factorColumns { factors[c] = d0.settings[c] ?? "" }
+                for c in factorColumns { factors[c] = settings[c] ?? "" }
                 for rule in rules {
                     for b in bs {
                         var selectedConfigs: [Fig3Config] = []
                         var diffs: [(match: String, label: String, diff: Summary)] = []
-                        for c in cs {
-                            let (dg, ds) = selected(c.dmn!, hist, budget: b, rule: rule)
-                            let (cg, cv) = selected(c.convnet!, hist, budget: b, rule: rule)
-                            var sc = c
+                        for p in ps {
+                            let (dg, ds) = selected(p.dmn, hist, budget: b, rule: rule)
+                            let (cg, cv) = selected(p.convnet, hist, budget: b, rule: rule)
+                            var sc = p.config
                             sc.dmn = dg; sc.convnet = cg
                             selectedConfigs.append(sc)
-                            let paired = ds.keys.filter { cv[$0] != nil }.map { ds[$0]! - cv[$0]! }
-                            diffs.append((c.label, c.filters.replacingOccurrences(of: "-", with: "+"), Summary(paired)))
+                            let paired = ds.compactMap { seed, a in cv[seed].map { a - $0 } }
+                            diffs.append((p.config.label, p.config.filters.replacingOccurrences(of: "-", with: "+"), Summary(paired)))
                         }
                         let verdict = check(selectedConfigs)
                         guard !verdict.findings.isEmpty else { continue }
@@ -190,9 +217,9 @@ public enum ClaimRobustness {
                         // The budget and rule replace epochs and selection; a validation hold-out
                         // only shrinks the training set, so the row still follows the paper's text.
                         let ignored: Set<String> = ["epochs", "selection", "validation"]
-                        let pt = isPaperText(d0, ignoring: ignored) && isPaperText(cs[0].convnet!, ignoring: ignored)
+                        let pt = isPaperText(first.dmn, ignoring: ignored) && isPaperText(first.convnet, ignoring: ignored)
                             && b == 3 && rule == .final
-                        rows.append(RobustnessRow(claimId: id, dataset: dataset, spec: d0.spec, protocolKey: k, factors: factors,
+                        rows.append(RobustnessRow(claimId: id, dataset: dataset, spec: first.config.spec, protocolKey: k, factors: factors,
                                                   budget: b, rule: rule, verdict: verdict.verdict,
                                                   differences: shown, paperText: pt))
                     }
@@ -283,26 +310,25 @@ public enum ClaimRobustness {
         var t = CSVTable(header: ["dataset", "series", "series_label", "epoch", "n", "mean", "lo", "hi"])
         let hist = histories(history)
         guard !hist.isEmpty else { return t }
-        let configs = Analysis.fig3Configs(Analysis.groups(runs)).filter { $0.dmn != nil && $0.convnet != nil }
+        let pairs = Analysis.fig3Configs(Analysis.groups(runs)).compactMap(Pair.init)
         for dataset in DatasetName.allCases {
-            let mine = configs.filter { $0.dataset == dataset }
+            let mine = pairs.filter { $0.config.dataset == dataset }
             guard !mine.isEmpty else { continue }
-            let factorColumns = Analysis.varying(mine.map { $0.dmn! }, columns: protocolColumns.filter { Analysis.parameterColumns.contains($0) })
-            let specs = Set(mine.map(\.spec))
-            let (order, byKey) = byProtocol(mine)
-            for (s, k) in order.enumerated() {
-                let cs = byKey[k]!
-                let d0 = cs[0].dmn!
-                var label = factorColumns.map { "\($0)=\(d0.settings[$0] ?? "")" }.joined(separator: " ")
-                if specs.count > 1 || label.isEmpty { label = d0.spec + (label.isEmpty ? "" : " " + label) }
-                let maxEpoch = cs.flatMap { [$0.dmn!, $0.convnet!] }.flatMap(\.okRuns).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
+            let factorColumns = factorColumns(mine)
+            let specs = Set(mine.map(\.config.spec))
+            for (s, (_, cs)) in byProtocol(mine).enumerated() {
+                let first = cs[0]
+                let settings = first.settings
+                var label = factorColumns.map { "\($0)=\(settings[$0] ?? "")" }.joined(separator: " ")
+                if specs.count > 1 || label.isEmpty { label = first.config.spec + (label.isEmpty ? "" : " " + label) }
+                let maxEpoch = cs.flatMap(\.runs).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
                 guard maxEpoch >= 1 else { continue }
                 for e in 1...maxEpoch {
                     var perSeed: [String: [Double]] = [:]
                     for c in cs {
                         var dmn: [String: Double] = [:], conv: [String: Double] = [:]
-                        for r in c.dmn!.okRuns { dmn[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
-                        for r in c.convnet!.okRuns { conv[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
+                        for r in c.dmn.okRuns { dmn[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
+                        for r in c.convnet.okRuns { conv[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
                         for (seed, a) in dmn { if let b = conv[seed], a.isFinite, b.isFinite { perSeed[seed, default: []].append(a - b) } }
                     }
                     // Only seeds with every configuration, so each seed's mean is over the same configurations.

@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 /// Fig. 2 (bottom): the scaled eigenvalue increments s = (λ(N+1) − λ(N))·N/λ(N) of ρ_c are

@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 
 /// Mean, spread and a t-based confidence interval of a sample (e.g. test accuracies over seeds).

@@ -1,4 +1,5 @@
 import Datasets
+import Experiments
 import Foundation
 
 public enum Verdict: String, Sendable, CaseIterable {
@@ -24,6 +25,28 @@ public struct ClaimCheck: Sendable {
     /// One line with the deciding numbers, or what data are missing.
     public var summary: String
     var findings: [Finding]
+    /// Configurations (or sweeps) left out of the verdict because the method cannot build
+    /// them (runs recorded `infeasible`), named beside the verdict.
+    var leftOut: [String] = []
+
+    init(id: String, claim: String, rule: String, verdict: Verdict, summary: String, findings: [Finding], leftOut: [String] = []) {
+        self.id = id; self.claim = claim; self.rule = rule; self.verdict = verdict; self.summary = summary
+        self.findings = findings; self.leftOut = leftOut
+    }
+
+    /// The sentence that names what was left out as infeasible ("" when nothing was).
+    static func leftOutText(_ names: [String]) -> String {
+        names.isEmpty ? "" : "; left out, the method cannot build them (infeasible): " + names.joined(separator: ", ")
+    }
+}
+
+/// A DMN-vs-ConvNet claim of Fig. 3. `Claims.pairClaims` is their one registry: the top-level
+/// verdicts (`Claims.all`, on the paper's text protocol) and `ClaimRobustness` (every other
+/// protocol in the results) both read it.
+struct PairClaim: Sendable {
+    var id: String
+    var dataset: DatasetName
+    var check: @Sendable ([Fig3Config]) -> ClaimCheck
 }
 
 /// The comparison rules. Every interval is the 95% t interval of a group's mean over seeds
@@ -179,14 +202,19 @@ enum Claims {
 
     /// A claim over the DMN/ConvNet pairs of a dataset, each judged by `rule`, combined with
     /// `need(count)` (how many must be supported).
+    /// A configuration the method cannot build (its DMN or ConvNet runs are infeasible) is
+    /// left out of the verdict and named beside it.
     static func pairwise(id: String, claim: String, rule: String, dataset: DatasetName, layers: Int?,
                          configs: [Fig3Config], need: (Int) -> Int, needText: String,
                          judge: (Summary, Summary) -> Verdict) -> ClaimCheck {
-        let ps = pairs(configs, dataset: dataset, layers: layers)
+        let all = pairs(configs, dataset: dataset, layers: layers)
+        let ps = all.filter { !$0.1.cannotBuild && !$0.2.cannotBuild }
+        let leftOut = all.filter { $0.1.cannotBuild || $0.2.cannotBuild }.map { $0.0.label }
         guard !ps.isEmpty else {
             let what = layers.map { $0 == 1 ? " with one layer" : " with \($0) layers" } ?? ""
-            return ClaimCheck(id: id, claim: claim, rule: rule, verdict: .inconclusive,
-                              summary: "no data: needs \(fig3Hint) on \(dataset.displayName)\(what)", findings: [])
+            let summary = leftOut.isEmpty ? "no data: needs \(fig3Hint) on \(dataset.displayName)\(what)"
+                : "no configuration the method can build on \(dataset.displayName)\(what)" + ClaimCheck.leftOutText(leftOut)
+            return ClaimCheck(id: id, claim: claim, rule: rule, verdict: .inconclusive, summary: summary, findings: [], leftOut: leftOut)
         }
         let findings = ps.map { c, d, v -> Finding in
             let verdict = judge(d.accuracy, v.accuracy)
@@ -198,8 +226,8 @@ enum Claims {
         let diffs = ps.map { c, d, v in "\(c.label) \(Fmt.points(d.accuracy.mean - v.accuracy.mean))" }
         return ClaimCheck(id: id, claim: claim, rule: rule, verdict: verdict,
                           summary: "\(findings.count) config\(findings.count == 1 ? "" : "s"): \(counts.joined(separator: ", ")) "
-                              + "(\(needText)); DMN − ConvNet: \(diffs.joined(separator: ", "))",
-                          findings: findings)
+                              + "(\(needText)); DMN − ConvNet: \(diffs.joined(separator: ", "))" + ClaimCheck.leftOutText(leftOut),
+                          findings: findings, leftOut: leftOut)
     }
 
     /// MNIST: the DMN is within one point of the ConvNet in all configurations but at most one.
@@ -252,6 +280,16 @@ enum Claims {
                  judge: { Rules.within($0, $1, tolerance: Rules.point, overlapMeansEqual: true) })
     }
 
+    /// The DMN-vs-ConvNet claims of Fig. 3, in the paper's order: the one registry the
+    /// verdicts and the claim-robustness section read.
+    static let pairClaims: [PairClaim] = [
+        PairClaim(id: "mnist-within-1pt", dataset: .mnist, check: mnistWithinOnePoint),
+        PairClaim(id: "cifar10-above", dataset: .cifar10, check: cifar10Above),
+        PairClaim(id: "cifar10-two-layer-5-10pt", dataset: .cifar10, check: cifar10TwoLayerMargin),
+        PairClaim(id: "cifar100-one-layer-above", dataset: .cifar100, check: cifar100OneLayerAbove),
+        PairClaim(id: "cifar100-two-layer-equal", dataset: .cifar100, check: cifar100TwoLayerEqual),
+    ]
+
     static func sweepText(_ s: ParameterSweep) -> String {
         s.points.map { "\(Fmt.value($0.value)): \(Fmt.ci($0.group.accuracy))" }.joined(separator: "; ")
     }
@@ -261,42 +299,65 @@ enum Claims {
     }
 
     /// A claim judged per sweep of `param` (every sweep found must support it).
+    ///
+    /// A value the method cannot build (its runs infeasible) is left out of its sweep and
+    /// named in the finding. A sweep that then lacks the values its rule needs (`judge`
+    /// returns nil: e.g. no run at 1, or fewer than 3 values) is left out of the verdict and
+    /// named beside it; it does not make the claim inconclusive.
     static func perSweep(id: String, claim: String, rule: String, param: String, sweeps: [ParameterSweep], datasets: Set<DatasetName>? = nil,
-                         judge: (ParameterSweep) -> (Verdict, String)) -> ClaimCheck {
+                         judge: (ParameterSweep) -> (Verdict?, String)) -> ClaimCheck {
         let ss = sweeps.filter { $0.param == param && (datasets == nil || datasets!.contains($0.dataset)) }
+        let name = ReportNames.param(param)
         guard !ss.isEmpty else {
             let ds = datasets.map { " on " + $0.sorted { $0.rank < $1.rank }.map(\.displayName).joined(separator: "/") } ?? ""
             return ClaimCheck(id: id, claim: claim, rule: rule, verdict: .inconclusive,
-                              summary: "no data: needs DMN runs where \(ReportNames.param(param)) varies\(ds) (experiments/fig3-\(param).json)",
+                              summary: "no data: needs DMN runs where \(name) varies\(ds) (experiments/fig3-\(param).json)",
                               findings: [])
         }
         var whys: [String] = []
-        let findings = ss.map { s -> Finding in
+        var leftOut: [String] = []
+        var findings: [Finding] = []
+        for full in ss {
+            var s = full
+            s.points = full.points.filter { !$0.group.cannotBuild }
+            let dropped = full.points.filter { $0.group.cannotBuild }.map { Fmt.value($0.value) }
+            let droppedText = dropped.isEmpty ? "" : " (infeasible at \(name) \(dropped.joined(separator: ", ")): left out)"
             let (v, why) = judge(s)
-            whys.append("\(s.label): \(why)")
-            return Finding(label: s.label, verdict: v, text: why + " — all values: " + sweepText(s))
+            guard let verdict = v ?? (dropped.isEmpty ? .inconclusive : nil) else {
+                leftOut.append("\(s.label) at \(name) \(dropped.joined(separator: ", "))")
+                continue
+            }
+            whys.append("\(s.label): \(why)\(droppedText)")
+            findings.append(Finding(label: s.label, verdict: verdict, text: why + droppedText + " — all values: " + sweepText(s)))
+        }
+        guard !findings.isEmpty else {
+            return ClaimCheck(id: id, claim: claim, rule: rule, verdict: .inconclusive,
+                              summary: "no sweep the method can build" + ClaimCheck.leftOutText(leftOut), findings: [], leftOut: leftOut)
         }
         let verdict = Rules.combine(findings.map(\.verdict), need: findings.count)
-        return ClaimCheck(id: id, claim: claim, rule: rule, verdict: verdict, summary: whys.joined(separator: "; "),
-                          findings: findings)
+        return ClaimCheck(id: id, claim: claim, rule: rule, verdict: verdict,
+                          summary: whys.joined(separator: "; ") + ClaimCheck.leftOutText(leftOut), findings: findings, leftOut: leftOut)
     }
 
-    static func interiorJudge(paperRange: ClosedRange<Double>) -> (ParameterSweep) -> (Verdict, String) {
+    /// Judges (nil: the sweep lacks the values the rule needs) return why, in words.
+    static func interiorJudge(paperRange: ClosedRange<Double>?) -> (ParameterSweep) -> (Verdict?, String) {
         { s in
             let acc = s.points.map(\.group.accuracy)
-            guard acc.count >= 3 else { return (.inconclusive, "only \(acc.count) values (needs ≥ 3)") }
+            guard acc.count >= 3 else { return (nil, "only \(acc.count) values (needs ≥ 3)") }
             guard acc.allSatisfy(\.hasInterval) else { return (.inconclusive, "a value has fewer than 2 seeds (no CI)") }
             let best = bestValue(s)
+            guard let paperRange else { return (Rules.interiorOptimum(acc), "best mean at \(Fmt.value(best))") }
             let inPaper = paperRange.contains(best) ? "inside" : "outside"
             return (Rules.interiorOptimum(acc),
                     "best mean at \(Fmt.value(best)) (\(inPaper) the paper's \(Fmt.value(paperRange.lowerBound))–\(Fmt.value(paperRange.upperBound)))")
         }
     }
 
-    static let lastJudge: (ParameterSweep) -> (Verdict, String) = { s in
+    static let lastJudge: (ParameterSweep) -> (Verdict?, String) = { s in
         guard let last = s.points.last, abs(last.value - 1) < 1e-9 else {
-            return (.inconclusive, "no run at 1 (highest value \(Fmt.value(s.points.last?.value ?? .nan)))")
+            return (nil, "no run at 1 (highest value \(Fmt.value(s.points.last?.value ?? .nan)))")
         }
+        guard s.points.count >= 2 else { return (nil, "only the value 1") }
         let acc = s.points.map(\.group.accuracy)
         guard acc.allSatisfy(\.hasInterval) else { return (.inconclusive, "a value has fewer than 2 seeds (no CI)") }
         let others = Array(s.points.dropLast())
@@ -308,9 +369,12 @@ enum Claims {
     static let interiorRule = "Per sweep (values in increasing order, ≥ 3 of them, each with ≥ 2 seeds): with B the value of largest mean accuracy, supported when B is interior and its 95% CI lies wholly above the CIs of both end values; not supported when B is an end value and its CI lies wholly above that of the best interior value; inconclusive otherwise. Where B falls relative to the paper's value is reported but does not decide."
     static let lastRule = "Per sweep (must include the value 1): with O the best of the other values, supported when O's 95% CI lies wholly above the CI at 1; not supported when the CI at 1 lies wholly above O's; inconclusive when they overlap."
 
+    /// The paper's value of a swept parameter (its `ParameterDefinition`).
+    static func paperRange(_ column: String) -> ClosedRange<Double>? { Parameters.definition(column: column)?.paperRange }
+
     static func tpcInteriorOptimum(_ sweeps: [ParameterSweep]) -> ClaimCheck {
         perSweep(id: "tpc-interior-optimum", claim: "T_PC has an interior optimum (the paper: near 0.8–0.9)",
-                 rule: interiorRule, param: "tpc", sweeps: sweeps, judge: interiorJudge(paperRange: 0.8...0.9))
+                 rule: interiorRule, param: "tpc", sweeps: sweeps, judge: interiorJudge(paperRange: paperRange("tpc")))
     }
 
     static func tpcOneHurts(_ sweeps: [ParameterSweep]) -> ClaimCheck {
@@ -319,7 +383,7 @@ enum Claims {
 
     static func tvInteriorOptimum(_ sweeps: [ParameterSweep]) -> ClaimCheck {
         perSweep(id: "tv-interior-optimum", claim: "T_v has an interior optimum (the paper: near 0.98)",
-                 rule: interiorRule, param: "tv", sweeps: sweeps, judge: interiorJudge(paperRange: 0.975...0.985))
+                 rule: interiorRule, param: "tv", sweeps: sweeps, judge: interiorJudge(paperRange: paperRange("tv")))
     }
 
     static func tvOneNotBest(_ sweeps: [ParameterSweep]) -> ClaimCheck {
@@ -333,8 +397,8 @@ enum Claims {
                  rule: "Per MNIST T_frac sweep: L = the value in [0.3, 0.4] with the largest mean, F = the value 1; d = L − F mean accuracy. Supported when d ≥ −1 point; not supported when d < −1 point and L's 95% CI lies wholly below F's; inconclusive when d < −1 point and the CIs overlap, or a value is missing or has fewer than 2 seeds.",
                  param: "tfrac", sweeps: sweeps, datasets: [.mnist]) { s in
             let low = s.points.filter { $0.value >= 0.3 - 1e-9 && $0.value <= 0.4 + 1e-9 }
-            guard let full = s.points.first(where: { abs($0.value - 1) < 1e-9 }) else { return (.inconclusive, "no run at T_frac = 1") }
-            guard !low.isEmpty else { return (.inconclusive, "no run with T_frac in 0.3–0.4") }
+            guard let full = s.points.first(where: { abs($0.value - 1) < 1e-9 }) else { return (nil, "no run at T_frac = 1") }
+            guard !low.isEmpty else { return (nil, "no run with T_frac in 0.3–0.4") }
             let l = low[Rules.argmax(low.map(\.group.accuracy))]
             let d = l.group.accuracy.mean - full.group.accuracy.mean
             return (Rules.notWorse(l.group.accuracy, full.group.accuracy, tolerance: Rules.point),
@@ -370,9 +434,9 @@ enum Claims {
     public static func all(configs: [Fig3Config], sweeps: [ParameterSweep], early: [Fig1Early], set: ResultSet = ResultSet(),
                            timedConfigs: [Fig3Config]? = nil) -> [ClaimCheck] {
         [fig1LowerAboveUpper(early), Fig2Check.check(set),
-         mnistWithinOnePoint(configs), cifar10Above(configs), cifar10TwoLayerMargin(configs),
-         cifar100OneLayerAbove(configs), cifar100TwoLayerEqual(configs),
+        ] + pairClaims.map { $0.check(configs) } + [
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
-         tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs)]
+         tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
+         TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history))]
     }
 }
