@@ -32,6 +32,7 @@ Usage:
 
 import argparse
 import csv
+import fcntl
 import io
 import json
 import math
@@ -65,6 +66,9 @@ def parse_args(argv=None):
                     help="comma-separated models to twin: convnet, dmn, pca, random, baseline (default convnet,dmn)")
     ap.add_argument("--runs", default="", help="only these run ids (comma-separated)")
     ap.add_argument("--limit", type=int, default=None, help="twin at most this many new runs, then summarise")
+    ap.add_argument("--shard", default=None,
+                    help="I/N: twin only every N-th of the runs (in the twin's order) starting at the I-th, 1-based; "
+                         "N processes with 1/N ... N/N may share one --out folder (twin.csv is updated under a lock)")
     ap.add_argument("--threads", type=int, default=1,
                     help="CPU threads for XLA/BLAS (default 1: the machine is shared)")
     ap.add_argument("--loss", choices=["keras", "logits"], default="keras",
@@ -399,6 +403,13 @@ def run_twins(args, out):
         raise SystemExit(f"unknown model(s) {bad}; choose from {MODELS} (hybrid cannot be twinned: its saved filters are the fine-tuned ones)")
     only = {r.strip() for r in args.runs.split(",") if r.strip()}
     runs = load_runs(args.results, args.dataset, models, only)
+    if args.shard:
+        try:
+            i, n = (int(t) for t in args.shard.split("/"))
+            assert 1 <= i <= n
+        except (ValueError, AssertionError):
+            raise SystemExit(f"--shard {args.shard!r}: expected I/N with 1 <= I <= N")
+        runs = runs[i - 1::n]
     csv_path = out / "twin.csv"
     rows = read_csv(csv_path)
     done = {r["run_id"] for r in rows}
@@ -439,10 +450,12 @@ def run_twins(args, out):
                         "repro_test_acc": float(h.get("testAccuracy", float("nan"))), "keras_test_acc": float(acc),
                         "repro_loss": float(h.get("loss", float("nan"))), "keras_loss": float(loss),
                         "repro_seconds": float(h.get("seconds", float("nan"))), "keras_seconds": float(sec)})
-        rows = read_csv(csv_path) + new
-        rows.sort(key=lambda r: (MODEL_ORDER.get(r["model"], 9), len(r["filters"].split("-")), r["filters"], r["init"],
-                                 int(r["seed"]), r["run_id"], int(r["epoch"])))
-        write_atomic(csv_path, csv_text(CSV_HEADER, rows))
+        with open(out / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)   # shards share twin.csv: read, merge and replace under the lock
+            rows = [r for r in read_csv(csv_path) if r["run_id"] != rec["runId"]] + new
+            rows.sort(key=lambda r: (MODEL_ORDER.get(r["model"], 9), len(r["filters"].split("-")), r["filters"],
+                                     r["init"], int(r["seed"]), r["run_id"], int(r["epoch"])))
+            write_atomic(csv_path, csv_text(CSV_HEADER, rows))
         total = time.perf_counter() - t0
         log(args, f"[{i}/{len(todo)}] {rec['runId']} {run['model']} {filters_text(run['filters'])} "
                   f"{run_init(run) or '-'} seed {run['seed']}: final test repro {new[-1]['repro_test_acc']:.4f} "
@@ -715,14 +728,14 @@ def summarise(results, out, dataset):
     write_atomic(out / "twin_curves.csv",
                  csv_text(["panel", "filters", "series", "series_label", "framework", "epoch", "mean", "lo", "hi"], curve_rows))
 
-    write_report(results, out, dataset, rows, summary, pairs, claim_rows)
+    write_report(results, out, dataset, rows, summary, pairs, claim_rows, by)
 
 
 def pct(v, digits=2):
     return f"{100 * v:.{digits}f}" if math.isfinite(v) else "–"
 
 
-def write_report(results, out, dataset, rows, summary, pairs, claim_rows):
+def write_report(results, out, dataset, rows, summary, pairs, claim_rows, by):
     meta = {}
     if (out / "twin.json").exists():
         meta = json.loads((out / "twin.json").read_text())
@@ -745,7 +758,9 @@ def write_report(results, out, dataset, rows, summary, pairs, claim_rows):
           + ("softmax output, Keras's cross-entropy on probabilities (clipped to [1e-7, 1 − 1e-7]), as the authors' code"
              if meta.get("loss") == "keras" else "cross-entropy from logits (no clipping), as repro")
           + "; He init: " + ("N(0, 2/fan_in) untruncated, as repro" if meta.get("he") == "normal"
-                             else "Keras's he_normal (truncated)") + ".")
+                             else "Keras's he_normal (truncated)") + "."
+          + (f" Keras trained only the first {meta['max_epochs']} epochs of each run (`--max-epochs`): the comparison "
+             f"covers those epochs." if meta.get("max_epochs") else ""))
         p("")
     n_runs = len({r["run_id"] for r in rows})
     p(f"{n_runs} runs twinned, {len(rows)} run-epochs.")
@@ -808,6 +823,12 @@ def write_report(results, out, dataset, rows, summary, pairs, claim_rows):
         p("")
         n_agree = sum(r["agree"] == "yes" for r in claim_rows)
         p(f"The verdicts agree in {n_agree} of {len(claim_rows)} claim × ConvNet init × rule × budget cells.")
+        thin = [f"{config_label(*k)} {k[1].replace('-', ',')} ({len(v)})" for k, v in by.items()
+                if k[0] in ("dmn", "convnet") and len(v) < 2]
+        if thin:
+            p("")
+            p("Configurations with fewer than 2 twinned seeds (a claim that needs them is inconclusive by construction, "
+              "in both frameworks): " + "; ".join(thin) + ".")
         p("")
         p("| claim | ConvNet init | rule | E | repro | Keras | agree |")
         p("| --- | --- | --- | --- | --- | --- | --- |")
