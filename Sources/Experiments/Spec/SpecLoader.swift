@@ -15,11 +15,17 @@ public enum SpecLoader {
         let url = URL(fileURLWithPath: path)
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // Through a file handle, so that a pipe works too (`repro run <(generate-spec)`).
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
         } catch {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw SpecError(issues: [SpecIssue(file: path, path: "", line: nil,
-                message: exists ? "cannot read the file" : "no such file")])
+            var isDir: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            let message = !exists ? "no such file"
+                : isDir.boolValue ? "is a folder, not a spec file (give the JSON file, e.g. experiments/quick.json)"
+                : "cannot read the file (\(OutputFolderError.plainReason(error)))"
+            throw SpecError(issues: [SpecIssue(file: path, path: "", line: nil, message: message)])
         }
         return try load(data: data, file: path)
     }
