@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The layout of an output folder:
 ///
@@ -19,6 +22,13 @@ public struct ResultFolder: Sendable {
     var lockFile: URL { url.appendingPathComponent(".lock") }
 
     func create() throws {
+        // Named here: Foundation would report a symbolic link loop as "File exists".
+        var st = stat()
+        if stat(url.path, &st) != 0 {
+            if errno == ELOOP { throw AtomicFileError.cannotWrite(url.path, "it is a symbolic link loop (\(String(cString: strerror(ELOOP))))") }
+        } else if st.st_mode & S_IFMT != S_IFDIR {
+            throw AtomicFileError.cannotWrite(url.path, "it exists and is not a folder")
+        }
         try FileManager.default.createDirectory(at: runsDirectory, withIntermediateDirectories: true)
     }
 

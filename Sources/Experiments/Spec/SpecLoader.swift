@@ -389,6 +389,13 @@ struct Validator {
         return ok ? out : nil
     }
 
+    /// Integers are read as JSON numbers (doubles), exact only below 2^53; the spec allows
+    /// those below 9e15.
+    static let integerLimit = "8999999999999999"
+    static func tooLarge(_ node: JSONNode) -> String {
+        "found \(node.shortDescription); expected an integer of at most \(integerLimit) (9e15 - 1: larger ones are not exact in JSON's numbers)"
+    }
+
     func isPerLayer(_ t: ParamType) -> Bool { if case .perLayerReal = t { return true }; return false }
 
     mutating func single(_ node: JSONNode, path: String, type: ParamType) -> ParamValue? {
@@ -399,10 +406,12 @@ struct Validator {
             guard ParamType.inRange(v, lo, loIn, hi, hiIn) else { fail(path, node, found); return nil }
             return .real(v)
         case .integer(let m):
+            if case .number(let v, _) = node.value, v == v.rounded(), v >= 9.0e15 { fail(path, node, Validator.tooLarge(node)); return nil }
             guard case .number(let v, _) = node.value, v == v.rounded(), v >= Double(m), v < 9.0e15 else { fail(path, node, found); return nil }
             return .integer(Int(v))
         case .optionalInteger(let m):
             if case .null = node.value { return ParamValue.none }
+            if case .number(let v, _) = node.value, v == v.rounded(), v >= 9.0e15 { fail(path, node, Validator.tooLarge(node)); return nil }
             guard case .number(let v, _) = node.value, v == v.rounded(), v >= Double(m), v < 9.0e15 else { fail(path, node, found); return nil }
             return .integer(Int(v))
         case .choice(let allowed):
