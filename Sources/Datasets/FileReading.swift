@@ -41,6 +41,21 @@ enum FileReader {
         return (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// What is at `path` when it exists and is not a regular file (symlinks followed): "a
+    /// directory", "a FIFO (named pipe)", …; nil otherwise.
+    static func nonRegularKind(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR, S_IFBLK: return "a device"
+        default: return "not a regular file"
+        }
+    }
+
     static func fileSize(_ path: String) -> Int? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
@@ -74,8 +89,8 @@ enum FileReader {
     /// detect trailing data), so that a gzip bomb costs no more than an honest file.
     static func readAll(_ path: String, limit: Int? = nil) throws -> FileContents {
         guard isRegularFile(path) else {
-            throw DatasetError(file: path, problem: isDirectory(path) ? "found a directory where a file is expected"
-                                                                       : "not found or not a regular file")
+            throw DatasetError(file: path, problem: nonRegularKind(path).map { "found \($0) where a file is expected" }
+                                                    ?? "not found or not a regular file")
         }
         let gz = try hasGzipMagic(path)
         let misnamed = !gz && path.hasSuffix(".gz")

@@ -58,7 +58,12 @@ func inventory(_ name: BuiltinDataset, dataDir: URL, computeChecksums: Bool, fas
     var paths = [String?]()
     for f in DatasetLayout.fileNames(name) {
         guard let p = DatasetLayout.existingFile(dir, f) else {
-            missing.append(f)
+            // Something that is not a file is named as `repro run` names it, not as missing.
+            if let bad = DatasetLayout.notAFile(dir, f) {
+                problems.append("\(DatasetError(file: bad.path, problem: bad.problem))")
+            } else {
+                missing.append(f)
+            }
             paths.append(nil)
             continue
         }
@@ -149,6 +154,12 @@ func inventory(_ name: BuiltinDataset, dataDir: URL, computeChecksums: Bool, fas
 func checkStoredSize(_ path: String, expected: Int, what: String) throws {
     if try FileReader.hasGzipMagic(path) {
         if let isize = FileReader.gzipTrailerSize(path), isize != UInt32(truncatingIfNeeded: expected) {
+            // A cut-short file's last bytes are no trailer: say truncated, as `repro run` does.
+            let r = try FileReader.gzipUncompressedSize(path)
+            if r.endedEarly {
+                throw DatasetError(file: path, problem: "truncated: expected \(expected) bytes of \(what), found \(r.size)"
+                                   + " (the gzip stream ends early: the compressed file is cut short)")
+            }
             throw DatasetError(file: path, problem: "size mismatch: the header implies \(expected) bytes of \(what), but the gzip trailer records \(isize) uncompressed bytes")
         }
     } else if let size = FileReader.fileSize(path), size != expected {

@@ -99,6 +99,18 @@ enum DatasetLayout {
         }
     }
 
+    /// When the place of data file `base` (raw or .gz) holds something that is not a file (a
+    /// folder, a FIFO, …): that path and the problem, as `repro run` and `repro data` both say it.
+    static func notAFile(_ dir: String, _ base: String) -> (path: String, problem: String)? {
+        let raw = (dir as NSString).appendingPathComponent(base)
+        for p in [raw, raw + ".gz"] {
+            if let kind = FileReader.nonRegularKind(p) {
+                return (p, "found \(kind) where a file is expected: \(p) is \(kind), not the data file \(base)")
+            }
+        }
+        return nil
+    }
+
     /// Resolves every file of the dataset in `dir`, or throws for the first missing one.
     static func requireFiles(_ name: BuiltinDataset, dir: String, dataDir: URL, fashionFallback: String?) throws -> [String] {
         let names = fileNames(name)
@@ -112,10 +124,7 @@ enum DatasetLayout {
         let isIDX = name == .mnist || name == .fashionMNIST
         var problem = isIDX ? "missing file: neither \(first) nor \(first).gz exists in \(dir)"
                             : "missing file: \(first) does not exist in \(dir)"
-        if FileReader.isDirectory(firstPath) || FileReader.isDirectory(firstPath + ".gz") {
-            let which = FileReader.isDirectory(firstPath) ? firstPath : firstPath + ".gz"
-            problem = "found a directory where a file is expected: \(which) is a directory, not the data file \(first)"
-        }
+        if let p = notAFile(dir, first) { problem = p.problem }
         if missing.count > 1 {
             problem += " (also missing: \(missing.dropFirst().joined(separator: ", ")))"
         }

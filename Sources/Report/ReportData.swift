@@ -169,6 +169,15 @@ public struct ResultSet: Sendable {
             }
             var tables: [String: ParsedTable] = [:]
             let runsCSV = url.appendingPathComponent("runs.csv")
+            // The run files are the truth: each is checked as `repro run` checks it, and the
+            // CSVs are used only when runs.csv lists exactly the run files that are results.
+            var checked: (records: [RunRecord], unreadable: [String])? = nil
+            if !folder.runIds().isEmpty {
+                let c = ResultTables(folder: folder).records()
+                for b in c.unreadable { notes.append("\(b); left out") }
+                checked = c
+            }
+            var csvProblem: String? = nil
             if FileManager.default.fileExists(atPath: runsCSV.path) {
                 for name in ["runs", "lambda", "fluctuation", "fluctuation_summary", "history"] {
                     let f = url.appendingPathComponent(name + ".csv")
@@ -178,21 +187,25 @@ public struct ResultSet: Sendable {
                     }
                     tables[name] = ParsedTable(csv: text)
                 }
+                if let c = checked {
+                    csvProblem = ResultSet.mismatch(runs: tables["runs"], records: c.records)
+                }
+            } else if checked == nil {
+                throw ReportError("\(path): not a results folder (no runs.csv and no run files in runs/)")
+            } else {
+                csvProblem = "no runs.csv"
+            }
+            if let c = checked, let why = csvProblem {
+                tables = [:]
+                for (name, t) in ResultTables.tables(for: c.records) { tables[name] = ParsedTable(t) }
+                notes.append("\(path): \(why); tables rebuilt in memory from \(c.records.count) run files")
+            } else if let c = checked {
                 // The per-sample Fig. 2 table (16 MB for fig2-seeds) is not committed: it is
                 // rebuilt from the run files, which hold the same numbers, when it is absent.
                 let fluctuationRuns = tables["runs"]?.rows.contains { $0["kind"] == ExperimentKind.fluctuation.rawValue } ?? false
-                if fluctuationRuns && tables["fluctuation"] == nil && !folder.runIds().isEmpty {
-                    let (records, bad) = ResultTables(folder: folder).records()
-                    for b in bad { notes.append("\(b): unreadable run file, left out") }
-                    for (name, t) in ResultTables.tables(for: records) where tables[name] == nil { tables[name] = ParsedTable(t) }
+                if fluctuationRuns && tables["fluctuation"] == nil {
+                    for (name, t) in ResultTables.tables(for: c.records) where tables[name] == nil { tables[name] = ParsedTable(t) }
                 }
-            } else if !folder.runIds().isEmpty {
-                let (records, bad) = ResultTables(folder: folder).records()
-                for b in bad { notes.append("\(b): unreadable run file, left out") }
-                for (name, t) in ResultTables.tables(for: records) { tables[name] = ParsedTable(t) }
-                notes.append("\(path): no runs.csv; tables rebuilt in memory from \(records.count) run files")
-            } else {
-                throw ReportError("\(path): not a results folder (no runs.csv and no run files in runs/)")
             }
             var prov = ProvenanceInfo(folder: path)
             if let d = try? Data(contentsOf: folder.provenanceFile) {
@@ -213,6 +226,24 @@ public struct ResultSet: Sendable {
 }
 
 extension ResultSet {
+    /// Why a folder's runs.csv cannot stand for its run files (nil when it can): it is not
+    /// the table `repro run` writes (a column missing: garbage or another version), or it
+    /// lists other runs than the run files that are results.
+    static func mismatch(runs: ParsedTable?, records: [RunRecord]) -> String? {
+        guard let runs else { return "runs.csv is unreadable" }
+        guard runs.header.contains("run_id") else { return "runs.csv is not a runs table (no run_id column)" }
+        let missing = ResultTables.runColumns.filter { !runs.header.contains($0) }
+        if !missing.isEmpty {
+            return "runs.csv lacks the column\(missing.count == 1 ? "" : "s") \(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", …" : "")"
+                + " (written by another version, or damaged)"
+        }
+        let listed = Set(runs.rows.map { $0["run_id"] }), files = Set(records.map(\.runId))
+        if listed != files {
+            return "runs.csv lists \(listed.subtracting(files).count) run(s) without a valid run file and misses \(files.subtracting(listed).count) run file(s)"
+        }
+        return nil
+    }
+
     /// When the newest folder finished: what the report says it is "as of", so that
     /// regenerating a report from the same runs gives the same bytes.
     public var newestFinish: String? { provenance.compactMap(\.finished).max() }

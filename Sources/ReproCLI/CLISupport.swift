@@ -33,23 +33,43 @@ enum CLI {
         }
     }
 
-    /// Plan lines: id, dataset, model, filters, the parameters that vary in this plan, state.
-    static func planLines(_ runs: [PlannedRun], folder: ResultFolder?) -> [String] {
-        let varying = Parameters.all.filter { def in Set(runs.map { def.get($0.run) }).count > 1 }
+    /// Plan lines: id, dataset, model, filters, the parameters that vary in this plan and
+    /// that the row's model uses, state; the states; and why run files of the plan do not count.
+    static func planTable(_ runs: [PlannedRun], folder: ResultFolder?) -> (lines: [String], states: [RunState], problems: [String]) {
+        let varying = Parameters.all.compactMap { def -> (ParameterDefinition, [ParamValue])? in
+            var values: [ParamValue] = []
+            for r in runs { let v = def.get(r.run); if !values.contains(v) { values.append(v) } }
+            return values.count > 1 ? (def, values) : nil
+        }
         var rows: [[String]] = [["id", "dataset", "model", "filters", "parameters", "state"]]
+        var states: [RunState] = [], problems: [String] = []
         for r in runs {
-            var params = varying.map { "\($0.key)=\($0.get(r.run))" }
+            var params = varying.filter { $0.0.isUsed(by: r.run, trying: $0.1) }.map { "\($0.0.key)=\($0.0.get(r.run))" }
             params.append("seed=\(r.run.seed)")
-            let state = folder.map { ExperimentRunner.state(of: r.id, in: $0).rawValue } ?? "pending"
+            var runState = RunState.pending
+            if let f = folder {
+                let check = f.check(r.id)
+                runState = ExperimentRunner.state(of: check)
+                if let p = ExperimentRunner.problem(of: check) { problems.append(p) }
+            }
+            states.append(runState)
+            let state = runState.rawValue
             rows.append([r.id, r.run.dataset.rawValue, r.run.model.rawValue,
                          r.run.filters.isEmpty ? "-" : r.run.filters.map(String.init).joined(separator: ","),
                          params.joined(separator: " "), state])
         }
         let widths = (0..<6).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        return rows.map { row in
+        let lines = rows.map { row in
             row.enumerated().map { c, v in c == 5 ? v : v.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ")
         }
+        return (lines, states, problems)
+    }
+
+    /// Why some run files of the plan do not count, for `plan` and `run --dry-run` (which
+    /// write nothing; `repro run` sets such files aside and redoes their runs).
+    static func reportProblems(_ problems: [String]) {
+        for p in problems { err("note: \(p); so the run is pending (`repro run` runs it again, setting aside a file that is not a result in runs/quarantine/)") }
     }
 
     /// Shared body of `run` and `sweep`.
@@ -61,8 +81,10 @@ enum CLI {
         let folder = common.outputFolder(defaultName: spec.name)
 
         if execution.dryRun {
-            for line in planLines(plan, folder: folder) { out(line) }
-            let states = plan.map { ExperimentRunner.state(of: $0.id, in: folder) }
+            let table = planTable(plan, folder: folder)
+            for line in table.lines { out(line) }
+            reportProblems(table.problems)
+            let states = table.states
             func count(_ s: RunState) -> Int { states.filter { $0 == s }.count }
             // Infeasible runs are results too (not run again); failed ones run again only with
             // --retry-failed. Only the nonzero counts beyond "done" are named.
@@ -99,3 +121,6 @@ enum CLI {
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 }
+
+/// Catches SIGINT and SIGTERM for the whole process: `repro`'s first statement.
+public func installSignalHandling() { ProcessSignals.install() }

@@ -18,6 +18,13 @@ public struct CommonOptions: ParsableArguments {
 
     public init() {}
 
+    public func validate() throws {
+        // An empty --out would write into the current directory.
+        if let o = out, o.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--out: found an empty folder name; give a folder (default: results/<spec name>/)")
+        }
+    }
+
     public var dataDirectory: URL { DataDirectory.resolve(flag: dataDir) }
 
     public func outputFolder(defaultName: String) -> ResultFolder {

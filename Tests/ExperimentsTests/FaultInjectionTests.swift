@@ -257,7 +257,7 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertThrowsError(try ResultMerger.merge(sources: [a], into: out)) { e in
             let msg = String(describing: e)
             XCTAssertTrue(msg.contains(ResultFolder(a).runFile(runs[1].id).path), msg)
-            XCTAssertTrue(msg.contains("not the hash of its parameters"), msg)
+            XCTAssertTrue(msg.contains("its parameters hash to"), msg)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "a refused merge wrote something")
     }

@@ -22,10 +22,19 @@ public enum BLASThreads {
     }
 
     /// Applies the plan and returns the thread count in force.
+    /// The count is what OpenBLAS reports once set: it caps OPENBLAS_NUM_THREADS at what it
+    /// was built for (`OPENBLAS_NUM_THREADS=1000` gives the cores), and that is what runs use.
     @discardableResult
-    public static func configure(jobs: Int) -> (threads: Int, warning: String?) {
-        let p = plan(jobs: jobs)
-        if !p.fromEnvironment { set(p.threads) }
-        return (p.threads, p.warning)
+    public static func configure(jobs: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) -> (threads: Int, warning: String?) {
+        let p = plan(jobs: jobs, cores: cores, environment: environment)
+        guard p.fromEnvironment else { set(p.threads); return (current, p.warning) }
+        let actual = current
+        guard actual != p.threads else { return (actual, p.warning) }
+        let note = "OPENBLAS_NUM_THREADS=\(p.threads): OpenBLAS uses \(actual) thread\(actual == 1 ? "" : "s")"
+        let warning = actual * jobs > cores
+            ? note + "; with --jobs \(jobs) that is \(actual * jobs) threads on \(cores) cores and runs will contend (lower one of them)"
+            : note
+        return (actual, warning)
     }
 }

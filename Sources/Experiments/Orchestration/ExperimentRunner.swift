@@ -95,16 +95,35 @@ public final class ExperimentRunner: @unchecked Sendable {
 
     var executorName: String { String(describing: type(of: executor)) }
 
-    /// done (ok file), failed, infeasible, or pending (no readable file).
+    /// done (ok file), failed, infeasible, or pending (no file, or one that is not a result:
+    /// see `ResultFolder.check`).
     public static func state(of id: String, in folder: ResultFolder) -> RunState {
-        guard FileManager.default.fileExists(atPath: folder.runFile(id).path) else { return .pending }
-        guard let r = folder.record(id) else { return .pending }
+        state(of: folder.check(id))
+    }
+
+    /// The state a checked run file gives its run; `problem` says why a file that exists
+    /// does not count (nil when none does).
+    public static func state(of check: RunFileCheck) -> RunState {
+        switch check {
+        case .missing, .invalid: return .pending
         // A run file that names weight files is done only with all of them there.
-        if r.status == .ok, let w = r.weights, !w.isComplete(in: folder.runsDirectory) { return .pending }
-        switch r.status {
-        case .ok: return .done
-        case .failed: return .failed
-        case .infeasible: return .infeasible
+        case .valid(_, .some): return .pending
+        case .valid(let r, nil):
+            switch r.status {
+            case .ok: return .done
+            case .failed: return .failed
+            case .infeasible: return .infeasible
+            }
+        }
+    }
+
+    /// Why an existing run file does not make its run done, failed or infeasible (nil when
+    /// there is no file or it does).
+    public static func problem(of check: RunFileCheck) -> String? {
+        switch check {
+        case .missing, .valid(_, nil): return nil
+        case .valid(_, let weightProblem?): return weightProblem
+        case .invalid(let why): return why
         }
     }
 
@@ -113,6 +132,11 @@ public final class ExperimentRunner: @unchecked Sendable {
         let lock = NSLock()
         var next = 0
         var stopping = false
+        /// Held while a finished run is written, counted and reported, and by the signal
+        /// handler from the moment it fires until the process ends: a run that finishes
+        /// around a signal is either recorded and counted before the handler writes the
+        /// tables, or discarded (redone on resume).
+        let commit = NSLock()
         var inFlight = 0
         var summary = RunSummary()
         var provenance: Provenance
@@ -129,6 +153,18 @@ public final class ExperimentRunner: @unchecked Sendable {
         try OutputFolderError.guarding(folder.url.path, "create the output folder") { try folder.create() }
         AtomicFile.removeStaleTemps(in: folder.runsDirectory)
         AtomicFile.removeStaleTemps(in: folder.url)
+        // A kill while a run's weights were written leaves temp files in its weights folder.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.runsDirectory.path)) ?? []
+        where name.hasSuffix(".weights") {
+            AtomicFile.removeStaleTemps(in: folder.runsDirectory.appendingPathComponent(name, isDirectory: true))
+        }
+        // Run files that are not results (unparseable, ok without an outcome, an id or
+        // parameters that do not match the name) are set aside, named, and their runs redone.
+        for line in try OutputFolderError.guarding(folder.url.path, "set aside run files that are not results", {
+            try tables.quarantineInvalid()
+        }) {
+            sink.message("warning: " + line)
+        }
 
         var summary = RunSummary()
         summary.planned = plan.count
@@ -174,8 +210,8 @@ public final class ExperimentRunner: @unchecked Sendable {
             case .failed:
                 if options.retryFailed { todo.append(p) } else { summary.skippedFailed += 1 }
             case .pending:
-                if FileManager.default.fileExists(atPath: folder.runFile(p.id).path) {
-                    sink.message("warning: \(folder.runFile(p.id).path) is unreadable; running it again")
+                if let problem = ExperimentRunner.problem(of: folder.check(p.id)) {
+                    sink.message("warning: \(problem); running it again")
                 }
                 todo.append(p)
             }
@@ -196,7 +232,6 @@ public final class ExperimentRunner: @unchecked Sendable {
                     return queue[s.next - 1]
                 }) {
                     self.claimAndExecute(item, shared: shared)
-                    shared.locked { $0.inFlight -= 1 }
                 }
             }
             thread.stackSize = 64 << 20  // deep recursion in model code should not overflow
@@ -208,6 +243,9 @@ public final class ExperimentRunner: @unchecked Sendable {
     /// Executes one run unless another process holds its claim or finished it meanwhile, then
     /// writes its file; reports it only once the file is durably on disk.
     private func claimAndExecute(_ item: PlannedRun, shared: Shared) {
+        // No longer in flight once it is committed (or, on every other path, on return).
+        var committed = false
+        defer { if !committed { shared.locked { $0.inFlight -= 1 } } }
         let claim: RunLock
         do {
             guard let c = try RunLock.tryAcquire(item.id, in: folder) else {
@@ -227,7 +265,18 @@ public final class ExperimentRunner: @unchecked Sendable {
         case .failed where !options.retryFailed: shared.locked { $0.summary.skippedFailed += 1 }; return
         case .failed, .pending: break
         }
-        let record = execute(item)
+        let record: RunRecord
+        do {
+            record = try execute(item)
+        } catch {
+            // Writing its weights failed (a full disk): not the run's result. It leaves no
+            // run file and is redone once there is room.
+            stop(shared, because: "\(error)")
+            return
+        }
+        shared.commit.lock(); defer { shared.commit.unlock() }
+        // After a signal nothing more is recorded: the handler has counted what was.
+        if shared.locked({ $0.summary.interrupted != nil }) { return }
         do {
             try AtomicFile.write(try record.encoded(), to: folder.runFile(item.id))
         } catch {
@@ -240,7 +289,9 @@ public final class ExperimentRunner: @unchecked Sendable {
             case .failed: s.summary.executedFailed += 1
             case .infeasible: s.summary.executedInfeasible += 1
             }
+            s.inFlight -= 1
         }
+        committed = true
         sink.finished(record)
         do { try tables.rebuild() } catch { stop(shared, because: "\(error)") }
     }
@@ -249,6 +300,8 @@ public final class ExperimentRunner: @unchecked Sendable {
     private func stop(_ shared: Shared, because reason: String) {
         let first = shared.locked { s -> Bool in
             s.stopping = true
+            // After a signal, a write refused because the process is exiting is no error.
+            if s.summary.interrupted != nil { return false }
             if s.summary.writeError == nil { s.summary.writeError = reason; return true }
             return false
         }
@@ -282,16 +335,22 @@ public final class ExperimentRunner: @unchecked Sendable {
     /// SIGINT/SIGTERM: abandon the runs in flight (they are redone on resume), write the
     /// tables and the summary, say how to resume and exit 128 + signal.
     private func abandon(_ shared: Shared, signal: Int32, since t0: Date) {
+        // Held until the process ends: no run is recorded from now on (see `Shared.commit`).
+        shared.commit.lock()
         let inFlight = shared.locked { s -> Int in s.stopping = true; s.summary.interrupted = signal; return s.inFlight }
         sink.message("\n\(Interruption.name(signal)): stopping; \(inFlight) run\(inFlight == 1 ? "" : "s") in flight abandoned")
         let summary = finish(shared, since: t0)
         sink.message("interrupted: run the same command again to resume (finished runs are kept, abandoned ones are redone)")
+        // Weight files being written finish (complete, without a run file: their run is
+        // redone); nothing new starts, so no `.partial` file is left behind.
+        AtomicFile.seal()
         exit(summary.exitCode)
     }
 
-    /// Executes one run, turning any thrown error (or a non-finite loss that slipped
-    /// through) into a failed record.
-    func execute(_ item: PlannedRun) -> RunRecord {
+    /// Executes one run, turning any error of the run (or a non-finite loss that slipped
+    /// through) into a failed record. Throws only when its weights cannot be written: a
+    /// write error is the output folder's, never the run's result.
+    func execute(_ item: PlannedRun) throws -> RunRecord {
         sink.started(item)
         let start = Date()
         let startText = ISOTime.string(start)
@@ -309,7 +368,12 @@ public final class ExperimentRunner: @unchecked Sendable {
                     sink.progress(item, p)
                 }
                 o = r.outcome
-                if let w = r.weights, options.weights.keeps(w) { manifest = try WeightFiles.write(w, id: item.id, in: folder) }
+                if let w = r.weights, options.weights.keeps(w) {
+                    do { manifest = try WeightFiles.write(w, id: item.id, in: folder) } catch {
+                        throw WeightWriteFailure(path: folder.runsDirectory.appendingPathComponent(WeightFiles.directoryName(for: item.id)).path,
+                                                 reason: "\(error)")
+                    }
+                }
             } else {
                 o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
                     sink.progress(item, p)
@@ -320,6 +384,8 @@ public final class ExperimentRunner: @unchecked Sendable {
             } else {
                 outcome = o
             }
+        } catch let e as WeightWriteFailure {
+            throw e
         } catch let e as InfeasibleConfiguration {
             reason = e.description
             infeasible = true
@@ -338,6 +404,13 @@ public final class ExperimentRunner: @unchecked Sendable {
         if reason == nil { record.weights = manifest }
         return record
     }
+}
+
+/// The weights of a finished run could not be written (a full disk, a read-only folder).
+struct WeightWriteFailure: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+    var description: String { "cannot write the weights of the run into \(path): \(reason)" }
 }
 
 /// A run the runner refuses to start (see `Feasibility.problem`).

@@ -36,8 +36,20 @@ public enum ResultMerger {
         for f in folders {
             for id in f.runIds() {
                 let file = f.runFile(id)
-                guard let r = f.record(id), r.runId == id else { unreadable.append(file.path); continue }
-                if let problem = MergeChecks.idMismatch(r, file: file.path) { tampered.append(problem); continue }
+                // Checked as `repro run` checks it (RunFileCheck).
+                let r: RunRecord
+                switch f.check(id) {
+                case .missing: continue
+                case .valid(let record, _): r = record
+                case .invalid(let why):
+                    // Parsed, but its id or parameters do not match its name: edited.
+                    if let parsed = f.record(id), parsed.runId != id || RunIdentity.id(of: parsed.run) != id {
+                        tampered.append(why)
+                    } else {
+                        unreadable.append(why)
+                    }
+                    continue
+                }
                 guard let existing = chosen[id] else {
                     chosen[id] = (r, file.path); order.append(id); continue
                 }

@@ -2,14 +2,6 @@ import Foundation
 
 /// What `repro merge` checks in the run files it reads (issue #10, item 3).
 enum MergeChecks {
-    /// Nil when the file's id is the hash of its parameters; otherwise why not (a run file
-    /// whose parameters were edited, or one copied under another id).
-    static func idMismatch(_ record: RunRecord, file: String) -> String? {
-        let expected = RunIdentity.id(of: record.run)
-        guard expected != record.runId else { return nil }
-        return "\(file): run id \(record.runId) is not the hash of its parameters (\(expected)); the file was edited or is not a run of this version"
-    }
-
     /// The fields (dotted paths such as `run.seed`, `outcome.testAccuracy`) in which two
     /// copies of a run differ, timings aside; each with both values.
     static func differences(_ a: RunRecord, _ b: RunRecord) -> [String] {

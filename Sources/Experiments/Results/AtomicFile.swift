@@ -18,8 +18,27 @@ public enum AtomicFile {
     /// So that globs such as `*.csv` or `runs/*.json` never pick up a partial file.
     static let tempSuffix = ".partial"
 
+    /// Writes in progress, and whether the process is about to exit (`seal`).
+    nonisolated(unsafe) private static var active = 0
+    nonisolated(unsafe) private static var sealed = false
+    private static let activity = NSCondition()
+
+    /// Waits for the writes in progress to finish and refuses new ones (they throw): called
+    /// just before the process exits on a signal, so that it leaves no `.partial` file.
+    static func seal() {
+        activity.lock()
+        sealed = true
+        while active > 0 { activity.wait() }
+        activity.unlock()
+    }
+
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
+        activity.lock()
+        if sealed { activity.unlock(); throw AtomicFileError.cannotWrite(url.path, "the process is exiting") }
+        active += 1
+        activity.unlock()
+        defer { activity.lock(); active -= 1; activity.broadcast(); activity.unlock() }
         counterLock.lock(); counter += 1; let n = counter; counterLock.unlock()
         let tmp = dir.appendingPathComponent("\(tempPrefix)\(getpid())-\(n)-\(url.lastPathComponent)\(tempSuffix)")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The layout of an output folder:
 ///
@@ -19,6 +22,13 @@ public struct ResultFolder: Sendable {
     var lockFile: URL { url.appendingPathComponent(".lock") }
 
     func create() throws {
+        // Named here: Foundation would report a symbolic link loop as "File exists".
+        var st = stat()
+        if stat(url.path, &st) != 0 {
+            if errno == ELOOP { throw AtomicFileError.cannotWrite(url.path, "it is a symbolic link loop (\(String(cString: strerror(ELOOP))))") }
+        } else if st.st_mode & S_IFMT != S_IFDIR {
+            throw AtomicFileError.cannotWrite(url.path, "it exists and is not a folder")
+        }
         try FileManager.default.createDirectory(at: runsDirectory, withIntermediateDirectories: true)
     }
 
@@ -44,7 +54,8 @@ public final class ResultTables: @unchecked Sendable {
 
     public init(folder: ResultFolder) { self.folder = folder }
 
-    /// Parsed run files; unparseable ones are reported in `unreadable` and left out.
+    /// The run files that are results (`ResultFolder.check`); the others are left out and
+    /// listed in `unreadable`, each with why (the file named).
     public func records() -> (records: [RunRecord], unreadable: [String]) {
         var out: [RunRecord] = []
         var bad: [String] = []
@@ -54,14 +65,32 @@ public final class ResultTables: @unchecked Sendable {
             let size = (attrs?[.size] as? NSNumber)?.intValue ?? -1
             let mtime = (attrs?[.modificationDate] as? Date) ?? .distantPast
             if let c = cache[id], c.size == size, c.mtime == mtime { out.append(c.record); continue }
-            if let r = try? RunRecord.read(url), r.runId == id {
+            switch folder.check(id) {
+            case let .valid(r, _):
                 cache[id] = (size, mtime, r)
                 out.append(r)
-            } else {
-                bad.append(url.path)
+            case let .invalid(why):
+                bad.append(why)
+            case .missing:
+                break   // removed since the listing
             }
         }
         return (ResultTables.sorted(out), bad)
+    }
+
+    /// Sets aside in `runs/quarantine/` every run file that is not a result (see
+    /// `RunFileCheck`); returns one line per file moved, naming it, why, and where it went.
+    func quarantineInvalid() throws -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        var moved: [String] = []
+        for id in folder.runIds() {
+            guard case let .invalid(why) = folder.check(id) else { continue }
+            if let to = try folder.quarantine(id) {
+                cache[id] = nil
+                moved.append("\(why); set aside as \(to.path), the run is redone")
+            }
+        }
+        return moved
     }
 
     /// Rebuilds every table atomically, holding the folder's lock. Returns the files written.

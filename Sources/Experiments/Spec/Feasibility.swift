@@ -75,7 +75,7 @@ enum Feasibility {
     /// memory than `memoryBound`), or nil.
     public static func problem(_ run: ResolvedRun, memoryBound: Int = Feasibility.memoryBound) -> String? {
         let shape = run.dataset.imageShape
-        let label = "filters \"\(run.filters.map(String.init).joined(separator: ","))\" with model \(run.model.rawValue) on \(run.dataset.rawValue)"
+        let label = "filters \"\(JSONNode.cut(run.filters.map(String.init).joined(separator: ",")))\" with model \(run.model.rawValue) on \(run.dataset.rawValue)"
         let batch = max(run.training.batchSize, evaluationBatch)
         var bytes = 0
         switch run.model {

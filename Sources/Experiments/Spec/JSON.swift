@@ -35,14 +35,19 @@ public struct JSONNode: Sendable {
     }
 
     /// A short description of the value for "found …" messages.
+    /// A spec value as an error quotes it: at most `limit` characters, a longer one cut with
+    /// "..." and its length (a 10,000-layer `filters` string must not fill the terminal).
+    static func cut(_ s: String, limit: Int = 40) -> String {
+        s.count > limit ? String(s.prefix(limit - 3)) + "... (\(s.count) characters)" : s
+    }
+
     var shortDescription: String {
         switch value {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
-        case .number(_, let text): return text
+        case .number(_, let text): return JSONNode.cut(text)
         case .string(let s):
-            let shown = s.count > 40 ? String(s.prefix(37)) + "..." : s
-            return "\"\(JSONNode.visible(shown))\" (a string)"
+            return "\"\(JSONNode.visible(JSONNode.cut(s)))\" (a string)"
         case .array(let a): return a.isEmpty ? "an empty list" : "a list"
         case .object(let m): return m.isEmpty ? "an empty object" : "an object"
         }

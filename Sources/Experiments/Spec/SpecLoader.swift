@@ -15,11 +15,17 @@ public enum SpecLoader {
         let url = URL(fileURLWithPath: path)
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // Through a file handle, so that a pipe works too (`repro run <(generate-spec)`).
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
         } catch {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw SpecError(issues: [SpecIssue(file: path, path: "", line: nil,
-                message: exists ? "cannot read the file" : "no such file")])
+            var isDir: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            let message = !exists ? "no such file"
+                : isDir.boolValue ? "is a folder, not a spec file (give the JSON file, e.g. experiments/quick.json)"
+                : "cannot read the file (\(OutputFolderError.plainReason(error)))"
+            throw SpecError(issues: [SpecIssue(file: path, path: "", line: nil, message: message)])
         }
         return try load(data: data, file: path)
     }
@@ -443,6 +449,13 @@ struct Validator {
         return ok ? out : nil
     }
 
+    /// Integers are read as JSON numbers (doubles), exact only below 2^53; the spec allows
+    /// those below 9e15.
+    static let integerLimit = "8999999999999999"
+    static func tooLarge(_ node: JSONNode) -> String {
+        "found \(node.shortDescription); expected an integer of at most \(integerLimit) (9e15 - 1: larger ones are not exact in JSON's numbers)"
+    }
+
     func isPerLayer(_ t: ParamType) -> Bool { if case .perLayerReal = t { return true }; return false }
 
     mutating func single(_ node: JSONNode, path: String, type: ParamType) -> ParamValue? {
@@ -453,10 +466,12 @@ struct Validator {
             guard ParamType.inRange(v, lo, loIn, hi, hiIn) else { fail(path, node, found); return nil }
             return .real(v)
         case .integer(let m):
+            if case .number(let v, _) = node.value, v == v.rounded(), v >= 9.0e15 { fail(path, node, Validator.tooLarge(node)); return nil }
             guard case .number(let v, _) = node.value, v == v.rounded(), v >= Double(m), v < 9.0e15 else { fail(path, node, found); return nil }
             return .integer(Int(v))
         case .optionalInteger(let m):
             if case .null = node.value { return ParamValue.none }
+            if case .number(let v, _) = node.value, v == v.rounded(), v >= 9.0e15 { fail(path, node, Validator.tooLarge(node)); return nil }
             guard case .number(let v, _) = node.value, v == v.rounded(), v >= Double(m), v < 9.0e15 else { fail(path, node, found); return nil }
             return .integer(Int(v))
         case .choice(let allowed):

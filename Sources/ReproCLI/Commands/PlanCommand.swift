@@ -32,8 +32,10 @@ struct PlanCommand: ParsableCommand {
         var plan = s.plannedRuns()
         if let text = shard, case .success(let sh) = Shard.parse(text) { plan = sh.select(plan) }
         let folder = common.outputFolder(defaultName: s.name)
-        for line in CLI.planLines(plan, folder: folder) { CLI.out(line) }
-        let states = plan.map { ExperimentRunner.state(of: $0.id, in: folder) }
+        let table = CLI.planTable(plan, folder: folder)
+        for line in table.lines { CLI.out(line) }
+        CLI.reportProblems(table.problems)
+        let states = table.states
         CLI.out("\(plan.count) runs: \(states.filter { $0 == .done }.count) done, \(states.filter { $0 == .failed }.count) failed, "
                 + "\(states.filter { $0 == .infeasible }.count) infeasible, "
                 + "\(states.filter { $0 == .pending }.count) pending (\(folder.url.path))")
