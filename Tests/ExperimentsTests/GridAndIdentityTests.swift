@@ -91,6 +91,28 @@ final class GridAndIdentityTests: XCTestCase {
         XCTAssertTrue(RunIdentity.canonicalJSON(of: glorot.run).contains(#""init":"glorot-uniform""#))
     }
 
+    /// `training.batchNorm` keys only the models with conv layers (not the baseline on pixels
+    /// nor the dense mlp), its momentum only runs with BN; off (the default) is left out of the
+    /// id, so every run made before the option keeps its id.
+    func testBatchNormKeysOnlyModelsThatUseIt() throws {
+        let s = try load("""
+        {"name": "n", "datasets": ["mnist"], "models": ["dmn", "convnet", "pca", "random", "hybrid", "baseline", "mlp"],
+         "filters": ["4"], "training": {"batchNorm": [false, true], "batchNormMomentum": [0.99, 0.9]}, "seeds": [1]}
+        """)
+        let runs = s.plannedRuns()
+        for model in [ModelKind.dmn, .convnet, .pca, .random, .hybrid] {
+            // Off: one run (the momentum ignored); on: one per momentum.
+            XCTAssertEqual(runs.filter { $0.run.model == model }.count, 3, "\(model)")
+        }
+        XCTAssertEqual(runs.filter { $0.run.model == .baseline }.count, 1)
+        XCTAssertEqual(runs.filter { $0.run.model == .mlp }.count, 1)
+        let off = try XCTUnwrap(runs.first { $0.run.model == .dmn && !$0.run.training.batchNorm })
+        XCTAssertFalse(RunIdentity.canonicalJSON(of: off.run).contains("batchNorm"))
+        let on = try XCTUnwrap(runs.first { $0.run.model == .dmn && $0.run.training.batchNorm && $0.run.training.batchNormMomentum == 0.99 })
+        XCTAssertTrue(RunIdentity.canonicalJSON(of: on.run).contains(#""batchNorm":true"#))
+        XCTAssertFalse(RunIdentity.canonicalJSON(of: on.run).contains("batchNormMomentum"))
+    }
+
     func testShippedSpecCounts() throws {
         let dir = TestFiles.packageRoot.appendingPathComponent("experiments")
         func count(_ n: String) throws -> Int { try SpecLoader.load(path: dir.appendingPathComponent(n).path).plannedRuns().count }
@@ -207,6 +229,8 @@ final class GridAndIdentityTests: XCTestCase {
         v("learningRate") { $0.training.learningRate = 0.002 }
         v("momentum") { $0.training.momentum = 0.8 }
         v("batchSize") { $0.training.batchSize = 32 }
+        v("batchNorm") { $0.training.batchNorm = true }
+        v("batchNormMomentum") { $0.training.batchNorm = true; $0.training.batchNormMomentum = 0.9 }
         v("epochs") { $0.training.epochs = 4 }
         v("preprocessing") { $0.data.preprocessing = .standardize }
         v("cifar100Labels") { $0.data.cifar100Labels = .coarse }

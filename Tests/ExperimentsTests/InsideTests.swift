@@ -281,6 +281,40 @@ final class SavedStatisticsTests: XCTestCase {
     }
 }
 
+/// A network with batch normalisation saves γ, β and the running averages its evaluation
+/// applies, per BN layer, as `.npy` files the manifest names.
+final class SavedBatchNormTests: XCTestCase {
+    func testBatchNormDMNSavesGammaBetaAndRunningAverages() throws {
+        try FashionMNIST.require()
+        var run = ResolvedRun()
+        run.dataset = .fashionMNIST
+        run.model = .dmn
+        run.filters = [4, 6]
+        run.training.batchNorm = true
+        run.training.epochs = 1
+        run.data.trainLimit = 300
+        run.data.testLimit = 100
+        let dataDir = URL(fileURLWithPath: "/nonexistent-use-debian-package")
+        let result = try ModelRunExecutor().execute(run, dataDirectory: dataDir, saveWeights: true) { _ in }
+        let w = try XCTUnwrap(result.weights)
+        XCTAssertEqual(w.arrays.map(\.name), ["conv1.w", "conv1.b", "bn1.moving_mean", "bn1.moving_variance", "bn1.gamma", "bn1.beta",
+                                               "conv2.w", "conv2.b", "bn2.moving_mean", "bn2.moving_variance", "bn2.gamma", "bn2.beta",
+                                               "softmax.w", "softmax.b"])
+        for a in w.arrays where a.name.hasPrefix("bn") {
+            XCTAssertEqual(a.shape, [a.name.hasPrefix("bn1") ? 4 : 6], a.name)
+            XCTAssertTrue(a.values.allSatisfy(\.isFinite), a.name)
+        }
+        XCTAssertEqual(w.arrays.first { $0.name == "conv1.w" }?.shape, [3, 3, 1, 4])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bn-weights-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = ResultFolder(dir)
+        try FileManager.default.createDirectory(at: folder.runsDirectory, withIntermediateDirectories: true)
+        let manifest = try WeightFiles.write(w, id: "bn", in: folder)
+        XCTAssertTrue(manifest.arrays.contains { $0.name == "bn2.moving_variance" && $0.file == "bn2.moving_variance.npy" && $0.shape == [6] })
+        XCTAssertTrue(manifest.isComplete(in: folder.runsDirectory))
+    }
+}
+
 /// The Fig. 2 rule on synthetic increments with a known variance law.
 final class Fig2RuleTests: XCTestCase {
     /// Five seeds of increments for N = 1…300, `perN` each, s ~ N(0, σ²(N)).

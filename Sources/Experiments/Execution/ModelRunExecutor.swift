@@ -69,7 +69,9 @@ struct ModelRunExecutor: WeightSavingExecutor {
             network = try Architecture(input: input, classes: train.numClasses, convFilters: []).network(features: [], rng: &rng)
         case .convnet:
             let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)
-            network = arch.network(features: arch.randomFeatureLayers(initialization: run.training.initialization, rng: &rng), rng: &rng)
+            network = arch.network(features: arch.randomFeatureLayers(initialization: run.training.initialization,
+                                                                      batchNorm: run.training.batchNormSettings, rng: &rng),
+                                   rng: &rng)
             outcome.filterCounts = run.filters
         case .dmn, .pca, .random, .hybrid:
             let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)
@@ -77,7 +79,8 @@ struct ModelRunExecutor: WeightSavingExecutor {
             let kind: FeatureFilters = run.model == .pca ? .pca : run.model == .random ? .random : .dmn
             let subset = kind == .random ? train : train.stratifiedSubset(fraction: opts.tfrac, seed: run.seed)
             let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: preprocessing,
-                                               filters: kind, options: opts, seed: run.seed)
+                                               filters: kind, options: opts, seed: run.seed,
+                                               batchNorm: run.training.batchNormSettings)
             if run.model == .hybrid { for layer in built.layers { layer.trainable = true } }
             network = arch.network(features: built.layers, rng: &rng)
             outcome.filterCounts = built.reports.map(\.filters)

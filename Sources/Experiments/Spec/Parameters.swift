@@ -281,6 +281,12 @@ public enum Parameters {
         .choice(.training, "init", \.training.initialization, column: "init",
                 doc: "How the conv and hidden dense layers that SGD trains (convnet, mlp) start: \"he\": He-normal N(0, 2/fan_in); \"glorot-uniform\": U(±√(6/(fan_in+fan_out))) with Keras's fans (conv: fan_in = k·k·C, fan_out = k·k·K), Keras's default and so the authors' code. The softmax is Glorot-uniform under both; biases start at 0.",
                 protocolSetting: true),
+        .init(.training, "batchNorm", \.training.batchNorm, .boolean, column: "batch_norm",
+              doc: "Batch normalisation after each conv layer, before its ReLU (Keras's Conv2D → BatchNormalization → ReLU → MaxPooling2D; ε = 1e-3), for convnet, dmn, pca, random and hybrid: trained γ (init 1) and β (init 0), also in a DMN whose filters stay frozen; each of a step's two gradient shards normalises with its own batch statistics, evaluation uses the running averages. A DMN's running statistics start at its build images' conv outputs' mean and variance, the ConvNet's at 0 and 1 (Keras).",
+              protocolSetting: true, paperText: false),
+        .init(.training, "batchNormMomentum", \.training.batchNormMomentum, .real(min: 0, minInclusive: true, max: 1, maxInclusive: false),
+              column: "batch_norm_momentum",
+              doc: "Momentum m of batch normalisation's running averages, updated once per SGD step from the whole batch's mean and biased variance: running = m·running + (1 − m)·batch (Keras's default 0.99; ignored without training.batchNorm)."),
         .choice(.data, "preprocessing", \.data.preprocessing, column: "preprocessing",
                 doc: "\"scale\": pixel/255; \"standardize\": per-channel zero mean and unit variance with training-set statistics; \"raw\": pixel (0–255); \"raw-noise\": pixel + U[0, 1) noise fixed per image, keyed by the run seed and the image's bytes (the authors' code).",
                 protocolSetting: true, paperText: .scale),
@@ -326,6 +332,9 @@ public enum RunNormalization {
     /// Models that draw trained conv or hidden dense weights from `training.init` (the others
     /// train only a softmax, which is Glorot-uniform under every scheme, or start from DMN filters).
     static let modelsUsingInitialization: Set<ModelKind> = [.convnet, .mlp]
+    /// Models with conv layers, which `training.batchNorm` follows with batch normalisation
+    /// (the baseline has none; the mlp is dense).
+    static let modelsUsingBatchNorm: Set<ModelKind> = [.convnet, .dmn, .pca, .random, .hybrid]
 
     static func normalize(_ run: ResolvedRun) -> ResolvedRun {
         var r = run
@@ -334,6 +343,8 @@ public enum RunNormalization {
         // The baseline has no convolutional layers (a classifier on the pixels).
         if r.model == .baseline { r.filters = [] }
         if !modelsUsingInitialization.contains(r.model) { r.training.initialization = defaults.training.initialization }
+        if !modelsUsingBatchNorm.contains(r.model) { r.training.batchNorm = defaults.training.batchNorm }
+        if !r.training.batchNorm { r.training.batchNormMomentum = defaults.training.batchNormMomentum }
         // Fluctuation runs train nothing; λ is recorded for every SGD-trained model.
         if r.kind == .fluctuation {
             r.convergence = defaults.convergence

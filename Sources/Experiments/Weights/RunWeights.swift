@@ -32,6 +32,10 @@ public struct RunWeights: Sendable {
     /// standardisation saves `<layer>.mean` and `<layer>.std` (channels,), applied as
     /// (x − mean) / std after that layer's pool; `data.preprocessing: standardize` saves the
     /// training set's `input.mean` and `input.std` (channels,), applied as (pixel/255 − mean) / std.
+    /// Batch normalisation (`training.batchNorm`) saves `bn<l>.gamma` and `bn<l>.beta` (trained) and
+    /// the running averages evaluation applies, `bn<l>.moving_mean` and `bn<l>.moving_variance`
+    /// (channels,), as y = gamma·(x − moving_mean)/√(moving_variance + ε) + beta, ε = 1e-3, between
+    /// `conv<l>`'s output and its ReLU (Keras's names and formula).
     public init(network: Sequential, built: [BuiltLayerReport], preprocessing: Preprocessing = .scale01) {
         if case let .standardize(mean, std) = preprocessing {
             arrays.append(WeightArray(name: "input.mean", shape: [mean.count], values: mean))
@@ -41,6 +45,10 @@ public struct RunWeights: Sendable {
             if let s = layer as? ChannelStandardize {
                 arrays.append(WeightArray(name: s.name + ".mean", shape: [s.mean.count], values: s.mean))
                 arrays.append(WeightArray(name: s.name + ".std", shape: [s.std.count], values: s.std))
+            }
+            if let bn = layer as? BatchNorm {
+                arrays.append(WeightArray(name: bn.name + ".moving_mean", shape: [bn.channels], values: bn.runningMean))
+                arrays.append(WeightArray(name: bn.name + ".moving_variance", shape: [bn.channels], values: bn.runningVariance))
             }
             for p in layer.parameters {
                 var shape = p.shape

@@ -140,8 +140,17 @@ func filterMatrix(_ filters: [[Double]], dimension n: Int) -> [Float] {
 /// Builds the conv layers of `arch` one after another without SGD: each layer's filters come
 /// from the propagated outputs of the layers below (conv → ReLU → max-pool), biases are 0.
 /// `data` is the T_frac subset already. Returns the feature layers and a report per layer.
+///
+/// With `batchNorm` (`training.batchNorm`) each conv layer is followed by a trainable
+/// `BatchNorm` before its activation (Conv2D → BN → ReLU → max-pool; the filters stay frozen,
+/// γ and β train with the softmax). Its running mean and variance start at the conv outputs'
+/// per-channel mean and population variance over `data` (the build images, `channelStatistics`)
+/// rather than Keras's 0 and 1, and the next layer's filters are built from the outputs of
+/// this normalised layer (γ = 1, β = 0, those statistics): what the network computes before
+/// SGD moves γ and β.
 public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preprocessing: Preprocessing,
-                               filters kind: FeatureFilters, options: DMNOptions, seed: UInt64) throws
+                               filters kind: FeatureFilters, options: DMNOptions, seed: UInt64,
+                               batchNorm: BatchNormSettings? = nil) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
     var layers: [Layer] = []
     var reports: [BuiltLayerReport] = []
@@ -182,6 +191,13 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         let k = selection.filters.count
         let weights = filterMatrix(selection.filters, dimension: n)
         switch options.activation {
+        case let activation where batchNorm != nil:
+            let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel, weights: weights)
+            conv.trainable = false
+            let (mean, std) = channelStatistics(data: data, preprocessing: preprocessing, prefix: layers + [conv],
+                                                chunkImages: options.chunkImages)
+            layers += normalizedConv(conv, layer: l + 1, activation: activation == .relu, settings: batchNorm!,
+                                     runningMean: mean, runningVariance: std.map { $0 * $0 })
         case .relu:
             let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel, weights: weights)
             block.trainable = false

@@ -24,15 +24,23 @@ public struct Architecture: Sendable, Hashable {
         }
     }
 
-    /// Conv → ReLU → pool blocks with trainable filters drawn by `initialization`.
-    public func randomFeatureLayers(initialization: WeightInitialization = .he, rng: inout SeededRandom) -> [Layer] {
+    /// Conv → ReLU → pool blocks with trainable filters drawn by `initialization`. With
+    /// `batchNorm`, each block is Conv2D → BatchNorm → ReLU → MaxPool2 instead (the same
+    /// filters: the same draws in the same order), BN with running mean 0 and variance 1.
+    public func randomFeatureLayers(initialization: WeightInitialization = .he, batchNorm: BatchNormSettings? = nil,
+                                    rng: inout SeededRandom) -> [Layer] {
         var layers: [Layer] = []
         var shape = input
         for (l, f) in convFilters.enumerated() {
-            let block = ConvBlock(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel,
+            if let batchNorm {
+                let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel,
                                   initialization: initialization, rng: &rng)
-            layers.append(block)
-            shape = block.outputShape
+                layers += normalizedConv(conv, layer: l + 1, activation: true, settings: batchNorm)
+            } else {
+                layers.append(ConvBlock(name: "conv\(l + 1)", input: shape, filters: f, kernel: kernel,
+                                        initialization: initialization, rng: &rng))
+            }
+            shape = layers.last!.outputShape
         }
         return layers
     }
@@ -42,6 +50,20 @@ public struct Architecture: Sendable, Hashable {
         let top = features.last?.outputShape ?? input
         return Sequential(features + [Dense(name: "softmax", input: top, outputs: classes, initializer: .glorot, rng: &rng)])
     }
+}
+
+/// `conv` (layer `layer`, 1-based) → BatchNorm → ReLU (when `activation`) → 2×2 max-pool, the
+/// BN network's form of a `ConvBlock`. BN is named `bn<layer>`, trainable whatever `conv` is.
+func normalizedConv(_ conv: Conv2D, layer: Int, activation: Bool, settings: BatchNormSettings,
+                    runningMean: [Float]? = nil, runningVariance: [Float]? = nil) -> [Layer] {
+    let bn = BatchNorm(name: "bn\(layer)", shape: conv.outputShape, settings: settings,
+                       runningMean: runningMean, runningVariance: runningVariance)
+    let pool = MaxPool2(name: "pool\(layer)", input: conv.outputShape)
+    pool.trainable = conv.trainable
+    if !activation { return [conv, bn, pool] }
+    let relu = ReLU(name: "relu\(layer)", shape: conv.outputShape)
+    relu.trainable = conv.trainable
+    return [conv, bn, relu, pool]
 }
 
 /// Dense ReLU network (Fig. 1): input → hidden widths (each dense → ReLU) → dense softmax.

@@ -28,8 +28,22 @@ public final class Sequential {
         let worker = replica()
         for (mine, theirs) in zip(layers, worker.layers) {
             for (p, q) in zip(mine.parameters, theirs.parameters) { q.shareValues(with: p) }
+            if let a = mine as? BatchNorm, let b = theirs as? BatchNorm { b.shareRunningStatistics(with: a) }
         }
         return worker
+    }
+
+    /// Whether any layer is a `BatchNorm` (whose running averages the trainer updates).
+    var hasBatchNorm: Bool { layers.contains { $0 is BatchNorm } }
+
+    /// After an optimiser step: folds the batch moments that each `BatchNorm` of `shards` (this
+    /// network and its data-parallel workers that took part in the step, in shard order)
+    /// measured into their shared running averages, once per layer.
+    func updateBatchNormStatistics(shards: [Sequential]) {
+        for (i, layer) in layers.enumerated() {
+            guard let bn = layer as? BatchNorm else { continue }
+            bn.updateRunningStatistics(shards: shards.map { $0.layers[i] as! BatchNorm })
+        }
     }
 
     /// How many leading layers receive no gradient: the layers below the lowest trainable
@@ -61,6 +75,10 @@ public final class Sequential {
     public func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
                                  from start: Int = 0) -> (loss: Double, correct: Int) {
         precondition(start <= frozenPrefix, "layer \(start) and below would need gradients")
+        // Batch normalisation uses the batch's statistics during a training step only.
+        let norms = layers.compactMap { $0 as? BatchNorm }
+        for bn in norms { bn.training = true }
+        defer { for bn in norms { bn.training = false } }
         let logits = forward(x, batch: batch, from: start)
         let d = dLogits.ensure(batch * classes)
         let result = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: d)

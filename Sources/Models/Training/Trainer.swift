@@ -14,13 +14,23 @@ public struct TrainingConfig: Sendable, Hashable {
     /// How the conv and hidden dense layers that SGD trains start (the softmax is always
     /// Glorot-uniform).
     public var initialization: WeightInitialization = .he
+    /// Batch normalisation after each conv layer, before its ReLU (Keras's Conv2D →
+    /// BatchNormalization → ReLU), for every model with conv layers; γ and β train with the
+    /// rest, also in a DMN whose filters stay frozen (`BatchNorm`).
+    public var batchNorm = false
+    /// The running averages' momentum when `batchNorm` (Keras's 0.99); ε is Keras's 1e-3.
+    public var batchNormMomentum = 0.99
+    /// The BN constants when `batchNorm`, nil otherwise: what the network builders take.
+    public var batchNormSettings: BatchNormSettings? { batchNorm ? BatchNormSettings(momentum: batchNormMomentum) : nil }
     /// Drives the per-epoch shuffle; a run sets it to its own seed.
     public var seed: UInt64 = 1
     /// Test-set evaluation batch: large for throughput, bounded for memory.
     public var evaluationBatch = 500
     /// Each batch is split into this many equal shards whose gradients are summed (data
     /// parallelism). Fixed, not tied to the thread count, so that results do not depend on
-    /// how many cores ran them.
+    /// how many cores ran them. Batch normalisation normalises each shard with its own
+    /// statistics (and updates its running averages from the whole batch's), so with BN the
+    /// shard count is part of the model, as the device count is for Keras without sync BN.
     var gradientShards = 2
     public init() {}
 }
@@ -162,6 +172,7 @@ public final class Trainer {
         let cached = features(train)
         if let test { _ = features(test) }
         let start0 = cached?.prefix ?? 0
+        let hasBatchNorm = network.hasBatchNorm
         var history: [EpochStats] = []
         var order = Array(0..<train.count)
         var step = 0
@@ -191,6 +202,8 @@ public final class Trainer {
                 // Each shard's gradient is its own mean; weight by its share of the batch. Worker 0
                 // trains `network` itself, so its parameters are the ones stepped.
                 optimizer.step(parts.indices.map { workers[$0].parameters }, shares: parts.map { Float($0.count) / Float(n) })
+                // BN's running averages move once per step, from the whole batch's moments.
+                if hasBatchNorm { network.updateBatchNormStatistics(shards: parts.indices.map { workers[$0].network }) }
                 lossSum += batchLoss
                 correct += parts.indices.reduce(0) { $0 + workers[$1].result.correct }
                 step += 1
