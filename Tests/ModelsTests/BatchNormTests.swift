@@ -62,7 +62,7 @@ final class BatchNormTests: XCTestCase {
         var x = gaussians(batch * shape.count, seed: 63)
         // Channel means −1.5 … 1.5; on a grid of 2⁻¹⁰ (|x| < 8), so x ± 1/16 is exact and the
         // finite differences are centred on x itself.
-        for i in x.indices { x[i] = ((x[i] + Float(i % c) - 1.5) * 1024).rounded() / 1024 }
+        for i in x.indices { x[i] = ((x[i] + Float(i % c % 4) - 1.5) * 1024).rounded() / 1024 }
         return (bn, x)
     }
 
@@ -73,16 +73,19 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testTrainingForwardMatchesReference() {
-        let (bn, x) = sample()
-        let y = output(bn, x, batch: 3, training: true)
-        let ref = reference(x, channels: 4, gamma: bn.gamma.value, beta: bn.beta.value, eps: eps)
-        for i in x.indices { XCTAssertEqual(Double(y[i]), ref.y[i], accuracy: ref.yBound[i], "entry \(i)") }
-        // The batch moments it keeps for the running averages are the Double reference's.
-        for ch in 0..<4 {
-            XCTAssertEqual(bn.batchMean[ch], ref.mean[ch], accuracy: 1e-12 * (abs(ref.mean[ch]) + 1))
-            XCTAssertEqual(1 / (bn.batchVariance[ch] + eps).squareRoot(), ref.invStd[ch], accuracy: 1e-12 * ref.invStd[ch])
+        for (shape, batch) in [(Shape3(3, 3, 4), 3), (Shape3(10, 10, 3), 4), (Shape3(6, 6, 16), 5)] {
+            let (bn, x) = sample(shape: shape, batch: batch)
+            let c = shape.channels
+            let y = output(bn, x, batch: batch, training: true)
+            let ref = reference(x, channels: c, gamma: bn.gamma.value, beta: bn.beta.value, eps: eps)
+            for i in x.indices { XCTAssertEqual(Double(y[i]), ref.y[i], accuracy: ref.yBound[i], "\(shape) entry \(i)") }
+            // The batch moments it keeps for the running averages are the Double reference's.
+            for ch in 0..<c {
+                XCTAssertEqual(bn.batchMean[ch], ref.mean[ch], accuracy: 1e-12 * (abs(ref.mean[ch]) + 1))
+                XCTAssertEqual(1 / (bn.batchVariance[ch] + eps).squareRoot(), ref.invStd[ch], accuracy: 1e-12 * ref.invStd[ch])
+            }
+            XCTAssertEqual(bn.batchRows, batch * shape.height * shape.width)
         }
-        XCTAssertEqual(bn.batchRows, 27)
     }
 
     /// Evaluation mode (any forward outside a training step, and a frozen BN even inside one)
@@ -129,7 +132,13 @@ final class BatchNormTests: XCTestCase {
     ///   dx' = k'·((r − a') − x̂'·b'), k' = fl(γ·s'), a' = fl(Σr/M), b' = fl(Σ r·x̂'/M); to first
     ///   order |dx' − dx| ≤ |γ|s·(δx̂·|b| + |x̂|·δb + γ₇·(|r| + |a| + |x̂·b|)), δb = Σ|r|δx̂/M + u|b|.
     func testGradientsMatchFiniteDifferences() {
-        let shape = Shape3(3, 3, 4), batch = 3, c = 4
+        checkGradients(shape: Shape3(3, 3, 4), batch: 3)
+        // Rows beyond one span of the kernels (85 pixels of 3 channels), with a ragged last span.
+        checkGradients(shape: Shape3(10, 10, 3), batch: 4)
+    }
+
+    func checkGradients(shape: Shape3, batch: Int, file: StaticString = #filePath, line: UInt = #line) {
+        let c = shape.channels
         let (bn, x) = sample(shape: shape, batch: batch)
         let r = gaussians(x.count, seed: 64)
         let rows = x.count / c, m = Double(rows)
@@ -162,7 +171,8 @@ final class BatchNormTests: XCTestCase {
                 let analytic = Double(p.grad[ch])
                 let sumBound = isGamma ? rDxhat[ch] + Float32Bound.u * abs(analytic) + 1e-12 * absR[ch]
                                        : Float32Bound.u * abs(analytic) + 1e-12 * absR[ch]
-                XCTAssertEqual((lp - lm) / step, analytic, accuracy: (ep + em) / step + sumBound, "\(p.name)[\(ch)]")
+                XCTAssertEqual((lp - lm) / step, analytic, accuracy: (ep + em) / step + sumBound, "\(p.name)[\(ch)]",
+                               file: file, line: line)
             }
         }
 
@@ -201,11 +211,11 @@ final class BatchNormTests: XCTestCase {
             let db = rDxhat[ch] / m + Float32Bound.u * abs(b[ch])
             let backward = g * (ref.xhatBound[i] * abs(b[ch]) + abs(ref.xhat[i]) * db
                                 + Float32Bound.gamma(7) * (abs(Double(r[i])) + abs(a[ch]) + abs(ref.xhat[i] * b[ch])))
-            XCTAssertEqual(step, Double(2 * h))
-            XCTAssertEqual(fd, Double(dx[i]), accuracy: rounding + truncation + backward, "input \(i)")
+            XCTAssertEqual(step, Double(2 * h), file: file, line: line)
+            XCTAssertEqual(fd, Double(dx[i]), accuracy: rounding + truncation + backward, "input \(i)", file: file, line: line)
             worst = max(worst, abs(fd - Double(dx[i])) / (rounding + truncation + backward))
         }
-        print("BatchNorm input gradient: worst |fd − g| / bound = \(worst)")
+        print("BatchNorm \(shape)×\(batch) input gradient: worst |fd − g| / bound = \(worst)")
     }
 
     /// Without an input gradient (a DMN's lowest trainable layer) the parameter gradients are the same.
@@ -306,7 +316,7 @@ final class BatchNormTests: XCTestCase {
         let settings = BatchNormSettings()
         let built = try buildFeatureLayers(arch: arch, data: data, preprocessing: .scale01, filters: .dmn,
                                            options: DMNOptions(), seed: 1, batchNorm: settings)
-        XCTAssertEqual(built.layers.map(\.name), ["conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2"])
+        XCTAssertEqual(built.layers.map(\.name), ["conv1", "bn1", "pool1", "relu1", "conv2", "bn2", "pool2", "relu2"])
         let convs = built.layers.compactMap { $0 as? Conv2D }, norms = built.layers.compactMap { $0 as? BatchNorm }
         XCTAssertTrue(convs.allSatisfy { !$0.trainable } && norms.allSatisfy(\.trainable))
         // bn1 starts from conv1's output statistics over the build images.
@@ -333,6 +343,33 @@ final class BatchNormTests: XCTestCase {
         }
     }
 
+    /// The BN networks apply ReLU after the pool: the same values and input gradients, bit for bit,
+    /// as ReLU then pool (no arithmetic either way), on data with all-negative windows and ties.
+    func testPoolThenReLUIsReLUThenPool() {
+        let shape = Shape3(6, 6, 3), batch = 2
+        var x = gaussians(batch * shape.count, seed: 70)
+        for i in stride(from: 0, to: x.count, by: 7) { x[i] = 0 }   // ties at 0
+        for i in 0..<(shape.width * shape.channels) { x[i] = -abs(x[i]) - 1 }  // first image's top rows negative
+        let dy = gaussians(batch * 3 * 3 * 3, seed: 71)
+        func run(_ layers: [Layer]) -> ([UInt32], [UInt32]) {
+            let xs = UnsafeMutablePointer<Float>.allocate(capacity: x.count), g0 = UnsafeMutablePointer<Float>.allocate(capacity: dy.count)
+            defer { xs.deallocate(); g0.deallocate() }
+            xs.update(from: x, count: x.count)
+            g0.update(from: dy, count: dy.count)
+            var h = UnsafePointer(xs)
+            for l in layers { h = UnsafePointer(l.forward(h, batch: batch)) }
+            let y = (0..<dy.count).map { h[$0].bitPattern }
+            var g = UnsafePointer(g0)
+            for l in layers.reversed() { g = UnsafePointer(l.backward(g, batch: batch, needInputGrad: true)!) }
+            return (y, (0..<x.count).map { g[$0].bitPattern })
+        }
+        let pool = MaxPool2(name: "p", input: shape)
+        let a = run([ReLU(name: "r", shape: shape), pool])
+        let b = run([MaxPool2(name: "p", input: shape), ReLU(name: "r", shape: pool.outputShape)])
+        XCTAssertEqual(a.0, b.0, "values")
+        XCTAssertEqual(a.1, b.1, "input gradients")
+    }
+
     /// With BN the ConvNet's blocks are Conv2D → BN → ReLU → pool with the filters the fused
     /// blocks would have had (the same draws), and an untrained BN network evaluates as
     /// BN with running mean 0 and variance 1 predicts: y = conv·/√(1 + ε).
@@ -341,7 +378,7 @@ final class BatchNormTests: XCTestCase {
         var r1 = SeededRandom(seed: 69), r2 = SeededRandom(seed: 69)
         let fused = arch.randomFeatureLayers(rng: &r1)
         let split = arch.randomFeatureLayers(batchNorm: BatchNormSettings(), rng: &r2)
-        XCTAssertEqual(split.map(\.name), ["conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2"])
+        XCTAssertEqual(split.map(\.name), ["conv1", "bn1", "pool1", "relu1", "conv2", "bn2", "pool2", "relu2"])
         XCTAssertEqual(fused.compactMap { ($0 as? ConvBlock)?.weights.value }, split.compactMap { ($0 as? Conv2D)?.weights.value })
         XCTAssertEqual(split.last!.outputShape, fused.last!.outputShape)
         let bn = try XCTUnwrap(split[1] as? BatchNorm)

@@ -11,26 +11,62 @@ public struct BatchNormSettings: Sendable, Hashable {
 }
 
 // MARK: Kernels (flat NHWC; rows = batch·height·width, the channel varies fastest)
+//
+// Each kernel walks the buffer in spans of `spanPixels(c)` whole pixels against per-channel
+// constants repeated along the span, so the inner loops run over contiguous memory without a
+// channel index (and vectorise); every element sees the same operations, in the same order,
+// as a loop over (row, channel) would do.
+
+/// Pixels per span: at least 256 floats, whole pixels.
+@inline(__always) func spanPixels(_ c: Int) -> Int { max(1, 256 / max(1, c)) }
+
+/// `v[c]` repeated `pixels` times.
+@inline(__always) func repeated<T>(_ v: [T], pixels: Int) -> [T] {
+    var r: [T] = []
+    r.reserveCapacity(v.count * pixels)
+    for _ in 0..<pixels { r += v }
+    return r
+}
+
+/// Calls `body(offset, length)` for each span of whole pixels of a [rows, c] buffer.
+@inline(__always) func forEachSpan(rows: Int, channels c: Int, _ body: (Int, Int) -> Void) {
+    let p = spanPixels(c)
+    var row = 0
+    while row < rows {
+        let n = min(p, rows - row)
+        body(row * c, n * c)
+        row += n
+    }
+}
+
+/// Folds span-long Double accumulators into per-channel totals.
+@inline(__always) func foldSpan(_ acc: [Double], channels c: Int, into out: UnsafeMutablePointer<Double>) {
+    for ch in 0..<c { out[ch] = 0 }
+    for (j, v) in acc.enumerated() { out[j % c] += v }
+}
 
 /// Per-channel mean and biased variance (divided by `rows`, as Keras's moving variance uses)
 /// of x[rows, channels], in Double: the mean first, then the squared deviations from it.
 func channelMoments(_ x: UnsafePointer<Float>, rows: Int, channels c: Int,
                     mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>) {
-    mean.update(repeating: 0, count: c)
-    variance.update(repeating: 0, count: c)
-    let n = rows * c
-    var i = 0
-    while i < n {
-        for ch in 0..<c { mean[ch] += Double(x[i &+ ch]) }
-        i &+= c
+    let span = spanPixels(c) * c, count = Double(max(1, rows))
+    var acc = [Double](repeating: 0, count: span)
+    acc.withUnsafeMutableBufferPointer { a in
+        forEachSpan(rows: rows, channels: c) { o, n in for j in 0..<n { a[j] += Double(x[o &+ j]) } }
     }
-    for ch in 0..<c { mean[ch] /= Double(max(1, rows)) }
-    i = 0
-    while i < n {
-        for ch in 0..<c { let d = Double(x[i &+ ch]) - mean[ch]; variance[ch] += d * d }
-        i &+= c
+    foldSpan(acc, channels: c, into: mean)
+    for ch in 0..<c { mean[ch] /= count }
+    let m = repeated(Array(UnsafeBufferPointer(start: mean, count: c)), pixels: spanPixels(c))
+    acc = [Double](repeating: 0, count: span)
+    acc.withUnsafeMutableBufferPointer { a in
+        m.withUnsafeBufferPointer { mp in
+            forEachSpan(rows: rows, channels: c) { o, n in
+                for j in 0..<n { let d = Double(x[o &+ j]) - mp[j]; a[j] += d * d }
+            }
+        }
     }
-    for ch in 0..<c { variance[ch] /= Double(max(1, rows)) }
+    foldSpan(acc, channels: c, into: variance)
+    for ch in 0..<c { variance[ch] /= count }
 }
 
 /// y = γ·x̂ + β with x̂ = (x − mean)·invStd per channel, x and y [rows, channels]; x̂ is also
@@ -39,16 +75,22 @@ func channelMoments(_ x: UnsafePointer<Float>, rows: Int, channels c: Int,
 func batchNormForward(_ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafePointer<Float>,
                       invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                       xhat: UnsafeMutablePointer<Float>?, _ y: UnsafeMutablePointer<Float>) {
-    let n = rows * c
-    var i = 0
-    while i < n {
-        for ch in 0..<c {
-            let h = (x[i &+ ch] - mean[ch]) * invStd[ch]
-            xhat?[i &+ ch] = h
-            y[i &+ ch] = gamma[ch] * h + beta[ch]
+    let p = spanPixels(c)
+    func rep(_ v: UnsafePointer<Float>) -> [Float] { repeated(Array(UnsafeBufferPointer(start: v, count: c)), pixels: p) }
+    let mr = rep(mean), sr = rep(invStd), gr = rep(gamma), br = rep(beta)
+    mr.withUnsafeBufferPointer { m in sr.withUnsafeBufferPointer { s in gr.withUnsafeBufferPointer { g in br.withUnsafeBufferPointer { b in
+        forEachSpan(rows: rows, channels: c) { o, n in
+            if let xhat {
+                for j in 0..<n {
+                    let h = (x[o &+ j] - m[j]) * s[j]
+                    xhat[o &+ j] = h
+                    y[o &+ j] = g[j] * h + b[j]
+                }
+            } else {
+                for j in 0..<n { y[o &+ j] = g[j] * ((x[o &+ j] - m[j]) * s[j]) + b[j] }
+            }
         }
-        i &+= c
-    }
+    } } } }
 }
 
 /// Backward of `batchNormForward` with the batch's own statistics (training mode), dy, x̂ and
@@ -59,41 +101,44 @@ func batchNormBackward(dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, row
                        gamma: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
                        dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?,
                        dx: UnsafeMutablePointer<Float>?) {
-    var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
-    let n = rows * c
-    var i = 0
-    while i < n {
-        for ch in 0..<c {
-            let g = Double(dy[i &+ ch])
-            sumDy[ch] += g
-            sumDyXhat[ch] += g * Double(xhat[i &+ ch])
+    let p = spanPixels(c), span = p * c
+    var accDy = [Double](repeating: 0, count: span), accDyXhat = [Double](repeating: 0, count: span)
+    accDy.withUnsafeMutableBufferPointer { a in
+        accDyXhat.withUnsafeMutableBufferPointer { b in
+            forEachSpan(rows: rows, channels: c) { o, n in
+                for j in 0..<n {
+                    let g = Double(dy[o &+ j])
+                    a[j] += g
+                    b[j] += g * Double(xhat[o &+ j])
+                }
+            }
         }
-        i &+= c
     }
+    var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
+    foldSpan(accDy, channels: c, into: &sumDy)
+    foldSpan(accDyXhat, channels: c, into: &sumDyXhat)
     for ch in 0..<c {
         dBeta?[ch] += Float(sumDy[ch])
         dGamma?[ch] += Float(sumDyXhat[ch])
     }
     guard let dx else { return }
     let m = Double(max(1, rows))
-    let a = (0..<c).map { Float(sumDy[$0] / m) }, b = (0..<c).map { Float(sumDyXhat[$0] / m) }
-    let k = (0..<c).map { Float(Double(gamma[$0]) * Double(invStd[$0])) }
-    i = 0
-    while i < n {
-        for ch in 0..<c { dx[i &+ ch] = k[ch] * ((dy[i &+ ch] - a[ch]) - xhat[i &+ ch] * b[ch]) }
-        i &+= c
-    }
+    let ar = repeated((0..<c).map { Float(sumDy[$0] / m) }, pixels: p)
+    let br = repeated((0..<c).map { Float(sumDyXhat[$0] / m) }, pixels: p)
+    let kr = repeated((0..<c).map { Float(Double(gamma[$0]) * Double(invStd[$0])) }, pixels: p)
+    ar.withUnsafeBufferPointer { a in br.withUnsafeBufferPointer { b in kr.withUnsafeBufferPointer { k in
+        forEachSpan(rows: rows, channels: c) { o, n in
+            for j in 0..<n { dx[o &+ j] = k[j] * ((dy[o &+ j] - a[j]) - xhat[o &+ j] * b[j]) }
+        }
+    } } }
 }
 
 /// Backward with fixed statistics (evaluation mode: a frozen `BatchNorm`): dx = γ·invStd·dy.
 func batchNormBackwardFixed(dy: UnsafePointer<Float>, rows: Int, channels c: Int, gamma: UnsafePointer<Float>,
                             invStd: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-    let k = (0..<c).map { Float(Double(gamma[$0]) * Double(invStd[$0])) }
-    let n = rows * c
-    var i = 0
-    while i < n {
-        for ch in 0..<c { dx[i &+ ch] = k[ch] * dy[i &+ ch] }
-        i &+= c
+    let kr = repeated((0..<c).map { Float(Double(gamma[$0]) * Double(invStd[$0])) }, pixels: spanPixels(c))
+    kr.withUnsafeBufferPointer { k in
+        forEachSpan(rows: rows, channels: c) { o, n in for j in 0..<n { dx[o &+ j] = k[j] * dy[o &+ j] } }
     }
 }
 
