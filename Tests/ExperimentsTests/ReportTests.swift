@@ -633,7 +633,7 @@ final class InfeasibleReportTests: XCTestCase {
         XCTAssertEqual(ClaimRobustness.paperText["preprocessing"], "scale")
         XCTAssertEqual(ClaimRobustness.paperText["epochs"], "3")
         XCTAssertEqual(Set(ClaimRobustness.paperText.keys), ["activation", "normalization", "patch_stride", "epochs", "preprocessing",
-                                                              "validation", "selection"])
+                                                              "validation", "selection", "batch_norm"])
         // One registry of the DMN-vs-ConvNet claims: the verdicts and the robustness section read it.
         let ids = Claims.pairClaims.map(\.id)
         XCTAssertEqual(ClaimRobustness.claims.map(\.id), ids)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiments
+@testable import Report
 import Models
 #if canImport(Glibc)
 import Glibc

@@ -41,6 +41,26 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(sharded, serial, "the thread count must not change the result")
     }
 
+    /// `training.loss: keras-clipped` reaches the trained network and its data-parallel workers:
+    /// a softmax whose every training image is saturated on a wrong class (probability of the
+    /// label below 1e-7) gets no gradient and does not move, while the logits loss moves it.
+    func testKerasClippedLossFreezesASaturatedSoftmax() throws {
+        // 2 pixels → 2 classes; weights send every image to class 1 with a margin of ≥ 40 logits.
+        let images: [UInt8] = [255, 255, 200, 255, 255, 180, 220, 240]
+        let data = ImageDataset(images: images, labels: [0, 0, 0, 0], height: 1, width: 2, channels: 1, numClasses: 2)
+        func trained(_ loss: ClassificationLoss) throws -> [Float] {
+            let net = Sequential([Dense(name: "softmax", input: Shape3(1, 2, 1), outputs: 2, weights: [0, 40, 0, 40])])
+            var c = TrainingConfig()
+            c.loss = loss; c.epochs = 2; c.batchSize = 2
+            let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+            XCTAssertEqual(net.replica().loss, loss)
+            _ = try trainer.fit(train: data, test: nil)
+            return net.weightSnapshots()[0]
+        }
+        XCTAssertEqual(try trained(.kerasClipped), [0, 40, 0, 40])
+        XCTAssertNotEqual(try trained(.logits), [0, 40, 0, 40])
+    }
+
     /// A data-parallel worker computes with the trained network's current weights (shared, not
     /// copied) and keeps gradients of its own: after an optimiser step on the network, both
     /// give bit-identical logits, and a backward on the worker leaves the network's gradients alone.

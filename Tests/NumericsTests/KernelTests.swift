@@ -95,4 +95,30 @@ final class KernelTests: XCTestCase {
         }
         XCTAssertEqual(r.loss, loss, accuracy: lossBound)
     }
+
+    /// Keras's clipped loss: a sample whose label probability falls below ε (or above 1 − ε) adds
+    /// −log of the bound and no gradient; the other samples' gradients are the unclipped kernel's,
+    /// bit for bit (the same Float operations).
+    func testClippedCrossEntropyZeroesSaturatedSamples() {
+        let classes = 3
+        // Row 0: label 0 at probability ~e^-30 ≈ 1e-13 < 1e-7 (saturated, wrong). Row 1: ordinary.
+        // Row 2: label 2 at probability 1 − ~2e-9 > 1 − 1e-7 (saturated, right).
+        let logits: [Float] = [0, 30, 0,   0.5, -1, 2,   0, 0, 20]
+        let labels: [Int32] = [0, 1, 2]
+        var clipped = [Float](repeating: 9, count: 9), plain = [Float](repeating: 9, count: 9)
+        let c = softmaxCrossEntropy(logits, labels: labels, batch: 3, classes: classes, dlogits: &clipped, probabilityClip: 1e-7)
+        let p = softmaxCrossEntropy(logits, labels: labels, batch: 3, classes: classes, dlogits: &plain)
+        XCTAssertEqual(Array(clipped[0..<3]), [0, 0, 0])
+        XCTAssertEqual(Array(clipped[6..<9]), [0, 0, 0])
+        XCTAssertEqual(Array(clipped[3..<6]).map(\.bitPattern), Array(plain[3..<6]).map(\.bitPattern))
+        XCTAssertNotEqual(Array(plain[0..<3]), [0, 0, 0])
+        // Loss: −log(1e-7) for row 0, −log(Float(1 − 1e-7)) for row 2, −log(Float(p₁)) for row 1.
+        // Row 1's p is rounded to Float (relative u) and the log of it is in Double.
+        let z1 = [0.5, -1.0, 2.0]
+        let p1 = exp(z1[1]) / z1.map(exp).reduce(0, +)
+        let expected = -log(Double(Float(1e-7))) - log(Double(Float(1 - 1e-7) as Float)) - log(p1)
+        XCTAssertEqual(c.loss, expected, accuracy: 2 * Double(Float32Bound.u) + 1e-12)
+        XCTAssertEqual(c.correct, p.correct)
+        XCTAssertEqual(c.correct, 1)  // row 2 only (row 1's largest logit is class 2)
+    }
 }

@@ -112,7 +112,7 @@ public final class ResultTables: @unchecked Sendable {
 
     // MARK: table contents
 
-    static let runColumns: [String] =
+    public static let runColumns: [String] =
         ["run_id", "spec", "spec_hash", "kind", "dataset", "model", "filters"]
         + Parameters.all.map(\.column)
         + ["seed", "filter_counts", "relaxed_tv", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]

@@ -153,6 +153,7 @@ extension VisitOrder: ChoiceParameter {}
 extension SignRule: ChoiceParameter {}
 extension OptimizerKind: ChoiceParameter {}
 extension WeightInitialization: ChoiceParameter {}
+extension ClassificationLoss: ChoiceParameter {}
 extension PreprocessingMethod: ChoiceParameter {}
 extension CIFAR100LabelSet: ChoiceParameter {}
 extension DMNActivation: ChoiceParameter {}
@@ -280,6 +281,9 @@ public enum Parameters {
               paperText: 3),
         .choice(.training, "init", \.training.initialization, column: "init",
                 doc: "How the conv and hidden dense layers that SGD trains (convnet, mlp) start: \"he\": He-normal N(0, 2/fan_in); \"glorot-uniform\": U(±√(6/(fan_in+fan_out))) with Keras's fans (conv: fan_in = k·k·C, fan_out = k·k·K), Keras's default and so the authors' code. The softmax is Glorot-uniform under both; biases start at 0.",
+                protocolSetting: true),
+        .choice(.training, "loss", \.training.loss, column: "loss",
+                doc: "The softmax cross-entropy SGD minimises: \"logits\": from the logits (log-sum-exp), every sample keeps a gradient; \"keras-clipped\": as Keras's categorical_crossentropy on softmax outputs (the authors' code), the label's probability clipped to [1e-7, 1 − 1e-7], so a saturated sample adds a constant loss and no gradient.",
                 protocolSetting: true),
         .init(.training, "batchNorm", \.training.batchNorm, .boolean, column: "batch_norm",
               doc: "Batch normalisation after each conv layer, before its ReLU (Keras's Conv2D → BatchNormalization → ReLU → MaxPooling2D; ε = 1e-3), for convnet, dmn, pca, random and hybrid: trained γ (init 1) and β (init 0), also in a DMN whose filters stay frozen; each of a step's two gradient shards normalises with its own batch statistics, evaluation uses the running averages. A DMN's running statistics start at its build images' conv outputs' mean and variance, the ConvNet's at 0 and 1 (Keras).",

@@ -1,8 +1,23 @@
 import Numerics
 
+/// How the softmax cross-entropy is computed (spec key `training.loss`).
+public enum ClassificationLoss: String, CaseIterable, Sendable {
+    /// From the logits, by log-sum-exp: every sample keeps a gradient.
+    case logits
+    /// Keras's `categorical_crossentropy` on softmax outputs (the authors' code): the label's
+    /// probability clipped to [1e-7, 1 − 1e-7], so a sample whose probability falls outside
+    /// contributes a constant loss and no gradient.
+    case kerasClipped = "keras-clipped"
+
+    /// The clip ε of `softmaxCrossEntropy`; 0 = none. Keras's `backend.epsilon()` is 1e-7.
+    public var probabilityClip: Float { self == .kerasClipped ? 1e-7 : 0 }
+}
+
 /// A stack of layers ending in logits, trained with softmax cross-entropy.
 public final class Sequential {
     public let layers: [Layer]
+    /// The loss `lossAndGradients` trains with; replicas and workers take it along.
+    public var loss: ClassificationLoss = .logits
     let inputShape: Shape3
     public var classes: Int { layers.last!.outputShape.count }
     private let dLogits = Scratch<Float>()
@@ -20,7 +35,11 @@ public final class Sequential {
     var trainableParameters: [Parameter] { layers.filter(\.trainable).flatMap(\.parameters) }
 
     /// A copy with its own buffers and parameters.
-    func replica() -> Sequential { Sequential(layers.map { $0.replica() }) }
+    func replica() -> Sequential {
+        let copy = Sequential(layers.map { $0.replica() })
+        copy.loss = loss
+        return copy
+    }
 
     /// A copy for a data-parallel worker: its own buffers and gradients, this network's weight
     /// values (shared, not copied: the worker always computes with the current weights).
@@ -81,7 +100,8 @@ public final class Sequential {
         defer { for bn in norms { bn.training = false } }
         let logits = forward(x, batch: batch, from: start)
         let d = dLogits.ensure(batch * classes)
-        let result = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: d)
+        let result = softmaxCrossEntropy(logits, labels: labels, batch: batch, classes: classes, dlogits: d,
+                                         probabilityClip: loss.probabilityClip)
         // Below the lowest trainable layer no gradient is needed at all.
         guard let lowest = layers.firstIndex(where: { $0.trainable && !$0.parameters.isEmpty }) else { return result }
         var g = UnsafePointer(d)

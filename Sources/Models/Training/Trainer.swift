@@ -14,6 +14,8 @@ public struct TrainingConfig: Sendable, Hashable {
     /// How the conv and hidden dense layers that SGD trains start (the softmax is always
     /// Glorot-uniform).
     public var initialization: WeightInitialization = .he
+    /// The softmax cross-entropy: from the logits, or clipped as Keras's on softmax outputs.
+    public var loss: ClassificationLoss = .logits
     /// Batch normalisation after each conv layer, before its ReLU (Keras's Conv2D →
     /// BatchNormalization → ReLU), for every model with conv layers; γ and β train with the
     /// rest, also in a DMN whose filters stay frozen (`BatchNorm`).
@@ -107,6 +109,7 @@ public final class Trainer {
     /// `repro run --jobs`; it never changes the result (the shard count does not depend on it).
     public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing, threads: Int = BLAS.threads,
                 featureCacheBudget: Int = FeatureCacheBudget.defaultBytes) {
+        network.loss = config.loss
         self.network = network
         self.threads = threads
         self.featureCacheBudget = featureCacheBudget
@@ -240,7 +243,8 @@ public final class Trainer {
                 let (x, y) = cached.map { (UnsafePointer($0.values + idx.lowerBound * $0.featureSize), labels(data, idx, w)) }
                     ?? fill(data, idx, w)
                 let logits = w.network.forward(x, batch: parts[i].count, from: start0)
-                w.result = softmaxCrossEntropy(logits, labels: y, batch: parts[i].count, classes: network.classes, dlogits: nil)
+                w.result = softmaxCrossEntropy(logits, labels: y, batch: parts[i].count, classes: network.classes, dlogits: nil,
+                                               probabilityClip: network.loss.probabilityClip)
             }
             for i in parts.indices { lossSum += workers[i].result.loss; correct += workers[i].result.correct }
             b += n

@@ -21,9 +21,16 @@ public func denseBackward(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, b
 /// Mean softmax cross-entropy of logits[B, K] against labels, and its gradient
 /// dlogits = (softmax − onehot) / B. Returns (summed loss, number correct); the caller divides.
 /// Log-sum-exp is taken in Double so a large logit neither overflows nor loses the small ones.
+///
+/// `probabilityClip` ε > 0 computes the loss as Keras's cross-entropy on softmax outputs does:
+/// the label's probability p (rounded to Float, as a Float32 framework holds it) is clipped to
+/// [ε, 1 − ε] and the loss is −log(clip(p)); where p lies outside, the clip's derivative is 0,
+/// so that sample's whole gradient is 0 (a saturated wrong prediction never recovers). Inside,
+/// the gradient is the usual softmax − onehot, the same bits as with ε = 0.
 @discardableResult
 public func softmaxCrossEntropy(_ logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
-                                classes: Int, dlogits: UnsafeMutablePointer<Float>?) -> (loss: Double, correct: Int) {
+                                classes: Int, dlogits: UnsafeMutablePointer<Float>?,
+                                probabilityClip: Float = 0) -> (loss: Double, correct: Int) {
     var loss = 0.0
     var correct = 0
     let scale = 1 / Float(batch)
@@ -40,13 +47,25 @@ public func softmaxCrossEntropy(_ logits: UnsafePointer<Float>, labels: UnsafePo
                 sum += e[k]
             }
             let label = Int(labels[b])
-            loss += log(sum) - Double(z[label] - mx)
+            var clipped = false
+            if probabilityClip > 0 {
+                let p = Float(e[label] / sum)
+                let kept = min(max(p, probabilityClip), 1 - probabilityClip)
+                clipped = kept != p
+                loss -= log(Double(kept))
+            } else {
+                loss += log(sum) - Double(z[label] - mx)
+            }
             if arg == label { correct += 1 }
             if let dlogits {
                 let d = dlogits + b * classes
-                let inv = 1 / sum
-                for k in 0..<classes { d[k] = Float(e[k] * inv) * scale }
-                d[label] -= scale
+                if clipped {
+                    for k in 0..<classes { d[k] = 0 }
+                } else {
+                    let inv = 1 / sum
+                    for k in 0..<classes { d[k] = Float(e[k] * inv) * scale }
+                    d[label] -= scale
+                }
             }
         }
         return (loss, correct)
