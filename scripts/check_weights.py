@@ -173,17 +173,31 @@ class Data:
         self.raw = {}
         self.last_inputs = (None, None)
 
-    def splits(self, dataset, labels):
+    def splits(self, dataset, labels, record=None):
         key = (dataset, labels)
         if key not in self.raw:
             try:
-                self.raw[key] = rd.load_splits(dataset, self.data_dir, labels)
+                if dataset in rd.DATASETS:
+                    self.raw[key] = rd.load_splits(dataset, self.data_dir, labels)
+                else:
+                    self.raw[key] = self.archive(record)
             except (rd.DatasetError, FileNotFoundError) as e:
                 self.raw[key] = e
         got = self.raw[key]
         if isinstance(got, Exception):
             raise Skip(f"no {dataset} data: {got}")
         return got
+
+    @staticmethod
+    def archive(record):
+        """A dataset given by path: the spec wrote it relative to the spec file (or absolute)."""
+        run = record["run"]
+        path = run.get("dataset_path") or run["dataset"]
+        if not os.path.isabs(path):
+            path = os.path.join(os.path.dirname(record.get("spec", {}).get("file", "")), path)
+        if not path.endswith(".npz"):
+            raise Skip(f"{path}: only NumPy archives are read here, not image folders")
+        return rd.load_archive(path, run.get("dataset_hash"))
 
     def test_inputs(self, record, arrays):
         """(float32 test images, labels, training images or None) of a run."""
@@ -200,7 +214,7 @@ class Data:
                stats)
         if self.last_inputs[0] == key:
             return self.last_inputs[1]
-        splits = rd.run_splits(run, self.data_dir, splits=self.splits(run["dataset"], labels))
+        splits = rd.run_splits(run, self.data_dir, splits=self.splits(run["dataset"], labels, record))
         x_test, y_test = splits.test
         x_train = splits.train[0] if method == "standardize" else None
         if method == "standardize" and stats is not None:

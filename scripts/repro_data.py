@@ -101,7 +101,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = [
-    "DATASETS", "SYSTEM_FASHION_MNIST", "data_dir", "load_splits", "num_classes",
+    "DATASETS", "SYSTEM_FASHION_MNIST", "data_dir", "load_splits", "load_archive", "num_classes",
     "stratified_subset_indices", "stratified_subset", "validation_split_indices",
     "validation_split", "RunSplits", "run_splits", "channel_statistics", "lookup_table",
     "preprocess", "raw_noise", "raw_noise_keys", "run_inputs", "load_run", "SeededRandom",
@@ -262,6 +262,24 @@ def load_splits(dataset, data_dir=None, cifar100_labels="fine"):
         x_train, y_train = _cifar(files[:1], 2, [20, 100], use)
         x_test, y_test = _cifar(files[1:], 2, [20, 100], use)
     return x_train, y_train, x_test, y_test
+
+
+def load_archive(path, sha256=None):
+    """(x_train, y_train, x_test, y_test) of a dataset given by path as a NumPy archive (Keras's
+    `load_data` names; images uint8 (N, H, W) or (N, H, W, C), made NHWC here), as repro reads
+    it. `sha256`, when given, must be the file's (the run file's `dataset_hash`)."""
+    import hashlib
+    with open(path, "rb") as f:
+        raw = f.read()
+    if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
+        raise DatasetError(path, "its SHA-256 is not the run's dataset_hash: the data changed since the run")
+    with np.load(path) as archive:
+        parts = [np.asarray(archive[k]) for k in ("x_train", "y_train", "x_test", "y_test")]
+    x_train, y_train, x_test, y_test = parts
+    if x_train.ndim == 3:
+        x_train, x_test = x_train[..., None], x_test[..., None]
+    return (np.ascontiguousarray(x_train, dtype=np.uint8), y_train.astype(np.int64),
+            np.ascontiguousarray(x_test, dtype=np.uint8), y_test.astype(np.int64))
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,8 +452,9 @@ def run_splits(run_params, data_dir=None, splits=None) -> RunSplits:
     data = run.get("data", {})
     dataset = run["dataset"]
     labels = data.get("cifar100Labels", "fine")
-    classes = num_classes(dataset, labels)
     x_train, y_train, x_test, y_test = splits if splits is not None else load_splits(dataset, data_dir, labels)
+    # A dataset given by path (an archive) has as many classes as its labels name.
+    classes = num_classes(dataset, labels) if dataset in DATASETS else int(max(y_train.max(), y_test.max())) + 1
     train_limit, test_limit = data.get("trainLimit"), data.get("testLimit")
     if train_limit is not None:
         x_train, y_train = stratified_subset(x_train, y_train, count=min(int(train_limit), len(y_train)),
