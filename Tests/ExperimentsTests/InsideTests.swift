@@ -243,30 +243,38 @@ final class SavedDMNFilterTests: XCTestCase {
     }
 }
 
+/// A one-epoch Fashion-MNIST DMN run ("4,6") on a 300-image training and 100-image test
+/// slice, as `configure` changes it, executed with its weights saved.
+func savedWeightsOfSmallDMN(_ configure: (inout ResolvedRun) -> Void) throws -> RunWeights {
+    try FashionMNIST.require()
+    var run = ResolvedRun()
+    run.dataset = .fashionMNIST
+    run.model = .dmn
+    run.filters = [4, 6]
+    run.training.epochs = 1
+    run.data.trainLimit = 300
+    run.data.testLimit = 100
+    configure(&run)
+    let dataDir = URL(fileURLWithPath: "/nonexistent-use-debian-package")
+    return try XCTUnwrap(try ModelRunExecutor().execute(run, dataDirectory: dataDir, saveWeights: true) { _ in }.weights)
+}
+
 /// Every frozen statistic a network applies is saved with its weights, so that the network
 /// can be rebuilt from its files: a standardised DMN's per-layer output statistics and the
 /// `standardize` input preprocessing's channel statistics, as the layers and the fitted
 /// preprocessing hold them (bit for bit).
 final class SavedStatisticsTests: XCTestCase {
     func testStandardisedDMNSavesItsStatistics() throws {
-        try FashionMNIST.require()
-        var run = ResolvedRun()
-        run.dataset = .fashionMNIST
-        run.model = .dmn
-        run.filters = [4, 6]
-        run.dmn.normalization = .standardize
-        run.dmn.activation = .none
-        run.data.preprocessing = .standardize
-        run.training.epochs = 1
-        run.data.trainLimit = 300
-        run.data.testLimit = 100
+        let w = try savedWeightsOfSmallDMN {
+            $0.dmn.normalization = .standardize
+            $0.dmn.activation = .none
+            $0.data.preprocessing = .standardize
+        }
         let dataDir = URL(fileURLWithPath: "/nonexistent-use-debian-package")
-        let result = try ModelRunExecutor().execute(run, dataDirectory: dataDir, saveWeights: true) { _ in }
-        let w = try XCTUnwrap(result.weights)
         XCTAssertEqual(w.arrays.map(\.name), ["input.mean", "input.std", "conv1.w", "conv1.b", "standardize1.mean", "standardize1.std",
                                                "conv2.w", "conv2.b", "standardize2.mean", "standardize2.std", "softmax.w", "softmax.b"])
         // The input statistics are the training subset's, as the executor fits them.
-        let splits = try DatasetCache.shared.splits(.fashionMNIST, dataDirectory: dataDir, labels: run.data.cifar100Labels)
+        let splits = try DatasetCache.shared.splits(.fashionMNIST, dataDirectory: dataDir, labels: ResolvedRun().data.cifar100Labels)
         let stats = splits.train.stratifiedSubset(count: 300, seed: 0).channelStatistics()
         XCTAssertEqual(w.arrays[0].values, stats.mean)
         XCTAssertEqual(w.arrays[1].values, stats.std)
@@ -285,18 +293,7 @@ final class SavedStatisticsTests: XCTestCase {
 /// applies, per BN layer, as `.npy` files the manifest names.
 final class SavedBatchNormTests: XCTestCase {
     func testBatchNormDMNSavesGammaBetaAndRunningAverages() throws {
-        try FashionMNIST.require()
-        var run = ResolvedRun()
-        run.dataset = .fashionMNIST
-        run.model = .dmn
-        run.filters = [4, 6]
-        run.training.batchNorm = true
-        run.training.epochs = 1
-        run.data.trainLimit = 300
-        run.data.testLimit = 100
-        let dataDir = URL(fileURLWithPath: "/nonexistent-use-debian-package")
-        let result = try ModelRunExecutor().execute(run, dataDirectory: dataDir, saveWeights: true) { _ in }
-        let w = try XCTUnwrap(result.weights)
+        let w = try savedWeightsOfSmallDMN { $0.training.batchNorm = true }
         XCTAssertEqual(w.arrays.map(\.name), ["conv1.w", "conv1.b", "bn1.moving_mean", "bn1.moving_variance", "bn1.gamma", "bn1.beta",
                                                "conv2.w", "conv2.b", "bn2.moving_mean", "bn2.moving_variance", "bn2.gamma", "bn2.beta",
                                                "softmax.w", "softmax.b"])
