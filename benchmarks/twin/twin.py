@@ -82,6 +82,10 @@ def parse_args(argv=None):
                     help="train at most this many epochs per run (diagnosis and timing; the rows then cover fewer "
                          "epochs than the run, and the summary compares the epochs both have)")
     ap.add_argument("--data-dir", default=None, help="data folder (default: $REPRO_DATA, else ~/.cache/repro-data)")
+    ap.add_argument("--keras-from", default=None, metavar="TWIN_DIR",
+                    help="take the Keras curves of runs whose Keras protocol is the same as an already "
+                         "twinned run of TWIN_DIR (same settings except repro's training.loss, same saved "
+                         "weight bytes) instead of training them again; the reuse is recorded in twin.json")
     ap.add_argument("--summary-only", action="store_true", help="train nothing; rewrite the summary, report and figure")
     ap.add_argument("--no-figure", action="store_true", help="do not run gnuplot")
     ap.add_argument("--quiet", action="store_true")
@@ -414,6 +418,8 @@ def run_twins(args, out):
     rows = read_csv(csv_path)
     done = {r["run_id"] for r in rows}
     todo = [r for r in runs if r["runId"] not in done]
+    if args.keras_from:
+        todo = reuse_keras_curves(args, out, todo)
     if args.limit is not None:
         todo = todo[:args.limit]
     log(args, f"twin: {len(runs)} runs of {args.dataset} {','.join(models)} in {args.results}; "
@@ -431,6 +437,9 @@ def run_twins(args, out):
                 flag = "--" + k.replace("_", "-")
                 raise SystemExit(f"{meta_path}: its rows were made with {flag} {old.get(k)}, not {settings[k]}: use another --out")
     settings["command"] = sys.argv
+    settings["results"] = str(args.results)
+    if meta_path.exists():
+        settings["keras_reused"] = json.loads(meta_path.read_text()).get("keras_reused", {})
     write_atomic(meta_path, json.dumps(settings, indent=1) + "\n")
     cache = DataCache(import_repro_data(), args.data_dir)
     for i, rec in enumerate(todo, 1):
@@ -441,27 +450,101 @@ def run_twins(args, out):
         t_data = time.perf_counter() - t0
         c0 = time.process_time()
         curve, cpu = twin_run(keras, rec, data, args)
-        hist = rec["outcome"]["history"]
-        new = []
-        for e, (acc, loss, sec) in enumerate(curve, 1):
-            h = hist[e - 1] if e <= len(hist) else {}
-            new.append({"run_id": rec["runId"], "dataset": run["dataset"], "model": run["model"],
-                        "filters": filters_text(run["filters"]), "init": run_init(run), "seed": run["seed"], "epoch": e,
-                        "repro_test_acc": float(h.get("testAccuracy", float("nan"))), "keras_test_acc": float(acc),
-                        "repro_loss": float(h.get("loss", float("nan"))), "keras_loss": float(loss),
-                        "repro_seconds": float(h.get("seconds", float("nan"))), "keras_seconds": float(sec)})
-        with open(out / ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)   # shards share twin.csv: read, merge and replace under the lock
-            rows = [r for r in read_csv(csv_path) if r["run_id"] != rec["runId"]] + new
-            rows.sort(key=lambda r: (MODEL_ORDER.get(r["model"], 9), len(r["filters"].split("-")), r["filters"],
-                                     r["init"], int(r["seed"]), r["run_id"], int(r["epoch"])))
-            write_atomic(csv_path, csv_text(CSV_HEADER, rows))
+        new = twin_rows(rec, curve)
+        store_rows(out, rec["runId"], new)
         total = time.perf_counter() - t0
         log(args, f"[{i}/{len(todo)}] {rec['runId']} {run['model']} {filters_text(run['filters'])} "
                   f"{run_init(run) or '-'} seed {run['seed']}: final test repro {new[-1]['repro_test_acc']:.4f} "
                   f"keras {new[-1]['keras_test_acc']:.4f}; {total:.1f} s (data {t_data:.1f} s, "
                   f"{sum(c[2] for c in curve) / len(curve):.2f} s/epoch; CPU {time.process_time() - c0:.1f} s, "
                   f"{sum(cpu[1:]) / max(1, len(cpu) - 1):.2f} s/epoch after the first)")
+
+
+def twin_rows(rec, curve):
+    """twin.csv rows of one run: repro's per-epoch history beside the Keras curve [(acc, loss, s)]."""
+    run = rec["run"]
+    hist = rec["outcome"]["history"]
+    rows = []
+    for e, (acc, loss, sec) in enumerate(curve, 1):
+        h = hist[e - 1] if e <= len(hist) else {}
+        rows.append({"run_id": rec["runId"], "dataset": run["dataset"], "model": run["model"],
+                     "filters": filters_text(run["filters"]), "init": run_init(run), "seed": run["seed"], "epoch": e,
+                     "repro_test_acc": float(h.get("testAccuracy", float("nan"))), "keras_test_acc": float(acc),
+                     "repro_loss": float(h.get("loss", float("nan"))), "keras_loss": float(loss),
+                     "repro_seconds": float(h.get("seconds", float("nan"))), "keras_seconds": float(sec)})
+    return rows
+
+
+def store_rows(out, run_id, new):
+    csv_path = out / "twin.csv"
+    with open(out / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # shards share twin.csv: read, merge and replace under the lock
+        rows = [r for r in read_csv(csv_path) if r["run_id"] != run_id] + new
+        rows.sort(key=lambda r: (MODEL_ORDER.get(r["model"], 9), len(r["filters"].split("-")), r["filters"],
+                                 r["init"], int(r["seed"]), r["run_id"], int(r["epoch"])))
+        write_atomic(csv_path, csv_text(CSV_HEADER, rows))
+
+
+def keras_protocol_key(rec):
+    """What determines a run's Keras twin: exactly the settings that twin_run and DataCache read
+    (with the defaults they apply, so that run files written before a key existed compare
+    equal), and, for frozen-layer models, the bytes of the saved weights. repro-only settings
+    such as training.loss are not in it."""
+    import hashlib
+    run = rec["run"]
+    training = run.get("training", {})
+    key = {"dataset": run["dataset"], "model": run["model"], "filters": list(run["filters"]),
+           "seed": int(run["seed"]), "init": run_init(run), "data": run.get("data", {}),
+           "optimizer": training.get("optimizer", "adam"), "learningRate": float(training.get("learningRate", 0.001)),
+           "momentum": float(training.get("momentum", 0.9)), "batchSize": int(training.get("batchSize", 64)),
+           "epochs": int(training.get("epochs", 3)), "batchNorm": bool(training.get("batchNorm", False))}
+    w = rec.get("weights")
+    if run["model"] != "convnet":
+        key["activation"] = run.get("dmn", {}).get("activation", "relu")
+        folder = rec["_path"].parent / w["directory"] if w else None
+        key["weights"] = sorted((a["name"], hashlib.sha256((folder / a["file"]).read_bytes()).hexdigest())
+                                for a in (w["arrays"] if w else []))
+    return json.dumps(key, sort_keys=True)
+
+
+def reuse_keras_curves(args, out, todo):
+    """Fills the runs of `todo` whose Keras twin already exists in --keras-from; returns the rest."""
+    src = Path(args.keras_from)
+    meta = json.loads((src / "twin.json").read_text())
+    for k in ("loss", "he", "max_epochs"):
+        if meta.get(k) != getattr(args, k):
+            raise SystemExit(f"--keras-from {src}: its Keras runs used --{k.replace('_', '-')} {meta.get(k)}, "
+                             f"not {getattr(args, k)}: their curves are not this twin's")
+    results = meta.get("results") or meta["command"][1]
+    if not (Path(results) / "runs").is_dir():
+        raise SystemExit(f"--keras-from {src}: its results folder {results} (from twin.json) is not here; "
+                         f"run from the repository root")
+    curves = {}
+    for r in read_csv(src / "twin.csv"):
+        curves.setdefault(r["run_id"], []).append(r)
+    by_key = {}
+    for rec in load_runs(results, args.dataset, MODELS, set(curves)):
+        by_key[keras_protocol_key(rec)] = rec["runId"]
+    meta_path = out / "twin.json"
+    own = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    reused = own.get("keras_reused", {})
+    rest = []
+    for rec in todo:
+        source = by_key.get(keras_protocol_key(rec))
+        if source is None:
+            rest.append(rec)
+            continue
+        rows = sorted(curves[source], key=lambda r: int(r["epoch"]))
+        curve = [(float(r["keras_test_acc"]), float(r["keras_loss"]), float(r["keras_seconds"])) for r in rows]
+        store_rows(out, rec["runId"], twin_rows(rec, curve))
+        reused[rec["runId"]] = f"{src}:{source}"
+        log(args, f"{rec['runId']}: Keras curve of {source} in {src} (same Keras protocol)")
+    if reused:
+        if not own:
+            own = twin_settings(args) | {"command": sys.argv, "results": str(args.results)}
+        own["keras_reused"] = reused
+        write_atomic(meta_path, json.dumps(own, indent=1) + "\n")
+    return rest
 
 
 # --------------------------------------------------------------------------- statistics
