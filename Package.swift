@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CImageCodecs"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Report", "ReproCLI"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Report", "ReproCLI", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v5]
 )

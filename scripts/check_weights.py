@@ -197,6 +197,8 @@ class Data:
             path = os.path.join(os.path.dirname(record.get("spec", {}).get("file", "")), path)
         if not path.endswith(".npz"):
             raise Skip(f"{path}: only NumPy archives are read here, not image folders")
+        if run.get("data", {}).get("resize"):
+            raise Skip(f"{path}: data.resize (repro's area-averaging resize) is not ported to numpy here")
         return rd.load_archive(path, run.get("dataset_hash"))
 
     def test_inputs(self, record, arrays):

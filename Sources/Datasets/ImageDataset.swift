@@ -38,8 +38,16 @@ public struct OwnDataSource: Hashable, Sendable {
     public var width: Int
     public var channels: Int
     public var numClasses: Int
-    public init(path: String, written: String, height: Int, width: Int, channels: Int, numClasses: Int) {
+    /// Why the images cannot be used at their own size (an image folder whose images differ in
+    /// size: the two files and sizes), or nil; `height` and `width` are then the first image's,
+    /// and every run of the dataset needs `data.resize`.
+    public var mixedSizes: String?
+    /// Whether the archive has its own validation split (x_val, y_val).
+    public var hasValidationSplit: Bool
+    public init(path: String, written: String, height: Int, width: Int, channels: Int, numClasses: Int,
+                mixedSizes: String? = nil, hasValidationSplit: Bool = false) {
         self.path = path; self.written = written; self.height = height; self.width = width; self.channels = channels; self.numClasses = numClasses
+        self.mixedSizes = mixedSizes; self.hasValidationSplit = hasValidationSplit
     }
 }
 
@@ -305,12 +313,28 @@ public struct ImageDataset: Sendable {
 public struct DatasetSplits: Sendable {
     public var train: ImageDataset
     public var test: ImageDataset
+    /// The dataset's own validation split (a NumPy archive's x_val, y_val), used whole as the
+    /// runs' validation set; nil when it has none (`data.validation` may then hold one out).
+    public var validation: ImageDataset?
     public let name: DatasetName
 
-    public init(train: ImageDataset, test: ImageDataset, name: DatasetName) {
+    public init(train: ImageDataset, test: ImageDataset, validation: ImageDataset? = nil, name: DatasetName) {
         self.train = train
         self.test = test
+        self.validation = validation
         self.name = name
+    }
+
+    /// Every split's images resized (`ImageDataset.resized`); `.keep` leaves them as they are.
+    public func resized(_ resize: ImageResize) -> DatasetSplits {
+        guard case let .to(h, w) = resize else { return self }
+        return DatasetSplits(train: train.resized(height: h, width: w), test: test.resized(height: h, width: w),
+                             validation: validation?.resized(height: h, width: w), name: name)
+    }
+
+    /// The same splits under another name.
+    public func named(_ name: DatasetName) -> DatasetSplits {
+        DatasetSplits(train: train, test: test, validation: validation, name: name)
     }
 }
 

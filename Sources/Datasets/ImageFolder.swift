@@ -4,8 +4,9 @@ import Foundation
 /// An image folder (torchvision's ImageFolder convention): `train/<class>/*.png|*.jpg` and
 /// `test/<class>/*`, the classes the sorted folder names of `train/`. Decoded by the system's
 /// libpng and libjpeg (`CImageCodecs`). All images must have one size (an image of another
-/// size is refused, naming it: repro does not resize). Grayscale when every image is,
-/// else RGB (grayscale images repeated into three channels).
+/// size is refused, naming it) unless the spec's data.resize gives one, to which every image
+/// is then resized. Grayscale when every image is, else RGB (a grayscale image's value
+/// repeated into three channels: a folder may mix the two).
 public enum ImageFolder {
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
@@ -82,36 +83,90 @@ public enum ImageFolder {
         return (l.train + l.test).map(\.1).sorted()
     }
 
-    public static func load(path root: String) throws -> DatasetSplits {
+    /// What the headers say: every file's size, the channel count, and whether sizes differ.
+    public struct Survey {
+        var listing: Listing
+        /// Per file of `listing.train + listing.test`: height and width.
+        var sizes: [(height: Int, width: Int)]
+        /// 3 when any image is colour, else 1.
+        public var channels: Int
+        public var numClasses: Int { listing.classes.count }
+        /// The first image's height and width (every image's when `mixedSizes` is nil).
+        public var height: Int { sizes[0].height }
+        public var width: Int { sizes[0].width }
+        /// The first image whose size differs from the first image's, and why (nil: one size).
+        public var mixedSizes: DatasetError?
+    }
+
+    /// Lists the folder and reads every image's header (not its pixels).
+    public static func survey(_ root: String) throws -> Survey {
         let l = try list(root)
         var error = [CChar](repeating: 0, count: 512)
-        func message() -> String { String(cString: error) }
-        // Headers first: one size for all, and the channel count.
-        var size: (w: Int32, h: Int32, file: String)? = nil
+        var sizes: [(height: Int, width: Int)] = []
         var channels = 1
-        for (_, p) in l.train + l.test {
+        var mixed: DatasetError? = nil
+        let files = (l.train + l.test).map(\.1)
+        for p in files {
             var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
-            guard ic_probe(p, &w, &h, &c, &error, error.count) == 0 else { throw DatasetError(file: p, problem: message()) }
-            if let s = size, s.w != w || s.h != h {
-                throw DatasetError(file: p, problem: "image size \(w)×\(h) differs from \(s.w)×\(s.h) (\(s.file)); every image needs one size (repro does not resize)")
+            guard ic_probe(p, &w, &h, &c, &error, error.count) == 0 else { throw DatasetError(file: p, problem: String(cString: error)) }
+            sizes.append((Int(h), Int(w)))
+            if mixed == nil, let first = sizes.first, first != (Int(h), Int(w)) {
+                mixed = DatasetError(file: p, problem: "image size \(h)×\(w) (height×width) differs from \(first.height)×\(first.width) (\(files[0])); "
+                    + "images of different sizes need the spec key data.resize, " + ImageResize.expectation.replacingOccurrences(of: ", or null for none", with: "")
+                    + ", which resizes every image to one size (repro data PATH --resize HxW)")
             }
-            if size == nil { size = (w, h, p) }
             if c == 3 { channels = 3 }
         }
-        let (w, h) = (Int(size!.w), Int(size!.h))
-        func decode(_ files: [(Int, String)]) throws -> ImageDataset {
+        return Survey(listing: l, sizes: sizes, channels: channels, mixedSizes: mixed)
+    }
+
+    /// Decodes the folder. With `.keep` every image must have the first image's size (else the
+    /// first that differs is refused, naming it and data.resize); with a size, each image is
+    /// decoded at its own size and resized (`resizeAreaAverage`). Channels: grayscale when
+    /// every image is, else RGB, a grayscale image's value repeated in its three channels.
+    public static func load(path root: String, resize: ImageResize = .keep) throws -> DatasetSplits {
+        let survey = try survey(root)
+        if case .keep = resize, let mixed = survey.mixedSizes { throw mixed }
+        let l = survey.listing, channels = survey.channels
+        let (h, w): (Int, Int)
+        switch resize {
+        case .keep: (h, w) = (survey.height, survey.width)
+        case let .to(rh, rw): (h, w) = (rh, rw)
+        }
+        var error = [CChar](repeating: 0, count: 512)
+        func decode(_ files: [(Int, String)], sizes: ArraySlice<(height: Int, width: Int)>) throws -> ImageDataset {
             let s = w * h * channels
             var pixels = [UInt8](repeating: 0, count: files.count * s)
-            for (i, (_, p)) in files.enumerated() {
-                let status = pixels.withUnsafeMutableBufferPointer { b in
-                    ic_decode(p, Int32(w), Int32(h), Int32(channels), b.baseAddress! + i * s, &error, error.count)
+            var native: [UInt8] = []
+            for (i, ((_, p), size)) in zip(files, sizes).enumerated() {
+                let status: Int32
+                if case .keep = resize {
+                    status = pixels.withUnsafeMutableBufferPointer { b in
+                        ic_decode(p, Int32(w), Int32(h), Int32(channels), b.baseAddress! + i * s, &error, error.count)
+                    }
+                } else {
+                    native = [UInt8](repeating: 0, count: size.height * size.width * channels)
+                    status = native.withUnsafeMutableBufferPointer { b in
+                        ic_decode(p, Int32(size.width), Int32(size.height), Int32(channels), b.baseAddress!, &error, error.count)
+                    }
+                    if status == 0 {
+                        native.withUnsafeBufferPointer { src in
+                            pixels.withUnsafeMutableBufferPointer { dst in
+                                resizeAreaAverage(src, inHeight: size.height, inWidth: size.width, channels: channels,
+                                                  into: UnsafeMutableBufferPointer(rebasing: dst[(i * s)..<((i + 1) * s)]),
+                                                  outHeight: h, outWidth: w)
+                            }
+                        }
+                    }
                 }
-                guard status == 0 else { throw DatasetError(file: p, problem: message()) }
+                guard status == 0 else { throw DatasetError(file: p, problem: String(cString: error)) }
             }
             return ImageDataset(validated: pixels, labels: files.map { Int32($0.0) }, height: h, width: w,
                                 channels: channels, numClasses: l.classes.count)
         }
-        return DatasetSplits(train: try decode(l.train), test: try decode(l.test),
+        let nTrain = l.train.count
+        return DatasetSplits(train: try decode(l.train, sizes: survey.sizes[0..<nTrain]),
+                             test: try decode(l.test, sizes: survey.sizes[nTrain...]),
                              name: DatasetName(ownData: OwnData.name(ofPath: root), contentHash: "", source: nil))
     }
 

@@ -140,23 +140,22 @@ enum DatasetLayout {
 /// (see `DatasetLayout`: `mnist/`, `fashion-mnist/` with a fallback to
 /// /usr/share/datasets/fashion-mnist, `cifar-10-batches-bin/`, `cifar-100-binary/`). IDX files
 /// may be raw or gzipped. Throws a `DatasetError` naming the file for anything missing or malformed.
+/// `resize` applies to a dataset given by path only (the built-in four keep their size).
 public func loadDataset(_ name: DatasetName, from dataDir: URL,
-                        cifar100Labels: CIFAR100LabelSet = .fine) throws -> DatasetSplits {
+                        cifar100Labels: CIFAR100LabelSet = .fine, resize: ImageResize = .keep) throws -> DatasetSplits {
     try loadDataset(name, from: dataDir, cifar100Labels: cifar100Labels,
-                    fashionMNISTFallback: DataDirectory.systemFashionMNISTPath)
+                    fashionMNISTFallback: DataDirectory.systemFashionMNISTPath, resize: resize)
 }
 
 /// As `loadDataset(_:from:cifar100Labels:)` with another Fashion-MNIST fallback directory
 /// (nil: none, only `dataDir/fashion-mnist`).
 public func loadDataset(_ dataset: DatasetName, from dataDir: URL, cifar100Labels: CIFAR100LabelSet = .fine,
-                        fashionMNISTFallback fashionFallback: String?) throws -> DatasetSplits {
+                        fashionMNISTFallback fashionFallback: String?, resize: ImageResize = .keep) throws -> DatasetSplits {
     guard let name = dataset.builtin else {
         guard let source = dataset.source else {
             throw DatasetError(file: dataset.rawValue, problem: "a dataset given by path, but its path is not known")
         }
-        var splits = try OwnData.load(path: source.path)
-        splits = DatasetSplits(train: splits.train, test: splits.test, name: dataset)
-        return splits
+        return try OwnData.load(path: source.path, resize: resize).named(dataset)
     }
     let dir = DatasetLayout.directory(name, dataDir: dataDir, fashionFallback: fashionFallback)
     let files = try DatasetLayout.requireFiles(name, dir: dir, dataDir: dataDir, fashionFallback: fashionFallback)

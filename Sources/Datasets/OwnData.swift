@@ -1,7 +1,8 @@
 import Foundation
 
 // Datasets given by path (issue #25): a NumPy archive (`.npz`, Keras's `load_data`
-// convention: x_train, y_train, x_test, y_test, optionally x_val, y_val). The archive is a zip
+// convention: x_train, y_train, x_test, y_test, optionally x_val, y_val: the runs' validation
+// set when present, see `DatasetSplits.validation`). The archive is a zip
 // file (`ZipArchive`: stored or deflated members, zip64 as numpy writes them); the `.npy`
 // members inside are parsed here: their format is a fixed magic, a version, a header length
 // and a Python dict literal with three keys (NEP 1), too small a grammar to take a dependency
@@ -28,10 +29,12 @@ public enum OwnData {
         return (p as NSString).lastPathComponent
     }
 
-    /// Loads and checks a `.npz` dataset or an image folder (`ImageFolder`). Throws a `DatasetError` naming the file (and the
+    /// Loads and checks a `.npz` dataset or an image folder (`ImageFolder`), every image resized
+    /// to `resize` when it gives a size (an archive's images already share one; resizing applies
+    /// to them the same way, x_val included). Throws a `DatasetError` naming the file (and the
     /// member) and the problem.
-    public static func load(path: String) throws -> DatasetSplits {
-        if FileReader.isDirectory(path) { return try ImageFolder.load(path: path) }
+    public static func load(path: String, resize: ImageResize = .keep) throws -> DatasetSplits {
+        if FileReader.isDirectory(path) { return try ImageFolder.load(path: path, resize: resize) }
         guard FileManager.default.fileExists(atPath: path) else {
             throw DatasetError(file: path, problem: "no such file")
         }
@@ -74,7 +77,7 @@ public enum OwnData {
         }
         return try assemble(file: path, xTrain: arrays["x_train"]!, yTrain: arrays["y_train"]!,
                             xTest: arrays["x_test"]!, yTest: arrays["y_test"]!,
-                            val: xVal.map { ($0, yVal!) })
+                            val: xVal.map { ($0, yVal!) }).resized(resize)
     }
 
     /// Checks the arrays against each other and builds the splits. The classes are 0..<K with
@@ -114,19 +117,22 @@ public enum OwnData {
         if let c = testCounts.firstIndex(of: 0) {
             throw fail("y_test: class \(c) has no test images (it has \(trainCounts[c]) training images); every class needs at least one")
         }
+        let (h, w, c) = train.shape
+        func dataset(_ im: (bytes: [UInt8], count: Int, shape: (Int, Int, Int)), _ ls: [Int64]) -> ImageDataset {
+            ImageDataset(validated: im.bytes, labels: ls.map { Int32($0) }, height: h, width: w, channels: c, numClasses: k)
+        }
+        var validation: ImageDataset? = nil
         if let (xv, yv) = val {
             let v = try images(xv, member: "x_val", file: file)
             guard v.shape == train.shape else {
                 throw fail("x_val images are \(shapeText(v.shape)) but x_train images are \(shapeText(train.shape))")
             }
             let lv = try labels(yv, member: "y_val", count: v.count, file: file)
+            guard v.count > 0 else { throw fail("empty split: x_val has 0 images (leave x_val and y_val out for none)") }
             try checkRange(lv, "y_val")
+            validation = dataset(v, lv)
         }
-        let (h, w, c) = train.shape
-        func dataset(_ im: (bytes: [UInt8], count: Int, shape: (Int, Int, Int)), _ ls: [Int64]) -> ImageDataset {
-            ImageDataset(validated: im.bytes, labels: ls.map { Int32($0) }, height: h, width: w, channels: c, numClasses: k)
-        }
-        return DatasetSplits(train: dataset(train, ltrain), test: dataset(test, ltest),
+        return DatasetSplits(train: dataset(train, ltrain), test: dataset(test, ltest), validation: validation,
                              name: DatasetName(ownData: name(ofPath: file), contentHash: "", source: nil))
     }
 

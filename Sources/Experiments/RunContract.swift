@@ -44,6 +44,14 @@ public struct ResolvedRun: Hashable, Sendable {
     public var data = DataOptions()
     public var convergence = ConvergenceOptions()
     public init() {}
+
+    /// Height, width and channels of the images the run's model sees: the dataset's, or
+    /// `data.resize`'s size for a dataset given by path.
+    public var imageShape: (height: Int, width: Int, channels: Int) {
+        let native = dataset.imageShape
+        if !dataset.isBuiltin, case let .to(h, w) = data.resize { return (h, w, native.channels) }
+        return native
+    }
 }
 
 /// The spec's `data` section.
@@ -58,6 +66,9 @@ public struct DataOptions: Hashable, Sendable {
     var validation = 0.0
     /// Which epoch's test accuracy the run reports as its `testAccuracy`.
     var selection: SelectionRule = .final
+    /// The size every image of a dataset given by path is resized to (`resizeAreaAverage`);
+    /// `.keep`: their own size, which must then be one size.
+    var resize: ImageResize = .keep
     public init() {}
 }
 

@@ -88,7 +88,7 @@ final class ImageFolderTests: XCTestCase {
         let t = TempDir()
         let (root, _) = Self.folder(t)
         Self.writePNG(root + "/test/b/0.png", w: 6, h: 4, c: 1, [UInt8](repeating: 7, count: 24))
-        refused(root, root + "/test/b/0.png", "image size 6×4 differs from 5×4")
+        refused(root, root + "/test/b/0.png", "image size 4×6 (height×width) differs from 4×5")
     }
 
     func testUnreadableImages() throws {

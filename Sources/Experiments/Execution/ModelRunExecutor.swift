@@ -21,16 +21,22 @@ struct ModelRunExecutor: WeightSavingExecutor {
     /// As `execute`, also handing back the trained network's weights when `saveWeights`.
     public func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?) {
-        if run.data.selection == .bestValidation && run.data.validation == 0 {
+        let splits = try DatasetCache.shared.splits(run.dataset, dataDirectory: dataDirectory, labels: run.data.cifar100Labels,
+                                                    resize: run.dataset.isBuiltin ? .keep : run.data.resize)
+        if run.data.selection == .bestValidation && run.data.validation == 0 && splits.validation == nil {
             throw RunError(description: "data.selection \"best-validation\" needs a validation split: set data.validation (a fraction in (0, 0.5])")
         }
-        let splits = try DatasetCache.shared.splits(run.dataset, dataDirectory: dataDirectory, labels: run.data.cifar100Labels)
+        if run.data.validation > 0 && splits.validation != nil {
+            throw RunError(description: "data.validation \(run.data.validation) with \(run.dataset.rawValue), which has its own validation split (x_val, y_val): set data.validation to 0 to validate on x_val")
+        }
         // Limits pick a fixed stratified subset (seed 0), the same for every model and seed,
         // so that runs differ only by what the run's own seed drives.
         var train = run.data.trainLimit.map { min($0, splits.train.count) }.map { splits.train.stratifiedSubset(count: $0, seed: 0) } ?? splits.train
         // The validation images leave the training set before anything (preprocessing
         // statistics, DMN densities, SGD) sees it.
-        var validation: ImageDataset? = nil
+        // An archive's own validation split (x_val, y_val) is used whole; else data.validation
+        // holds out a fraction.
+        var validation: ImageDataset? = splits.validation
         if run.data.validation > 0 { (train, validation) = train.stratifiedSplit(heldOutFraction: run.data.validation, seed: run.seed) }
         let test = run.data.testLimit.map { min($0, splits.test.count) }.map { splits.test.stratifiedSubset(count: $0, seed: 0) } ?? splits.test
         switch run.kind {

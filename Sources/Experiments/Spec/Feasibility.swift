@@ -55,14 +55,18 @@ enum Feasibility {
                 if case .integer(let b) = v { return b }
                 return nil
             }
+            let resizes = (axes["data.resize"] ?? [.none]).compactMap(ImageResize.init(paramValue:))
             for model in spec.models {
                 for filters in filterConfigs {
                     for batch in batches {
-                        var run = ResolvedRun()
-                        run.dataset = dataset; run.model = model; run.filters = filters; run.training.batchSize = batch
-                        guard let problem = problem(run) else { continue }
-                        if seen.insert(problem).inserted {
-                            out.append(SpecIssue(file: spec.file, path: "filters", line: nil, message: problem))
+                        for resize in resizes {
+                            var run = ResolvedRun()
+                            run.dataset = dataset; run.model = model; run.filters = filters; run.training.batchSize = batch
+                            run.data.resize = resize
+                            guard let problem = problem(run) else { continue }
+                            if seen.insert(problem).inserted {
+                                out.append(SpecIssue(file: spec.file, path: "filters", line: nil, message: problem))
+                            }
                         }
                     }
                 }
@@ -74,8 +78,8 @@ enum Feasibility {
     /// Why this run cannot run (its architecture does not fit the input, or it needs more
     /// memory than `memoryBound`), or nil.
     public static func problem(_ run: ResolvedRun, memoryBound: Int = Feasibility.memoryBound) -> String? {
-        let shape = run.dataset.imageShape
-        let label = "filters \"\(JSONNode.cut(run.filters.map(String.init).joined(separator: ",")))\" with model \(run.model.rawValue) on \(run.dataset.rawValue)"
+        let shape = run.imageShape
+        let label = "filters \"\(JSONNode.cut(run.filters.map(String.init).joined(separator: ",")))\" with model \(run.model.rawValue) on \(run.dataset.rawValue)" + (run.dataset.isBuiltin ? "" : run.data.resize.spelling.map { " resized to \($0)" } ?? "")
         let batch = max(run.training.batchSize, evaluationBatch)
         var bytes = 0
         switch run.model {

@@ -4,20 +4,42 @@ import Foundation
 
 /// Turns a spec's path entry into a `DatasetName`: resolves the path (relative to the spec
 /// file's folder, or absolute), reads and checks the data (`OwnData.load`), and hashes the
-/// file's bytes (SHA-256, what `sha256sum FILE` prints), which enters the run ids.
+/// file's bytes (SHA-256, what `sha256sum FILE` prints), which enters the run ids. An image
+/// folder whose images differ in size is only surveyed here (headers): its source records
+/// why, and `load(_:resize:)` reads it once per `data.resize` the spec gives it.
 public enum OwnDataResolver {
     /// `written` as the spec has it; `specFile` the spec's path (relative paths resolve against
     /// its folder; a spec read from memory resolves against the working directory).
     public static func resolve(_ written: String, specFile: String) throws -> DatasetName {
         let absolute = absolutePath(written, specFile: specFile)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue {
+            let survey = try ImageFolder.survey(absolute)
+            if let mixed = survey.mixedSizes {
+                let hash = try contentHash(path: absolute)
+                let source = OwnDataSource(path: absolute, written: written, height: survey.height, width: survey.width,
+                                           channels: survey.channels, numClasses: survey.numClasses,
+                                           mixedSizes: "\(mixed)")
+                return DatasetName(ownData: OwnData.name(ofPath: absolute), contentHash: hash, source: source)
+            }
+        }
         let splits = try OwnData.load(path: absolute)
         let hash = try contentHash(path: absolute)
         let t = splits.train
         let source = OwnDataSource(path: absolute, written: written, height: t.height, width: t.width,
-                                   channels: t.channels, numClasses: t.numClasses)
+                                   channels: t.channels, numClasses: t.numClasses,
+                                   hasValidationSplit: splits.validation != nil)
         let name = DatasetName(ownData: OwnData.name(ofPath: absolute), contentHash: hash, source: source)
-        DatasetCache.shared.store(name, splits: DatasetSplits(train: splits.train, test: splits.test, name: name))
+        DatasetCache.shared.store(name, splits: splits.named(name))
         return name
+    }
+
+    /// Reads and checks a resolved dataset with its images resized to `data.resize`'s size,
+    /// keeping it for the runs (`.keep`: nothing to do, `resolve` read it).
+    static func load(_ name: DatasetName, resize: ImageResize) throws {
+        guard let source = name.source, case .to = resize else { return }
+        let splits = try OwnData.load(path: source.path, resize: resize)
+        DatasetCache.shared.store(name, resize: resize, splits: splits.named(name))
     }
 
     static func absolutePath(_ written: String, specFile: String) -> String {

@@ -54,6 +54,8 @@ public enum ParamType: Sendable {
     case boolean
     /// A number (same for every layer) or a list of numbers (one per layer; the last repeats).
     case perLayerReal(min: Double?, minInclusive: Bool, max: Double?, maxInclusive: Bool)
+    /// An image size "HxW" (`ImageResize`), or null for none.
+    case optionalImageSize
 
     /// "a number in [0, 1]" and the like, for error messages and docs.
     var expectation: String {
@@ -66,6 +68,7 @@ public enum ParamType: Sendable {
         case .boolean: return "true or false"
         case let .perLayerReal(lo, loIn, hi, hiIn):
             return "a number " + Self.range(lo, loIn, hi, hiIn) + " or a list of such numbers, one per layer"
+        case .optionalImageSize: return ImageResize.expectation
         }
     }
 
@@ -126,6 +129,17 @@ extension Optional: ParameterField where Wrapped == Int {
         switch v {
         case .integer(let i): self = .some(i)
         case .none: self = .none
+        default: return nil
+        }
+    }
+}
+
+extension ImageResize: ParameterField {
+    var paramValue: ParamValue { spelling.map { .text($0) } ?? .none }
+    public init?(paramValue v: ParamValue) {
+        switch v {
+        case .text(let s): self.init(spelling: s)
+        case .none: self = .keep
         default: return nil
         }
     }
@@ -307,6 +321,8 @@ public enum Parameters {
         .choice(.data, "selection", \.data.selection, column: "selection",
                 doc: "Which epoch's test accuracy the run reports: \"final\" (the last), \"best-validation\" (highest validation accuracy; needs data.validation) or \"best-test\" (highest test accuracy, the authors' code: optimistic). The per-epoch history keeps every epoch either way.",
                 paperText: .final),
+        .init(.data, "resize", \.data.resize, .optionalImageSize, column: "resize",
+              doc: "Resize every image of a dataset given by path (image folder or .npz, x_val included) to \"HxW\" pixels (height x width, e.g. \"28x28\") by area averaging: each new pixel is the mean of the old pixels it covers, weighted by overlap, rounded to uint8 in exact integer arithmetic. Lets an image folder mix sizes; null (the default) keeps each image's size and refuses a folder of mixed sizes. The built-in datasets ignore it."),
         .init(.convergence, "lambdaEvery", \.convergence.lambdaEvery, .integer(min: 1), column: "lambda_every",
               doc: "Record the per-layer convergence rate λ every this many SGD steps."),
         .init(.convergence, "smoothingWindow", \.convergence.smoothingWindow, .integer(min: 1), column: "smoothing_window",
@@ -355,6 +371,7 @@ public enum RunNormalization {
             r.training = defaults.training
         }
         if r.dataset != .cifar100 { r.data.cifar100Labels = defaults.data.cifar100Labels }
+        if r.dataset.isBuiltin { r.data.resize = defaults.data.resize }
         return r
     }
 }

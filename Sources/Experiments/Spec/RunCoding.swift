@@ -24,7 +24,9 @@ extension ResolvedRun: Codable {
             try c.encode(dataset.contentHash ?? "", forKey: Key("dataset_hash"))
             if let s = dataset.source {
                 try c.encode(s.written, forKey: Key("dataset_path"))
-                try c.encode([s.height, s.width, s.channels, s.numClasses], forKey: Key("dataset_shape"))
+                // The shape the run's model saw (after data.resize).
+                let shape = imageShape
+                try c.encode([shape.height, shape.width, shape.channels, s.numClasses], forKey: Key("dataset_shape"))
             }
         }
         try c.encode(model, forKey: Key("model"))
@@ -85,6 +87,13 @@ extension ResolvedRun: Codable {
         case .optionalInteger: return try c.decodeNil(forKey: key) ? .none : .integer(try c.decode(Int.self, forKey: key))
         case .boolean: return .flag(try c.decode(Bool.self, forKey: key))
         case .perLayerReal: return .reals(try c.decode([Double].self, forKey: key))
+        case .optionalImageSize:
+            if try c.decodeNil(forKey: key) { return .none }
+            let s = try c.decode(String.self, forKey: key)
+            guard let r = ImageResize(spelling: s) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(def.path): found \"\(s)\"; expected " + def.type.expectation)
+            }
+            return r.paramValue
         case .choice(let allowed):
             let s = try c.decode(String.self, forKey: key)
             guard allowed.contains(s) else {

@@ -118,7 +118,8 @@ struct Validator {
         sectionAxes(top, prefix: "", into: &axes)
         let overrides = top["overrides"].map { overrideAxes($0, datasets: datasets) } ?? [:]
         checkModels(models, fit: kind, node: top["models"])
-        checkSelection(axes, overrides: overrides)
+        checkSelection(axes, overrides: overrides, datasets: datasets)
+        if issues.isEmpty { checkOwnData(datasets, axes: axes, overrides: overrides) }
 
         guard issues.isEmpty else { return nil }
         return ExperimentSpec(name: name, description: description, kind: kind, datasets: datasets, models: models,
@@ -206,14 +207,53 @@ struct Validator {
         }
     }
 
-    /// best-validation needs a validation split, wherever the two meet (base or an override).
-    mutating func checkSelection(_ axes: [String: [ParamValue]], overrides: [DatasetName: [String: [ParamValue]]]) {
-        for (prefix, ax) in [("", axes)] + overrides.map({ ("overrides." + $0.key.rawValue + ".", axes.merging($0.value) { $1 }) }) {
+    /// best-validation needs a validation split, wherever the two meet (base or an override):
+    /// data.validation > 0, or an archive with its own (x_val, y_val).
+    mutating func checkSelection(_ axes: [String: [ParamValue]], overrides: [DatasetName: [String: [ParamValue]]],
+                                 datasets: [DatasetName]) {
+        var reported = Set<String>()
+        // With no datasets (already an error), check the base axes alone.
+        for dataset in datasets.isEmpty ? [nil] : datasets.map(Optional.some) {
+            if dataset?.source?.hasValidationSplit == true { continue }
+            let override = dataset.flatMap { overrides[$0] }
+            let ax = override.map { axes.merging($0) { $1 } } ?? axes
+            let prefix = override.map { _ in "overrides." + dataset!.rawValue + "." } ?? ""
             let selections = ax["data.selection"] ?? []
             let fractions = ax["data.validation"] ?? [.real(0)]
             if selections.contains(.text(SelectionRule.bestValidation.rawValue)),
-               fractions.contains(where: { $0 == .real(0) || $0 == .integer(0) }) {
+               fractions.contains(where: { $0 == .real(0) || $0 == .integer(0) }), reported.insert(prefix).inserted {
                 fail(prefix + "data.selection", line: nil, "found \"best-validation\" with no validation split; set data.validation to a fraction in (0, 0.5] (0 means none)")
+            }
+        }
+    }
+
+    /// Datasets given by path against the data section: each `data.resize` a dataset's runs
+    /// use is read and checked now (a folder of mixed sizes needs one); an archive with its own
+    /// validation split (x_val, y_val) takes no `data.validation` hold-out as well.
+    mutating func checkOwnData(_ datasets: [DatasetName], axes: [String: [ParamValue]],
+                               overrides: [DatasetName: [String: [ParamValue]]]) {
+        for dataset in datasets {
+            guard let source = dataset.source else { continue }
+            let override = overrides[dataset] ?? [:]
+            let ax = axes.merging(override) { $1 }
+            func where_(_ key: String) -> String {
+                override[key] != nil ? "overrides." + dataset.rawValue + "." + key : axes[key] != nil ? key : "datasets"
+            }
+            for value in ax["data.resize"] ?? [.none] {
+                guard let resize = ImageResize(paramValue: value) else { continue }
+                if case .keep = resize, let mixed = source.mixedSizes {
+                    fail(where_("data.resize"), line: nil, mixed)
+                    continue
+                }
+                do { try OwnDataResolver.load(dataset, resize: resize) } catch { fail(where_("data.resize"), line: nil, "\(error)") }
+            }
+            if source.hasValidationSplit {
+                for value in ax["data.validation"] ?? [] where value != .real(0) && value != .integer(0) {
+                    fail(where_("data.validation"), line: nil,
+                         "found \(value) with \(source.written), which has its own validation split (archive members x_val, y_val): two validation sets are ambiguous; "
+                         + "set data.validation to 0 (the default) to validate on x_val, or leave x_val and y_val out of the archive to hold out a fraction of x_train")
+                    break
+                }
             }
         }
     }
@@ -504,6 +544,10 @@ struct Validator {
                 fail(path, node, found)
                 return nil
             }
+        case .optionalImageSize:
+            if case .null = node.value { return ParamValue.none }
+            guard case .string(let s) = node.value, let r = ImageResize(spelling: s) else { fail(path, node, found); return nil }
+            return r.paramValue
         }
     }
 }

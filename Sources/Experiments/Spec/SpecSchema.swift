@@ -29,6 +29,8 @@ public enum SpecSchema {
         case let .perLayerReal(lo, loIn, hi, hiIn):
             let n = bounded(lo, loIn, hi, hiIn)
             return ["oneOf": [n, ["type": "array", "minItems": 1, "items": n]]]
+        case .optionalImageSize:
+            return ["oneOf": [["type": "string", "pattern": "^[0-9]+[xX][0-9]+$"], ["type": "null"]]]
         }
     }
 

@@ -23,12 +23,14 @@ struct DataCommand: ParsableCommand {
         test/<class>/*): image shape, counts per split and class, and the \
         SHA-256 of the file or folder (the hash runs.csv shows and run ids include). It reads and checks \
         them as `repro run` would; exit status 1 when one is refused (the file and the problem \
-        named).
+        named). --resize HxW reads them as a spec's data.resize would (every image resized to \
+        H×W by area averaging; an image folder of mixed sizes needs it) and shows that shape.
 
         Examples:
           repro data
           repro data --data-dir /scratch/datasets --no-checksums
           repro data experiments/data/digits.npz
+          repro data --resize 28x28 my-photos/
         """)
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Folder holding the datasets.", valueName: "dir"))
@@ -37,11 +39,15 @@ struct DataCommand: ParsableCommand {
     @Flag(name: .customLong("no-checksums"), help: "Skip the CRC-32 of every file (faster).")
     var noChecksums = false
 
+    @Option(name: .customLong("resize"), help: ArgumentHelp("With paths: resize every image to this size, as the spec key data.resize does.", valueName: "HxW"))
+    var resize: String?
+
     @Argument(help: ArgumentHelp("Datasets given by path (.npz or image folder) to list instead of the built-in ones.", valueName: "path"))
     var paths: [String] = []
 
     func run() throws {
         if !paths.isEmpty { return try listOwnData() }
+        if resize != nil { throw ValidationError("--resize applies to datasets given by path (repro data --resize HxW PATH…)") }
         let dir = DataDirectory.resolve(flag: dataDir)
         print("data folder: \(dir.path)")
         let reports = datasetInventory(dataDir: dir, computeChecksums: !noChecksums)
@@ -58,16 +64,25 @@ struct DataCommand: ParsableCommand {
 
     /// `repro data PATH…`: each dataset given by path, read and checked as `run` would.
     func listOwnData() throws {
+        var size = ImageResize.keep
+        if let r = resize {
+            guard let parsed = ImageResize(spelling: r) else {
+                throw ValidationError("--resize: found \"\(r)\"; expected " + ImageResize.expectation.replacingOccurrences(of: ", or null for none", with: ""))
+            }
+            size = parsed
+        }
         var ok = true
         for p in paths {
             let absolute = URL(fileURLWithPath: (p as NSString).expandingTildeInPath).standardizedFileURL.path
             do {
-                let s = try OwnData.load(path: absolute)
+                let s = try OwnData.load(path: absolute, resize: size)
                 let hash = try OwnDataResolver.contentHash(path: absolute)
                 let t = s.train
                 print("\(OwnData.name(ofPath: absolute)): ok  \(absolute)")
-                print("  images \(t.height)×\(t.width)×\(t.channels) uint8, \(t.numClasses) classes")
-                print("  train \(s.train.count), test \(s.test.count)")
+                print("  images \(t.height)×\(t.width)×\(t.channels) uint8, \(t.numClasses) classes"
+                      + (size.spelling.map { " (resized to \($0) by area averaging)" } ?? ""))
+                print("  train \(s.train.count), test \(s.test.count)"
+                      + (s.validation.map { ", validation \($0.count) (x_val, y_val: the runs' validation set)" } ?? ""))
                 let tr = s.train.classCounts(), te = s.test.classCounts()
                 print("  class  train  test")
                 for c in 0..<t.numClasses {
