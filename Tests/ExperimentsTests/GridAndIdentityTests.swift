@@ -174,6 +174,7 @@ final class GridAndIdentityTests: XCTestCase {
             case .choice(let c): other = .text(c.first { ParamValue.text($0) != def.defaultValue }!)
             case .boolean: other = .flag(def.defaultValue != .flag(true))
             case .perLayerReal: other = .reals([0.5])
+            case .optionalImageSize: other = .text("16x16")
             }
             def.set(&changed, other)
             XCTAssertNotEqual(RunIdentity.canonicalJSON(of: changed),
