@@ -161,5 +161,5 @@ public enum SpecSchema {
 }
 
 struct SpecSchemaError: Error, CustomStringConvertible {
-    public let description: String
+    let description: String
 }
