@@ -83,10 +83,10 @@ public struct ConvergenceOptions: Hashable, Sendable {
 
 /// A free-form table a run kind produces beyond the common ones (Fig. 2's increments).
 struct ExtraTable: Codable, Hashable, Sendable {
-    public var name: String
+    var name: String
     var header: [String]
-    public var rows: [[String]]
-    public init(name: String, header: [String], rows: [[String]]) {
+    var rows: [[String]]
+    init(name: String, header: [String], rows: [[String]]) {
         self.name = name; self.header = header; self.rows = rows
     }
 }

@@ -45,7 +45,7 @@ public struct Fig3Config: Sendable {
 
 struct SweepPoint: Sendable {
     /// The swept value (for T_v, that of layer 1).
-    public var value: Double
+    var value: Double
     /// The value as in runs.csv ("0.98-0.99").
     var label: String
     var group: RunGroup
@@ -64,8 +64,8 @@ public struct ParameterSweep: Sendable {
 
 /// Early-training λ of the lowest and the highest recorded layer for one dataset (Fig. 1).
 struct Fig1Early: Sendable {
-    public var dataset: DatasetName
-    public var runs: Int
+    var dataset: DatasetName
+    var runs: Int
     var lowLayer: Int
     var highLayer: Int
     /// Mean smoothed de-trended λ over the early window, averaged over runs.
@@ -95,7 +95,7 @@ public struct TimingRow: Sendable {
 
 enum ReportNames {
     /// The paper's symbol of a runs.csv parameter column ("T_PC"), from its `ParameterDefinition`.
-    public static func param(_ p: String) -> String { Parameters.definition(column: p)?.label ?? p }
+    static func param(_ p: String) -> String { Parameters.definition(column: p)?.label ?? p }
 }
 
 extension CaseIterable where Self: Equatable {
@@ -169,7 +169,7 @@ enum Analysis {
     }
 
     /// "k=v k=v" for the columns whose values differ among `groups` (for labels).
-    public static func varying(_ groups: [RunGroup], columns: [String] = parameterColumns) -> [String] {
+    static func varying(_ groups: [RunGroup], columns: [String] = parameterColumns) -> [String] {
         columns.filter { c in Set(groups.map { $0.settings[c] ?? "" }).count > 1 }
     }
 
@@ -234,7 +234,7 @@ enum Analysis {
 
     /// Parameter sweeps of the DMN (kind classify): groups of one spec, dataset and filters
     /// that differ only in `param` (tpc, tv or tfrac), with at least two values.
-    public static func sweeps(_ groups: [RunGroup], param: String) -> [ParameterSweep] {
+    static func sweeps(_ groups: [RunGroup], param: String) -> [ParameterSweep] {
         let dmn = groups.filter { $0.kind == .classify && $0.model == .dmn }
         let others = parameterColumns.filter { $0 != param }
         var order: [String] = []
@@ -274,7 +274,7 @@ enum Analysis {
     }
 
     /// Median DMN build time and SGD time against the median ConvNet SGD time, per configuration.
-    public static func timings(_ configs: [Fig3Config]) -> [TimingRow] {
+    static func timings(_ configs: [Fig3Config]) -> [TimingRow] {
         configs.compactMap { c in
             guard let d = c.dmn, let v = c.convnet, !d.okRuns.isEmpty, !v.okRuns.isEmpty else { return nil }
             return TimingRow(dataset: c.dataset, label: c.label, dmnRuns: d.okRuns.count, dmnBuild: d.median("build_s"),

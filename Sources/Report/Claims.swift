@@ -11,8 +11,8 @@ public enum Verdict: String, Sendable, CaseIterable {
 /// The verdict of one configuration (or sweep, or dataset) within a claim, with its numbers.
 struct Finding: Sendable {
     var label: String
-    public var verdict: Verdict
-    public var text: String
+    var verdict: Verdict
+    var text: String
 }
 
 /// One claim of the paper checked against the data.
@@ -62,7 +62,7 @@ enum Rules {
 
     /// "A above B": supported when A's interval lies wholly above B's (A.lo > B.hi), not
     /// supported when wholly below (A.hi < B.lo), inconclusive when they overlap.
-    public static func above(_ a: Summary, _ b: Summary) -> Verdict {
+    static func above(_ a: Summary, _ b: Summary) -> Verdict {
         guard hasIntervals(a, b) else { return .inconclusive }
         if a.lo > b.hi { return .supported }
         if a.hi < b.lo { return .notSupported }
@@ -79,7 +79,7 @@ enum Rules {
     /// supported when |d| ≤ tolerance or the intervals overlap; not supported when the
     /// intervals are separated by more than the tolerance (the gap between the nearer ends
     /// exceeds it); inconclusive otherwise (separated by a gap ≤ tolerance while |d| > tolerance).
-    public static func within(_ a: Summary, _ b: Summary, tolerance: Double, overlapMeansEqual: Bool) -> Verdict {
+    static func within(_ a: Summary, _ b: Summary, tolerance: Double, overlapMeansEqual: Bool) -> Verdict {
         guard hasIntervals(a, b) else { return .inconclusive }
         let d = abs(a.mean - b.mean)
         let gap = max(a.lo - b.hi, b.lo - a.hi)
@@ -170,12 +170,12 @@ enum Fmt {
     /// A difference of accuracies in points, signed.
     static func points(_ d: Double) -> String { d.isFinite ? String(format: "%+.2f pt", d * 100) : "–" }
     static func num(_ v: Double, _ digits: Int = 3) -> String { v.isFinite ? String(format: "%.\(digits)f", v) : "–" }
-    public static func seconds(_ v: Double) -> String {
+    static func seconds(_ v: Double) -> String {
         guard v.isFinite else { return "–" }
         return v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v)
     }
     /// A parameter value without trailing noise ("0.9", "0.98-0.99").
-    public static func value(_ v: Double) -> String { v.isFinite ? String(format: "%g", v) : "–" }
+    static func value(_ v: Double) -> String { v.isFinite ? String(format: "%g", v) : "–" }
 }
 
 /// The paper's claims as checks over the analysed tables.
@@ -431,7 +431,7 @@ enum Claims {
     /// `configs` are those the accuracy claims are judged on (the report passes the paper's text
     /// protocol only); `timedConfigs`, those of the §3.2 cost claim (default `configs`): build
     /// and training time do not depend on the accuracy protocol, so the report passes them all.
-    public static func all(configs: [Fig3Config], sweeps: [ParameterSweep], early: [Fig1Early], set: ResultSet = ResultSet(),
+    static func all(configs: [Fig3Config], sweeps: [ParameterSweep], early: [Fig1Early], set: ResultSet = ResultSet(),
                            timedConfigs: [Fig3Config]? = nil) -> [ClaimCheck] {
         [fig1LowerAboveUpper(early), Fig2Check.check(set),
         ] + pairClaims.map { $0.check(configs) } + [

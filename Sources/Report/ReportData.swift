@@ -250,6 +250,6 @@ extension ResultSet {
 }
 
 struct ReportError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ d: String) { description = d }
+    var description: String
+    init(_ d: String) { description = d }
 }

@@ -28,7 +28,7 @@ public struct Summary: Equatable, Sendable {
 }
 
 enum Stats {
-    public static func mean(_ v: [Double]) -> Double {
+    static func mean(_ v: [Double]) -> Double {
         v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
     }
 
@@ -39,7 +39,7 @@ enum Stats {
         return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
     }
 
-    public static func median(_ values: [Double]) -> Double {
+    static func median(_ values: [Double]) -> Double {
         let v = values.filter(\.isFinite).sorted()
         guard !v.isEmpty else { return .nan }
         return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2

@@ -4,22 +4,22 @@ import Models
 import Numerics
 
 struct RunError: Error, CustomStringConvertible {
-    public let description: String
+    let description: String
 }
 
 /// Executes one resolved run with the real models: loads the data, builds the model the run
 /// names, trains what is trainable, and reports accuracies, filter counts, timings, the
 /// per-epoch history and the λ records.
 struct ModelRunExecutor: WeightSavingExecutor {
-    public init() {}
+    init() {}
 
-    public func execute(_ run: ResolvedRun, dataDirectory: URL,
+    func execute(_ run: ResolvedRun, dataDirectory: URL,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
         try execute(run, dataDirectory: dataDirectory, saveWeights: false, progress: progress).outcome
     }
 
     /// As `execute`, also handing back the trained network's weights when `saveWeights`.
-    public func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
+    func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?) {
         let splits = try DatasetCache.shared.splits(run.dataset, dataDirectory: dataDirectory, labels: run.data.cifar100Labels,
                                                     resize: run.dataset.isBuiltin ? .keep : run.data.resize)

@@ -42,7 +42,7 @@ enum RunIdentity {
         CanonicalJSON.serialize(canonicalParameters(of: run))
     }
 
-    public static func id(of run: ResolvedRun) -> String {
+    static func id(of run: ResolvedRun) -> String {
         StableHash.short(canonicalJSON(of: run))
     }
 }

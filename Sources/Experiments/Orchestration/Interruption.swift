@@ -20,7 +20,7 @@ final class Interruption: @unchecked Sendable {
     nonisolated(unsafe) private static var handler: (@Sendable (Int32) -> Void)? = nil
     nonisolated(unsafe) private static var fired = false
 
-    public static func name(_ signal: Int32) -> String {
+    static func name(_ signal: Int32) -> String {
         signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
     }
 
@@ -28,7 +28,7 @@ final class Interruption: @unchecked Sendable {
     static func exitStatus(_ signal: Int32) -> Int32 { 128 + signal }
 
     /// Catches SIGINT and SIGTERM for the rest of the process (idempotent).
-    public static func installProcessWide() {
+    static func installProcessWide() {
         lock.lock(); defer { lock.unlock() }
         guard sources.isEmpty else { return }
         let queue = DispatchQueue(label: "repro.interruption")
@@ -59,7 +59,7 @@ final class Interruption: @unchecked Sendable {
 
     /// Makes `handler` the one that runs on the next SIGINT/SIGTERM (installing the catching
     /// if `installProcessWide` was not called).
-    public init(handler: @escaping @Sendable (Int32) -> Void) {
+    init(handler: @escaping @Sendable (Int32) -> Void) {
         Interruption.installProcessWide()
         Interruption.lock.lock()
         Interruption.handler = handler
@@ -68,7 +68,7 @@ final class Interruption: @unchecked Sendable {
 
     /// Stops the handler from running from now on. Returns true when it has already run (it
     /// ends the process: the caller must not finish on its own, or the two race).
-    public func disarm() -> Bool {
+    func disarm() -> Bool {
         Interruption.lock.lock(); defer { Interruption.lock.unlock() }
         let alreadyFired = Interruption.fired
         Interruption.fired = true

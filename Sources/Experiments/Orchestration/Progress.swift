@@ -44,12 +44,12 @@ public enum ProgressReporting {
 }
 
 final class SilentProgress: ProgressSink, @unchecked Sendable {
-    public init() {}
+    init() {}
     func begin(total: Int, skipped: Int) {}
     func started(_ run: PlannedRun) {}
-    public func progress(_ run: PlannedRun, _ p: RunProgress) {}
-    public func finished(_ record: RunRecord) {}
-    public func message(_ text: String) {}
+    func progress(_ run: PlannedRun, _ p: RunProgress) {}
+    func finished(_ record: RunRecord) {}
+    func message(_ text: String) {}
     func end(summary: RunSummary) {}
 }
 
@@ -59,7 +59,7 @@ final class LogProgress: ProgressSink, @unchecked Sendable {
     private var total = 0
     private var done = 0
     private var startedCount = 0
-    public init() {}
+    init() {}
 
     func begin(total: Int, skipped: Int) {
         lock.lock(); self.total = total; lock.unlock()
@@ -69,8 +69,8 @@ final class LogProgress: ProgressSink, @unchecked Sendable {
         lock.lock(); startedCount += 1; let n = startedCount; let t = total; lock.unlock()
         ProgressReporting.writeErr("[\(n)/\(t)] start \(ProgressReporting.label(run))\n")
     }
-    public func progress(_ run: PlannedRun, _ p: RunProgress) {}
-    public func finished(_ record: RunRecord) {
+    func progress(_ run: PlannedRun, _ p: RunProgress) {}
+    func finished(_ record: RunRecord) {
         lock.lock(); done += 1; let n = done; let t = total; lock.unlock()
         let secs = ProgressReporting.duration(record.timings.totalSeconds)
         if record.status == .ok, let o = record.outcome {
@@ -81,7 +81,7 @@ final class LogProgress: ProgressSink, @unchecked Sendable {
             ProgressReporting.writeErr("[\(n)/\(t)] FAILED \(record.runId) after \(secs): \(record.reason ?? "unknown reason")\n")
         }
     }
-    public func message(_ text: String) { ProgressReporting.writeErr(text + "\n") }
+    func message(_ text: String) { ProgressReporting.writeErr(text + "\n") }
     func end(summary: RunSummary) { ProgressReporting.writeErr(summary.description + "\n") }
 }
 
@@ -97,7 +97,7 @@ final class TerminalProgress: ProgressSink, @unchecked Sendable {
     private var lastDraw = Date.distantPast
     private let width: Int
 
-    public init() {
+    init() {
         width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
     }
 
@@ -111,12 +111,12 @@ final class TerminalProgress: ProgressSink, @unchecked Sendable {
         inFlight[run.id] = (run, nil); lastActive = run.id
         draw(force: true)
     }
-    public func progress(_ run: PlannedRun, _ p: RunProgress) {
+    func progress(_ run: PlannedRun, _ p: RunProgress) {
         lock.lock(); defer { lock.unlock() }
         inFlight[run.id] = (run, p); lastActive = run.id
         draw(force: false)
     }
-    public func finished(_ record: RunRecord) {
+    func finished(_ record: RunRecord) {
         lock.lock(); defer { lock.unlock() }
         inFlight[record.runId] = nil
         done += 1
@@ -131,7 +131,7 @@ final class TerminalProgress: ProgressSink, @unchecked Sendable {
         if lastActive == record.runId { lastActive = inFlight.keys.sorted().first }
         draw(force: true)
     }
-    public func message(_ text: String) {
+    func message(_ text: String) {
         lock.lock(); defer { lock.unlock() }
         clear()
         ProgressReporting.writeErr(text + "\n")

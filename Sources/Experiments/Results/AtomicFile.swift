@@ -93,7 +93,7 @@ public enum AtomicFile {
 
 enum AtomicFileError: Error, CustomStringConvertible {
     case cannotWrite(String, String)
-    public var description: String {
+    var description: String {
         switch self { case let .cannotWrite(p, e): return "cannot write \(p): \(e)" }
     }
 }
@@ -102,7 +102,7 @@ enum AtomicFileError: Error, CustomStringConvertible {
 /// processes sharing an output folder (shards) do not interleave their table rebuilds.
 final class FileLock {
     private let fd: Int32
-    public init(path: String) throws {
+    init(path: String) throws {
         fd = open(path, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw AtomicFileError.cannotWrite(path, String(cString: strerror(errno))) }
     }

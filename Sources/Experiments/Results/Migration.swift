@@ -12,7 +12,7 @@ public enum RunFileMigration {
     }
 
     struct MigrationError: Error, CustomStringConvertible {
-        public let description: String
+        let description: String
     }
 
     /// Format 1 kept the `data` and `convergence` parameters at the top of `run`; format 2

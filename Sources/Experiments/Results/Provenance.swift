@@ -10,22 +10,22 @@ struct Provenance: Codable, Sendable {
     /// Whether `git status --porcelain` reported local changes (nil when not a checkout).
     var gitDirty: Bool? = nil
     /// The command line, with the program as `repro` and paths relative (`PortablePaths`).
-    public var command: [String] = PortablePaths.command(CommandLine.arguments,
+    var command: [String] = PortablePaths.command(CommandLine.arguments,
                                                          workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     var specFile: String
     var specName: String
     var specHash: String
-    public var host: String = ProcessInfo.processInfo.hostName
-    public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
-    public var blasThreads: Int
+    var host: String = ProcessInfo.processInfo.hostName
+    var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    var blasThreads: Int
     /// OpenBLAS's kernel family (see `OpenBLASCore`); nil in folders written before it was recorded.
     var blasCore: String? = OpenBLASCore.current
-    public var jobs: Int
+    var jobs: Int
     /// "I/N" when sharded.
-    public var shard: String?
-    public var executor: String
+    var shard: String?
+    var executor: String
     var started: String
-    public var finished: String?
+    var finished: String?
     var runsPlanned: Int
     var runsSkipped: Int
     var runsOk: Int?
@@ -33,7 +33,7 @@ struct Provenance: Codable, Sendable {
     /// For `repro merge`: the folders merged.
     var mergedFrom: [String]?
 
-    public init(specFile: String, specName: String, specHash: String, blasThreads: Int, jobs: Int, shard: String?,
+    init(specFile: String, specName: String, specHash: String, blasThreads: Int, jobs: Int, shard: String?,
                 executor: String, runsPlanned: Int, runsSkipped: Int) {
         self.specFile = specFile; self.specName = specName; self.specHash = specHash
         self.blasThreads = blasThreads; self.jobs = jobs; self.shard = shard; self.executor = executor
@@ -42,7 +42,7 @@ struct Provenance: Codable, Sendable {
         self.gitCommit = git.commit; self.gitDirty = git.dirty
     }
 
-    public func write(to folder: ResultFolder) throws {
+    func write(to folder: ResultFolder) throws {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var d = try e.encode(self)

@@ -114,8 +114,8 @@ public struct RunRecord: Codable, Hashable, Sendable {
 
 /// A run file of another format than this version writes.
 struct RunFileFormatError: Error, CustomStringConvertible {
-    public let found: Int
-    public var description: String {
+    let found: Int
+    var description: String {
         found < RunRecord.currentFormat
             ? "run file format \(found) is older than this version's \(RunRecord.currentFormat); convert the folder once with `repro migrate FOLDER`"
             : "run file format \(found) is newer than this version's \(RunRecord.currentFormat); use a newer repro"

@@ -77,7 +77,7 @@ enum Feasibility {
 
     /// Why this run cannot run (its architecture does not fit the input, or it needs more
     /// memory than `memoryBound`), or nil.
-    public static func problem(_ run: ResolvedRun, memoryBound: Int = Feasibility.memoryBound) -> String? {
+    static func problem(_ run: ResolvedRun, memoryBound: Int = Feasibility.memoryBound) -> String? {
         let shape = run.imageShape
         let label = "filters \"\(JSONNode.cut(run.filters.map(String.init).joined(separator: ",")))\" with model \(run.model.rawValue) on \(run.dataset.rawValue)" + (run.dataset.isBuiltin ? "" : run.data.resize.spelling.map { " resized to \($0)" } ?? "")
         let batch = max(run.training.batchSize, evaluationBatch)

@@ -64,19 +64,19 @@ public struct JSONMember: Sendable {
 }
 
 struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
-    public var line: Int
+    var line: Int
     var column: Int
-    public var message: String
-    public var description: String { "line \(line), column \(column): \(message)" }
+    var message: String
+    var description: String { "line \(line), column \(column): \(message)" }
 }
 
 enum JSONReader {
-    public static func parse(_ data: Data) throws -> JSONNode {
+    static func parse(_ data: Data) throws -> JSONNode {
         var parser = Parser(bytes: [UInt8](data))
         return try parser.parseDocument()
     }
 
-    public static func parse(_ text: String) throws -> JSONNode {
+    static func parse(_ text: String) throws -> JSONNode {
         try parse(Data(text.utf8))
     }
 
@@ -329,7 +329,7 @@ enum CanonicalJSON {
         return "\(v)"
     }
 
-    public static func string(_ s: String) -> String {
+    static func string(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

@@ -150,7 +150,7 @@ protocol ChoiceParameter: ParameterField, CaseIterable, RawRepresentable where R
 
 extension ChoiceParameter {
     var paramValue: ParamValue { .text(rawValue) }
-    public init?(paramValue v: ParamValue) {
+    init?(paramValue v: ParamValue) {
         guard case .text(let s) = v else { return nil }
         self.init(rawValue: s)
     }

@@ -163,5 +163,5 @@ public enum SpecSchema {
 }
 
 struct SpecSchemaError: Error, CustomStringConvertible {
-    public let description: String
+    let description: String
 }

@@ -4,12 +4,12 @@ import Numerics
 /// accumulated in Double from Float blocks.
 struct ClassDensity: Sendable {
     let dimension: Int
-    public private(set) var count = 0
+    private(set) var count = 0
     /// Σ h hᵀ; only the upper triangle is accumulated (`densityMatrix` mirrors it).
     private(set) var sumOuter: [Double]
-    public private(set) var sum: [Double]
+    private(set) var sum: [Double]
 
-    public init(dimension n: Int) {
+    init(dimension n: Int) {
         dimension = n
         sumOuter = [Double](repeating: 0, count: n * n)
         sum = [Double](repeating: 0, count: n)
@@ -41,7 +41,7 @@ struct ClassDensity: Sendable {
         count += batch * (height - k + 1) * (width - k + 1)
     }
 
-    public var mean: [Double] { sum.map { $0 / Double(max(1, count)) } }
+    var mean: [Double] { sum.map { $0 / Double(max(1, count)) } }
 
     /// The full symmetric density matrix (1/N) Σ h hᵀ, or the covariance when `centred`.
     func densityMatrix(centred: Bool) -> [Double] {

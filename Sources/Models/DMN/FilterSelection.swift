@@ -56,7 +56,7 @@ public struct FilterSelection: Sendable {
 }
 
 struct FilterSelectionError: Error, CustomStringConvertible {
-    public let description: String
+    let description: String
 }
 
 /// |similarity| between two vectors under the chosen measure.

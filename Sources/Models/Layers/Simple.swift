@@ -30,16 +30,16 @@ public final class ReLU: Layer {
 }
 
 final class MaxPool2: Layer {
-    public let name: String
+    let name: String
     let inputShape: Shape3
     let outputShape: Shape3
-    public var parameters: [Parameter] { [] }
-    public var trainable = true
+    var parameters: [Parameter] { [] }
+    var trainable = true
     private let out = Scratch<Float>()
     private let argmax = Scratch<Int32>()
     private let dIn = Scratch<Float>()
 
-    public init(name: String = "pool", input: Shape3) {
+    init(name: String = "pool", input: Shape3) {
         precondition(input.height >= 2 && input.width >= 2, "\(name): input \(input) too small to pool 2×2")
         self.name = name
         self.inputShape = input

@@ -1,7 +1,7 @@
 import Numerics
 
 struct ArchitectureError: Error, CustomStringConvertible {
-    public let description: String
+    let description: String
 }
 
 /// The paper's ConvNet shape: for each filter count, conv k×k (valid) → ReLU → 2×2 max-pool

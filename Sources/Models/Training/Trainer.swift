@@ -62,7 +62,7 @@ public struct StepInfo {
 }
 
 struct TrainingError: Error, CustomStringConvertible {
-    public let description: String
+    let description: String
 }
 
 /// Mini-batch training of a `Sequential` on an `ImageDataset`: seeded shuffle per epoch,
