@@ -85,6 +85,15 @@ extension ResolvedRun: Codable {
         case .optionalInteger: return try c.decodeNil(forKey: key) ? .none : .integer(try c.decode(Int.self, forKey: key))
         case .boolean: return .flag(try c.decode(Bool.self, forKey: key))
         case .perLayerReal: return .reals(try c.decode([Double].self, forKey: key))
+        case .realOrWord(_, _, _, _, let word):
+            if let s = try? c.decode(String.self, forKey: key) {
+                guard s == word else {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
+                        "\(def.path): found \"\(s)\"; expected " + def.type.expectation)
+                }
+                return .text(s)
+            }
+            return .real(try c.decode(Double.self, forKey: key))
         case .choice(let allowed):
             let s = try c.decode(String.self, forKey: key)
             guard allowed.contains(s) else {

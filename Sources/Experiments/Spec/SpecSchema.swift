@@ -29,6 +29,8 @@ public enum SpecSchema {
         case let .perLayerReal(lo, loIn, hi, hiIn):
             let n = bounded(lo, loIn, hi, hiIn)
             return ["oneOf": [n, ["type": "array", "minItems": 1, "items": n]]]
+        case let .realOrWord(lo, loIn, hi, hiIn, word):
+            return ["oneOf": [bounded(lo, loIn, hi, hiIn), ["enum": [word]]]]
         }
     }
 
