@@ -145,11 +145,17 @@ final class AutomaticFractionTests: XCTestCase {
         let auto = try buildFeatureLayers(arch: arch, data: data, preprocessing: .scale01, filters: .dmn, options: o, seed: 9)
         let choices = try auto.reports.map { try XCTUnwrap($0.fractionChoice) }
         for (l, c) in choices.enumerated() {
-            let stop = try XCTUnwrap(firstConvergedStep(c.largestChanges.map { [$0] }, tolerance: o.tfracTolerance), "layer \(l + 1)")
-            XCTAssertEqual(stop, c.largestChanges.count - 1, "layer \(l + 1) stops at its first step below the tolerance")
-            XCTAssertEqual(c.fraction, automaticFractionCandidates()[stop + 1], "layer \(l + 1)")
-            XCTAssertLessThan(c.fraction, 1, "layer \(l + 1): random images settle ρ_c to 5% well before all 40 per class")
+            if let stop = firstConvergedStep(c.largestChanges.map { [$0] }, tolerance: o.tfracTolerance) {
+                XCTAssertEqual(stop, c.largestChanges.count - 1, "layer \(l + 1) stops at its first step below the tolerance")
+                XCTAssertEqual(c.fraction, automaticFractionCandidates()[stop + 1], "layer \(l + 1)")
+            } else {
+                XCTAssertEqual(c.fraction, 1, "layer \(l + 1): no step below the tolerance, every image")
+            }
         }
+        // Layer 1 sees 100 patches of uniform noise per image, 2 images per class a step: a
+        // chunk's ρ_c deviates by about 10% of its norm, and step k weighs it 1/k, so the
+        // change falls below 5% within a few steps, long before all 40 images per class.
+        XCTAssertLessThan(choices[0].fraction, 1)
         // Layer 1 alone equals the numeric build at its fraction.
         var numeric = o
         numeric.tfrac = .fraction(choices[0].fraction)
