@@ -97,6 +97,9 @@ public struct RunOutcome: Codable, Hashable, Sendable {
     /// Filters actually used per layer, and whether fixed-K mode had to relax T_v for it.
     var filterCounts: [Int] = []
     var relaxedTv: [Bool] = []
+    /// With dmn.tfrac "auto": the fraction each DMN layer chose (nil otherwise, and in run
+    /// files written before the option, which decode without it).
+    var tfracChosen: [Double]? = nil
     var buildSeconds: Double = 0
     var sgdSeconds: Double = 0
     public var history: [EpochStats] = []

@@ -248,7 +248,10 @@ enum Analysis {
         }
         var out: [ParameterSweep] = []
         for key in order {
-            let gs = byKey[key]!
+            // Only numeric values lie on a sweep's axis (T_frac "auto" is judged on its own, `TfracAutoClaim`).
+            let gs = byKey[key]!.filter { g in
+                ReportRow.parseNumber((g.settings[param] ?? "").split(separator: "-").first.map(String.init) ?? "").isFinite
+            }
             guard Set(gs.map { $0.settings[param] ?? "" }).count >= 2 else { continue }
             let specs = Dictionary(gs.map { ($0.spec, 1) }, uniquingKeysWith: +)
             let spec = specs.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key

@@ -175,6 +175,7 @@ final class GridAndIdentityTests: XCTestCase {
             case .boolean: other = .flag(def.defaultValue != .flag(true))
             case .perLayerReal: other = .reals([0.5])
             case .optionalImageSize: other = .text("16x16")
+            case let .realOrWord(_, _, hi, _, word): other = def.defaultValue == .text(word) ? .real(hi ?? 1) : .text(word)
             }
             def.set(&changed, other)
             XCTAssertNotEqual(RunIdentity.canonicalJSON(of: changed),
@@ -221,6 +222,8 @@ final class GridAndIdentityTests: XCTestCase {
         v("tpc") { $0.dmn.tpc = 0.91 }
         v("tv") { $0.dmn.tv = [0.95, 0.991] }
         v("tfrac") { $0.dmn.tfrac = 0.31 }
+        v("tfrac auto") { $0.dmn.tfrac = .auto }
+        v("tfracTolerance") { $0.dmn.tfrac = .auto; $0.dmn.tfracTolerance = 0.02 }
         v("filterCount") { $0.dmn.filterCount = .thresholds }
         v("similarity") { $0.dmn.similarity = .pearson }
         v("visitOrder") { $0.dmn.visitOrder = .classOrder }

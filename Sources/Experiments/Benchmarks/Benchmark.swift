@@ -86,7 +86,7 @@ public func measureDMNBuild(data: ImageDataset, tfrac: Double, repeats: Int) thr
     let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
                                 convFilters: [1])
     var o = DMNOptions()
-    o.tfrac = tfrac; o.tv = [0.98]; o.tpc = 0.9; o.filterCount = .thresholds
+    o.tfrac = .fraction(tfrac); o.tv = [0.98]; o.tpc = 0.9; o.filterCount = .thresholds
     var filters = 0
     var times: [Double] = []
     for _ in 0..<max(1, repeats) {
@@ -108,7 +108,7 @@ public func measureDMNBuildPerLayer(config: [Int], data: ImageDataset, tfrac: Do
     let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
                                 convFilters: config)
     var o = DMNOptions()
-    o.tfrac = tfrac; o.tv = config.indices.map { $0 == 0 ? 0.98 : 0.99 }; o.tpc = 0.9; o.filterCount = .fixed
+    o.tfrac = .fraction(tfrac); o.tv = config.indices.map { $0 == 0 ? 0.98 : 0.99 }; o.tpc = 0.9; o.filterCount = .fixed
     var times = [[Double]](repeating: [], count: config.count)
     var filters = [Int](repeating: 0, count: config.count)
     for _ in 0..<max(1, repeats) {
@@ -179,7 +179,8 @@ public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetN
     var c = TrainingConfig()
     c.optimizer = .adam; c.learningRate = 0.001; c.batchSize = 64; c.epochs = epochs; c.seed = 1
     var o = DMNOptions()
-    o.tfrac = fig3Tfrac(dataset); o.tv = config.indices.map { $0 == 0 ? 0.98 : 0.99 }; o.tpc = 0.9; o.filterCount = .fixed
+    let tfrac = fig3Tfrac(dataset)
+    o.tfrac = .fraction(tfrac); o.tv = config.indices.map { $0 == 0 ? 0.98 : 0.99 }; o.tpc = 0.9; o.filterCount = .fixed
     var build: [Double] = [], feats: [Double] = [], dmnTrain: [Double] = [], dmnTotal: [Double] = [], conv: [Double] = []
     var dmnError: String?, dmnAccuracy: Double?, convAccuracy = 0.0, cacheMiB: Double?
     for _ in 0..<max(1, repeats) {
@@ -188,7 +189,7 @@ public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetN
                 var rng = SeededRandom(seed: 1, stream: "init")
                 var net: Sequential?
                 let b = try elapsed {
-                    let subset = train.stratifiedSubset(fraction: o.tfrac, seed: 1)
+                    let subset = train.stratifiedSubset(fraction: tfrac, seed: 1)
                     let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn,
                                                        options: o, seed: 1)
                     net = arch.network(features: built.layers, rng: &rng)
@@ -212,7 +213,7 @@ public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetN
     }
     let total = dmnTotal.isEmpty ? nil : median(dmnTotal)
     return EndToEndResult(dataset: dataset.rawValue, config: config.map(String.init).joined(separator: ","),
-                          images: train.count, epochs: epochs, tfrac: o.tfrac, threads: BLAS.threads,
+                          images: train.count, epochs: epochs, tfrac: tfrac, threads: BLAS.threads,
                           dmnBuildSeconds: build.isEmpty ? nil : median(build),
                           dmnFeatureSeconds: feats.isEmpty ? nil : median(feats),
                           dmnTrainSeconds: dmnTrain.isEmpty ? nil : median(dmnTrain), dmnTotalSeconds: total,

@@ -83,7 +83,12 @@ struct ModelRunExecutor: WeightSavingExecutor {
             let arch = try Architecture(input: input, classes: train.numClasses, convFilters: run.filters)
             let opts = run.dmn
             let kind: FeatureFilters = run.model == .pca ? .pca : run.model == .random ? .random : .dmn
-            let subset = kind == .random ? train : train.stratifiedSubset(fraction: opts.tfrac, seed: run.seed)
+            // A numeric T_frac picks the build images here; "auto" lets each layer pick its own.
+            let subset: ImageDataset
+            switch opts.tfrac {
+            case .fraction(let f) where kind != .random: subset = train.stratifiedSubset(fraction: f, seed: run.seed)
+            default: subset = train
+            }
             let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: preprocessing,
                                                filters: kind, options: opts, seed: run.seed,
                                                batchNorm: run.training.batchNormSettings)
@@ -91,6 +96,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
             network = arch.network(features: built.layers, rng: &rng)
             outcome.filterCounts = built.reports.map(\.filters)
             outcome.relaxedTv = built.reports.map(\.relaxedTv)
+            if opts.tfrac == .auto && kind != .random { outcome.tfracChosen = built.reports.compactMap { $0.fractionChoice?.fraction } }
             builtReports = built.reports
         }
         outcome.buildSeconds = seconds(since: buildStart)

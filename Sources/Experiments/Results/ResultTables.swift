@@ -115,7 +115,7 @@ public final class ResultTables: @unchecked Sendable {
     public static let runColumns: [String] =
         ["run_id", "spec", "spec_hash", "kind", "dataset", "model", "filters"]
         + Parameters.all.map(\.column)
-        + ["seed", "filter_counts", "relaxed_tv", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
+        + ["seed", "filter_counts", "relaxed_tv", "tfrac_chosen", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
 
     /// `validation_acc` is nan for runs without a validation split.
     static let historyColumns = ["run_id", "epoch", "loss", "train_acc", "test_acc", "seconds", "validation_acc"]
@@ -131,6 +131,7 @@ public final class ResultTables: @unchecked Sendable {
         row += [String(r.run.seed),
                 o.map { $0.filterCounts.map(String.init).joined(separator: "-") } ?? "",
                 o.map { $0.relaxedTv.map { $0 ? "1" : "0" }.joined(separator: "-") } ?? "",
+                o?.tfracChosen.map { $0.map(CSVTable.number).joined(separator: "-") } ?? "",
                 CSVTable.number(o?.trainAccuracy ?? .nan), CSVTable.number(o?.testAccuracy ?? .nan),
                 CSVTable.number(o?.buildSeconds ?? .nan), CSVTable.number(o?.sgdSeconds ?? .nan),
                 CSVTable.number(r.timings.totalSeconds),

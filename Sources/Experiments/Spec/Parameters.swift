@@ -56,6 +56,8 @@ public enum ParamType: Sendable {
     case perLayerReal(min: Double?, minInclusive: Bool, max: Double?, maxInclusive: Bool)
     /// An image size "HxW" (`ImageResize`), or null for none.
     case optionalImageSize
+    /// A number between bounds, or the one word `word` (dmn.tfrac's "auto"): `.real` or `.text`.
+    case realOrWord(min: Double?, minInclusive: Bool, max: Double?, maxInclusive: Bool, word: String)
 
     /// "a number in [0, 1]" and the like, for error messages and docs.
     var expectation: String {
@@ -69,6 +71,8 @@ public enum ParamType: Sendable {
         case let .perLayerReal(lo, loIn, hi, hiIn):
             return "a number " + Self.range(lo, loIn, hi, hiIn) + " or a list of such numbers, one per layer"
         case .optionalImageSize: return ImageResize.expectation
+        case let .realOrWord(lo, loIn, hi, hiIn, word):
+            return "a number " + Self.range(lo, loIn, hi, hiIn) + " or \"\(word)\""
         }
     }
 
@@ -141,6 +145,25 @@ extension ImageResize: ParameterField {
         case .text(let s): self.init(spelling: s)
         case .none: self = .keep
         default: return nil
+        }
+    }
+}
+
+/// A number, or "auto": `.real` as any number (so a numeric T_frac is written, and enters
+/// run ids, exactly as when it was a plain number), `.text("auto")`.
+extension TrainingFraction: ParameterField {
+    var paramValue: ParamValue {
+        switch self {
+        case .fraction(let f): return .real(f)
+        case .auto: return .text("auto")
+        }
+    }
+    public init?(paramValue v: ParamValue) {
+        switch v {
+        case .text("auto"): self = .auto
+        default:
+            guard let f = Double(paramValue: v) else { return nil }
+            self = .fraction(f)
         }
     }
 }
@@ -247,6 +270,7 @@ public struct ParameterDefinition: Sendable {
 public enum Parameters {
     private static let unit = ParamType.real(min: 0, minInclusive: true, max: 1, maxInclusive: true)
     private static let openUnit = ParamType.real(min: 0, minInclusive: false, max: 1, maxInclusive: true)
+    private static let openUnitOrAuto = ParamType.realOrWord(min: 0, minInclusive: false, max: 1, maxInclusive: true, word: "auto")
 
     /// Every section parameter, in the order of the spec documentation and of runs.csv
     /// columns. Adding one with a default that keeps today's behaviour leaves every run id
@@ -258,9 +282,12 @@ public enum Parameters {
         .init(.dmn, "tv", \.dmn.tv, .perLayerReal(min: 0, minInclusive: false, max: 1, maxInclusive: true), column: "tv",
               doc: "T_v: fraction of the trace of each class's density matrix that its kept eigenvalues explain, per layer (the last value repeats for deeper layers).",
               symbol: "T_v", sweep: ["0.9", "0.95", "0.98", "0.99", "1.0"], paperRange: 0.975...0.985, protocolSetting: true),
-        .init(.dmn, "tfrac", \.dmn.tfrac, openUnit, column: "tfrac",
-              doc: "T_frac: fraction of each class's training images used to build the density matrices (a seeded stratified pick).",
+        .init(.dmn, "tfrac", \.dmn.tfrac, openUnitOrAuto, column: "tfrac",
+              doc: "T_frac: fraction of each class's training images used to build the density matrices (a seeded stratified pick); \"auto\": chosen per layer from the convergence of ρ_c, adding 5% of each class's images at a time until no class's ρ_c changes by dmn.tfracTolerance or more of its Frobenius norm, then built from the pick at that fraction (runs.csv column tfrac_chosen).",
               symbol: "T_frac", sweep: ["0.1", "0.2", "0.3", "0.5", "0.7", "1.0"], paperRange: 0.3...0.4),
+        .init(.dmn, "tfracTolerance", \.dmn.tfracTolerance, .real(min: 0, minInclusive: false, max: 1, maxInclusive: false),
+              column: "tfrac_tolerance",
+              doc: "With dmn.tfrac \"auto\": a layer stops adding images once one step (5% of each class) changes every class's density matrix by less than this fraction of its Frobenius norm, ‖ρ_new − ρ_old‖_F / ‖ρ_old‖_F (default 0.01: below the 1–2% of the trace that T_v = 0.98–0.99 leaves out). Ignored with a numeric T_frac."),
         .choice(.dmn, "filterCount", \.dmn.filterCount, column: "filter_count",
                 doc: "\"fixed\": exactly the configured filter counts, relaxing T_v when needed; \"thresholds\": as many filters as T_v and T_PC give."),
         .choice(.dmn, "similarity", \.dmn.similarity, column: "similarity",
@@ -360,6 +387,8 @@ public enum RunNormalization {
         var r = run
         let defaults = ResolvedRun()
         if !modelsUsingDMNParameters.contains(r.model) { r.dmn = defaults.dmn }
+        // The tolerance only steers T_frac "auto".
+        if r.dmn.tfrac != .auto { r.dmn.tfracTolerance = defaults.dmn.tfracTolerance }
         // The baseline has no convolutional layers (a classifier on the pixels).
         if r.model == .baseline { r.filters = [] }
         if !modelsUsingInitialization.contains(r.model) { r.training.initialization = defaults.training.initialization }

@@ -94,6 +94,15 @@ extension ResolvedRun: Codable {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(def.path): found \"\(s)\"; expected " + def.type.expectation)
             }
             return r.paramValue
+        case .realOrWord(_, _, _, _, let word):
+            if let s = try? c.decode(String.self, forKey: key) {
+                guard s == word else {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
+                        "\(def.path): found \"\(s)\"; expected " + def.type.expectation)
+                }
+                return .text(s)
+            }
+            return .real(try c.decode(Double.self, forKey: key))
         case .choice(let allowed):
             let s = try c.decode(String.self, forKey: key)
             guard allowed.contains(s) else {

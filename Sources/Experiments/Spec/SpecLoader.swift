@@ -525,6 +525,10 @@ struct Validator {
         case .boolean:
             guard case .bool(let b) = node.value else { fail(path, node, found); return nil }
             return .flag(b)
+        case let .realOrWord(lo, loIn, hi, hiIn, word):
+            if case .string(let s) = node.value, s == word { return .text(s) }
+            guard case .number(let v, _) = node.value, ParamType.inRange(v, lo, loIn, hi, hiIn) else { fail(path, node, found); return nil }
+            return .real(v)
         case let .perLayerReal(lo, loIn, hi, hiIn):
             switch node.value {
             case .number(let v, _):

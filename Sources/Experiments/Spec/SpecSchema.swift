@@ -31,6 +31,8 @@ public enum SpecSchema {
             return ["oneOf": [n, ["type": "array", "minItems": 1, "items": n]]]
         case .optionalImageSize:
             return ["oneOf": [["type": "string", "pattern": "^[0-9]+[xX][0-9]+$"], ["type": "null"]]]
+        case let .realOrWord(lo, loIn, hi, hiIn, word):
+            return ["oneOf": [bounded(lo, loIn, hi, hiIn), ["enum": [word]]]]
         }
     }
 

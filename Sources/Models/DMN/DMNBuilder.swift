@@ -27,28 +27,43 @@ let directDensityMaxDimension = 64
 func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
                                 source: PatchSource, groups: Int, groupOf: (Int) -> Int,
                                 chunkImages: Int, threads: Int = BLAS.threads) -> [ClassDensity] {
-    let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
-    let n: Int
-    let rowsPerImage: Int
-    switch source {
-    case .conv(let k):
-        n = k * k * inShape.channels
-        rowsPerImage = (inShape.height - k + 1) * (inShape.width - k + 1)
-    case .convGrid(let k):
-        n = k * k * inShape.channels
-        rowsPerImage = (inShape.height / k) * (inShape.width / k)
-    case .dense:
-        n = inShape.count
-        rowsPerImage = 1
-    }
     var members = [[Int]](repeating: [], count: groups)
     for i in 0..<data.count { members[groupOf(Int(data.labels[i]))].append(i) }
+    var densities = (0..<groups).map { _ in ClassDensity(dimension: patchDimension(data: data, prefix: prefix, source: source)) }
+    addToDensities(&densities, images: members, data: data, preprocessing: preprocessing, prefix: prefix,
+                   source: source, chunkImages: chunkImages, threads: threads)
+    return densities
+}
+
+/// The dimension n of a layer's input vectors h.
+func patchDimension(data: ImageDataset, prefix: [Layer], source: PatchSource) -> Int {
+    let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
+    switch source {
+    case .conv(let k), .convGrid(let k): return k * k * inShape.channels
+    case .dense: return inShape.count
+    }
+}
+
+/// Adds images `images[g]` of `data` (in that order) to `densities[g]`, as
+/// `accumulateDensities` does: starting from empty densities it is that function. Adding
+/// more images later continues the same sums (dmn.tfrac "auto" grows ρ_c step by step).
+func addToDensities(_ densities: inout [ClassDensity], images members: [[Int]], data: ImageDataset,
+                    preprocessing: Preprocessing, prefix: [Layer], source: PatchSource,
+                    chunkImages: Int, threads: Int = BLAS.threads) {
+    let groups = densities.count
+    precondition(members.count == groups, "addToDensities: \(members.count) image lists for \(groups) groups")
+    let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
+    let n = patchDimension(data: data, prefix: prefix, source: source)
+    let rowsPerImage: Int
+    switch source {
+    case .conv(let k): rowsPerImage = (inShape.height - k + 1) * (inShape.width - k + 1)
+    case .convGrid(let k): rowsPerImage = (inShape.height / k) * (inShape.width / k)
+    case .dense: rowsPerImage = 1
+    }
     let workers = max(1, min(threads, groups))
     let prefixes = [prefix] + (1..<workers).map { _ in prefix.map { $0.replica() } }
-    var densities = (0..<groups).map { _ in ClassDensity(dimension: n) }
 
-    func accumulate(group g: Int, prefix: [Layer]) -> ClassDensity {
-        var density = ClassDensity(dimension: n)
+    func accumulate(group g: Int, prefix: [Layer], into density: inout ClassDensity) {
         let chunk = max(1, chunkImages)
         let x = UnsafeMutablePointer<Float>.allocate(capacity: chunk * data.imageSize)
         let cols = UnsafeMutablePointer<Float>.allocate(capacity: chunk * rowsPerImage * n)
@@ -75,11 +90,10 @@ func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefi
             }
             start += b
         }
-        return density
     }
 
     if workers == 1 {
-        for g in 0..<groups { densities[g] = accumulate(group: g, prefix: prefix) }
+        for g in 0..<groups { accumulate(group: g, prefix: prefix, into: &densities[g]) }
     } else {
         // Worker t takes groups t, t + workers, …; each writes only its own slots.
         let saved = BLAS.threads
@@ -89,12 +103,11 @@ func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefi
             let slots = out
             DispatchQueue.concurrentPerform(iterations: workers) { t in
                 FloatEnvironment.withSubnormalsFlushed {  // GCD's pool threads need not have inherited it
-                    for g in stride(from: t, to: groups, by: workers) { slots[g] = accumulate(group: g, prefix: prefixes[t]) }
+                    for g in stride(from: t, to: groups, by: workers) { accumulate(group: g, prefix: prefixes[t], into: &slots[g]) }
                 }
             }
         }
     }
-    return densities
 }
 
 /// Eigen-decomposes each group's density matrix.
@@ -118,6 +131,9 @@ public struct BuiltLayerReport: Sendable {
     /// pca, none for random), and the T_v the layer used: the spectra figure's data.
     public var spectra: [[Double]] = []
     public var tv: Double = .nan
+    /// With dmn.tfrac "auto": the fraction this layer's density matrices were built from and
+    /// how ρ_c converged on the way; nil for a numeric T_frac and for random filters.
+    public var fractionChoice: FractionChoice? = nil
 }
 
 /// How `buildFeatureLayers` sets the filters of the frozen feature layers (models dmn, pca, random).
@@ -139,7 +155,10 @@ func filterMatrix(_ filters: [[Double]], dimension n: Int) -> [Float] {
 
 /// Builds the conv layers of `arch` one after another without SGD: each layer's filters come
 /// from the propagated outputs of the layers below (conv → ReLU → max-pool), biases are 0.
-/// `data` is the T_frac subset already. Returns the feature layers and a report per layer.
+/// `data` is the T_frac subset already when `options.tfrac` is a number; when it is auto,
+/// `data` is the whole training set and each layer builds from the pick at the fraction
+/// `chooseTrainingFraction` finds for it (the same pick, with `seed`, that a numeric T_frac
+/// of that value makes). Returns the feature layers and a report per layer.
 ///
 /// With `batchNorm` (`training.batchNorm`) each conv layer is followed by a trainable
 /// `BatchNorm` before its activation (Conv2D → BN → ReLU → max-pool; the filters stay frozen,
@@ -160,6 +179,17 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         let n = arch.kernel * arch.kernel * shape.channels
         let selection: FilterSelection
         var layerSpectra: [ClassSpectrum] = []
+        let source: PatchSource = options.patchStride == .kernel ? .convGrid(kernel: arch.kernel) : .conv(kernel: arch.kernel)
+        let groups = kind == .dmn ? arch.classes : 1
+        let groupOf: (Int) -> Int = kind == .dmn ? { $0 } : { _ in 0 }
+        var layerData = data
+        var fractionChoice: FractionChoice? = nil
+        if options.tfrac == .auto && kind != .random {
+            let choice = chooseTrainingFraction(train: data, preprocessing: preprocessing, prefix: layers, source: source,
+                                                groups: groups, groupOf: groupOf, options: options, seed: seed)
+            layerData = data.stratifiedSubset(fraction: choice.fraction, seed: seed)
+            fractionChoice = choice
+        }
         switch kind {
         case .random:
             var rng = SeededRandom(seed: seed, stream: "random-filters-layer-\(l)")
@@ -170,11 +200,8 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             }
             selection = FilterSelection(filters: vs, origins: vs.indices.map { _ in (0, 0) }, relaxedTv: false, keptPerClass: [])
         case .dmn, .pca:
-            let groups = kind == .dmn ? arch.classes : 1
-            let source: PatchSource = options.patchStride == .kernel ? .convGrid(kernel: arch.kernel) : .conv(kernel: arch.kernel)
-            let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers,
-                                                source: source, groups: groups,
-                                                groupOf: kind == .dmn ? { $0 } : { _ in 0 }, chunkImages: options.chunkImages)
+            let densities = accumulateDensities(data: layerData, preprocessing: preprocessing, prefix: layers,
+                                                source: source, groups: groups, groupOf: groupOf, chunkImages: options.chunkImages)
             let empty = densities.indices.filter { densities[$0].count == 0 }
             guard empty.isEmpty else {
                 throw FilterSelectionError(description: "layer \(l + 1): no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
@@ -194,7 +221,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         case let activation where batchNorm != nil:
             let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel, weights: weights)
             conv.trainable = false
-            let (mean, std) = channelStatistics(data: data, preprocessing: preprocessing, prefix: layers + [conv],
+            let (mean, std) = channelStatistics(data: layerData, preprocessing: preprocessing, prefix: layers + [conv],
                                                 chunkImages: options.chunkImages)
             layers += normalizedConv(conv, layer: l + 1, activation: activation == .relu, settings: batchNorm!,
                                      runningMean: mean, runningVariance: std.map { $0 * $0 })
@@ -210,7 +237,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             layers += [conv, pool]
         }
         if options.normalization == .standardize {
-            let (mean, std) = channelStatistics(data: data, preprocessing: preprocessing, prefix: layers,
+            let (mean, std) = channelStatistics(data: layerData, preprocessing: preprocessing, prefix: layers,
                                                 chunkImages: options.chunkImages)
             let norm = ChannelStandardize(name: "standardize\(l + 1)", shape: layers.last!.outputShape,
                                           mean: mean, std: std)
@@ -225,7 +252,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
                                         keptPerClass: selection.keptPerClass,
                                         seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
                                         origins: origins, spectra: layerSpectra.map { $0.eigen.values },
-                                        tv: kind == .random ? .nan : options.tv(forLayer: l)))
+                                        tv: kind == .random ? .nan : options.tv(forLayer: l), fractionChoice: fractionChoice))
     }
     return (layers, reports)
 }

@@ -56,6 +56,27 @@ public enum PatchStride: String, Codable, Sendable, CaseIterable {
     case kernel = "k"
 }
 
+/// T_frac: how many of each class's training images the density matrices are built from.
+public enum TrainingFraction: Sendable, Hashable, ExpressibleByFloatLiteral, CustomStringConvertible {
+    /// This fraction of each class's images, a seeded stratified pick (`stratifiedSubset(fraction:seed:)`).
+    case fraction(Double)
+    /// Chosen per layer from the convergence of ρ_c (`chooseTrainingFraction`): images are added
+    /// `automaticFractionStep` of each class at a time until no class's ρ_c changes by
+    /// `DMNOptions.tfracTolerance` or more (relative Frobenius norm), and the layer is then built
+    /// from the T_frac pick at the fraction reached.
+    case auto
+
+    public init(floatLiteral value: Double) { self = .fraction(value) }
+
+    /// The spec's spelling: the number, or "auto".
+    public var description: String {
+        switch self {
+        case .fraction(let f): return "\(f)"
+        case .auto: return "auto"
+        }
+    }
+}
+
 /// The spec's `dmn` section. Each field's default is the spec's default; the parameter table
 /// (Experiments/Spec/Parameters.swift) exposes it to specs, CSV columns and run ids.
 public struct DMNOptions: Sendable, Hashable {
@@ -63,8 +84,11 @@ public struct DMNOptions: Sendable, Hashable {
     public var tpc = 0.9
     /// Per-layer fraction of the trace the kept eigenvalues explain; the last repeats.
     public var tv: [Double] = [0.95, 0.99]
-    /// Fraction of each class's training images used.
-    public var tfrac = 0.3
+    /// Fraction of each class's training images used, or chosen from the convergence of ρ_c.
+    public var tfrac: TrainingFraction = 0.3
+    /// With `tfrac` auto: the largest relative change ‖ρ_new − ρ_old‖_F / ‖ρ_old‖_F of any
+    /// class's density matrix, over one step of added images, at which the layer stops adding.
+    public var tfracTolerance = 0.01
     public var filterCount: FilterCountMode = .fixed
     public var similarity: SimilarityMeasure = .cosine
     public var visitOrder: VisitOrder = .roundRobin
