@@ -202,7 +202,8 @@ final class SavedDMNFilterTests: XCTestCase {
         // The same subset the executor builds from, and the builder on it: identical filters.
         let splits = try DatasetCache.shared.splits(.fashionMNIST, dataDirectory: dataDir, labels: run.data.cifar100Labels)
         let train = splits.train.stratifiedSubset(count: 400, seed: 0)
-        let subset = train.stratifiedSubset(fraction: run.dmn.tfrac, seed: run.seed)
+        guard case .fraction(let tfrac) = run.dmn.tfrac else { return XCTFail("the spec sets a numeric T_frac") }
+        let subset = train.stratifiedSubset(fraction: tfrac, seed: run.seed)
         let pre = train.preprocessing(run.data.preprocessing)
         let arch = try Architecture(input: Shape3(28, 28, 1), classes: 10, convFilters: [4])
         let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: pre, filters: .dmn, options: run.dmn, seed: run.seed)

@@ -159,7 +159,7 @@ final class FeatureCacheTests: XCTestCase {
         let arch = try Architecture(input: Shape3(28, 28, 1), classes: 10, convFilters: [4, 15])
         var o = DMNOptions()
         o.tfrac = 0.3; o.tv = [0.98, 0.99]; o.tpc = 0.9; o.filterCount = .fixed
-        let built = try buildFeatureLayers(arch: arch, data: trainSet.stratifiedSubset(fraction: o.tfrac, seed: 1),
+        let built = try buildFeatureLayers(arch: arch, data: trainSet.stratifiedSubset(fraction: 0.3, seed: 1),
                                            preprocessing: .scale01, filters: .dmn, options: o, seed: 1)
         // Both layers' filters are reused by every training below (the builder is not re-run).
         let cached = try train({ _ in built.layers.map { $0.replica() } }, input: arch.input, classes: 10,
