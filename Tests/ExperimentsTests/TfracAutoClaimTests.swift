@@ -103,7 +103,7 @@ final class TfracAutoClaimTests: XCTestCase {
         XCTAssertTrue(text.contains(TfracAutoClaim.heading), text)
         XCTAssertTrue(text.contains("| MNIST | 4 | 0.25–0.75 (mean 0.500) | 96.60 ± "), text)
         let t = TfracAutoClaim.plotTable(ReportAnalysis(set).groups)
-        XCTAssertEqual(t.rows.filter { $0[3] == "sweep" }.map { $0[4] }, ["0.1", "0.3", "1"])
+        XCTAssertEqual(t.rows.filter { $0[3] == "sweep" }.map { $0[4] }, ["0.1", "0.3", "1.0"])  // CSVTable.number's spelling, as in runs.csv
         let auto = t.rows.filter { $0[3] == "auto" }
         XCTAssertEqual(auto.count, 1)
         XCTAssertEqual(auto.first.map { [$0[4], $0[5], $0[6], $0[7], $0[8]] }, ["0.5", "0.25", "0.75", "3", "96.6"])

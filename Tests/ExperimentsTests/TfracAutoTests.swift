@@ -15,7 +15,9 @@ final class TfracAutoTests: XCTestCase {
         let s = try load(#"{"name": "t", "datasets": ["mnist"], "models": ["dmn"], "dmn": {"tfrac": ["auto", 0.3, 1], "tfracTolerance": 0.02}}"#)
         let runs = s.plannedRuns()
         XCTAssertEqual(Set(runs.map(\.run.dmn.tfrac)), [.auto, .fraction(0.3), .fraction(1)])
-        XCTAssertEqual(Set(runs.map(\.run.dmn.tfracTolerance)), [0.02])
+        // The tolerance only matters to "auto"; a numeric T_frac's runs keep the default (and their ids).
+        XCTAssertEqual(Set(runs.filter { $0.run.dmn.tfrac == .auto }.map(\.run.dmn.tfracTolerance)), [0.02])
+        XCTAssertEqual(Set(runs.filter { $0.run.dmn.tfrac != .auto }.map(\.run.dmn.tfracTolerance)), [DMNOptions().tfracTolerance])
         XCTAssertEqual(Set(runs.map(\.id)).count, 3)
     }
 
