@@ -35,9 +35,10 @@ public struct CommonOptions: ParsableArguments {
 /// Options of the verbs that execute runs (`run`, `sweep`).
 public struct ExecutionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("""
-        Runs at once, each on its own thread. OpenBLAS threads per run are set so that \
-        threads × jobs ≤ cores, unless OPENBLAS_NUM_THREADS is set (then it is kept, with a warning if \
-        jobs × it exceeds the cores).
+        Runs at once. Each run gets cores ÷ jobs threads (its gradient shards and DMN class \
+        groups; OpenBLAS single-threaded), so that threads × jobs ≤ cores, unless \
+        OPENBLAS_NUM_THREADS is set (then it is each run's thread count, with a warning if jobs × \
+        it exceeds the cores). The layout is set once, before any run starts.
         """, valueName: "n"))
     public var jobs: Int = 1
 

@@ -23,10 +23,11 @@ let directDensityMaxDimension = 64
 /// Streams `data` through the frozen `prefix` and accumulates one density matrix per group
 /// (`groupOf(label)`; the identity for class-based DMN, a constant for plain PCA), chunk by
 /// chunk, so no more than `chunkImages` images' activations exist at once per thread. Groups
-/// are spread over `threads` threads, each with its own replica of the prefix.
+/// are spread over `threads.workers` threads, each with its own replica of the prefix; the
+/// densities do not depend on how many.
 func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
                                 source: PatchSource, groups: Int, groupOf: (Int) -> Int,
-                                chunkImages: Int, threads: Int = BLAS.threads) -> [ClassDensity] {
+                                chunkImages: Int, threads: ThreadLayout = .serial) -> [ClassDensity] {
     let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
     let n: Int
     let rowsPerImage: Int
@@ -43,7 +44,7 @@ func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefi
     }
     var members = [[Int]](repeating: [], count: groups)
     for i in 0..<data.count { members[groupOf(Int(data.labels[i]))].append(i) }
-    let workers = max(1, min(threads, groups))
+    let workers = max(1, min(threads.workers, groups))
     let prefixes = [prefix] + (1..<workers).map { _ in prefix.map { $0.replica() } }
     var densities = (0..<groups).map { _ in ClassDensity(dimension: n) }
 
@@ -81,10 +82,8 @@ func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefi
     if workers == 1 {
         for g in 0..<groups { densities[g] = accumulate(group: g, prefix: prefix) }
     } else {
-        // Worker t takes groups t, t + workers, …; each writes only its own slots.
-        let saved = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(saved) }
+        // Worker t takes groups t, t + workers, …; each writes only its own slots. OpenBLAS's
+        // count is the layout's (1 with several workers), set before any run started.
         densities.withUnsafeMutableBufferPointer { out in
             let slots = out
             DispatchQueue.concurrentPerform(iterations: workers) { t in
@@ -148,9 +147,11 @@ func filterMatrix(_ filters: [[Double]], dimension n: Int) -> [Float] {
 /// rather than Keras's 0 and 1, and the next layer's filters are built from the outputs of
 /// this normalised layer (γ = 1, β = 0, those statistics): what the network computes before
 /// SGD moves γ and β.
+///
+/// `threads` is the run's layout: its workers accumulate the class densities in parallel.
 public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preprocessing: Preprocessing,
                                filters kind: FeatureFilters, options: DMNOptions, seed: UInt64,
-                               batchNorm: BatchNormSettings? = nil) throws
+                               batchNorm: BatchNormSettings? = nil, threads: ThreadLayout = .serial) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
     var layers: [Layer] = []
     var reports: [BuiltLayerReport] = []
@@ -174,7 +175,8 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             let source: PatchSource = options.patchStride == .kernel ? .convGrid(kernel: arch.kernel) : .conv(kernel: arch.kernel)
             let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers,
                                                 source: source, groups: groups,
-                                                groupOf: kind == .dmn ? { $0 } : { _ in 0 }, chunkImages: options.chunkImages)
+                                                groupOf: kind == .dmn ? { $0 } : { _ in 0 }, chunkImages: options.chunkImages,
+                                                threads: threads)
             let empty = densities.indices.filter { densities[$0].count == 0 }
             guard empty.isEmpty else {
                 throw FilterSelectionError(description: "layer \(l + 1): no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
@@ -234,7 +236,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
 /// of its flattened input (the layer below's ReLU outputs), as for conv layers but with the
 /// whole input as the vector h. Returns frozen Dense → ReLU pairs, `widths[l]` units each.
 func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], data: ImageDataset,
-                                    preprocessing: Preprocessing, options: DMNOptions) throws
+                                    preprocessing: Preprocessing, options: DMNOptions, threads: ThreadLayout = .serial) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
     var layers: [Layer] = []
     var reports: [BuiltLayerReport] = []
@@ -242,7 +244,7 @@ func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], data: I
     for (l, width) in widths.enumerated() {
         let start = DispatchTime.now().uptimeNanoseconds
         let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers, source: .dense,
-                                            groups: classes, groupOf: { $0 }, chunkImages: options.chunkImages)
+                                            groups: classes, groupOf: { $0 }, chunkImages: options.chunkImages, threads: threads)
         let selection: FilterSelection
         do {
             selection = try selectFilters(try spectra(of: densities, centred: options.centre), tv: options.tv(forLayer: l),
