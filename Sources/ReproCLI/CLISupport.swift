@@ -103,7 +103,7 @@ enum CLI {
                                     spec: SpecReference(name: spec.name, hash: spec.hash, file: spec.file))
         options.jobs = execution.jobs
         options.retryFailed = execution.retryFailed
-        options.weights = WeightSaving(rawValue: execution.weights) ?? .auto
+        options.weights = execution.weights
         options.shard = shard
         options.threads = threads.layout
         options.handleSignals = true

@@ -50,9 +50,9 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     @Option(name: .customLong("conv-algorithm"),
-            help: ArgumentHelp("ConvBlock forward algorithm for every layer: auto (each layer's preferred: direct on wide maps or small layers, gemm on the deeper layers' narrow maps), direct, gemm.",
+            help: ArgumentHelp("ConvBlock forward algorithm for every layer: auto is each layer's preferred (direct on wide maps or small layers, gemm on the deeper layers' narrow maps).",
                                valueName: "algorithm"))
-    var convAlgorithm: String = "auto"
+    var convAlgorithm: ConvAlgorithmChoice = .auto
 
     @Flag(name: .customLong("skip-dmn"), help: "Skip the DMN build measurement.")
     var skipDMN = false
@@ -98,9 +98,6 @@ struct BenchCommand: ParsableCommand {
         for i in inputs.split(whereSeparator: { $0 == ";" || $0 == " " }) where i != "28x28x1" && i != "32x32x3" {
             throw ValidationError("--inputs: '\(i)' is not one of 28x28x1, 32x32x3")
         }
-        guard convAlgorithm == "auto" || ConvBlockAlgorithm(rawValue: convAlgorithm) != nil else {
-            throw ValidationError("--conv-algorithm: '\(convAlgorithm)' is not one of auto, direct, gemm")
-        }
         guard images >= 64 else { throw ValidationError("--images must be at least 64") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         _ = try parsedE2EDatasets()
@@ -131,7 +128,7 @@ struct BenchCommand: ParsableCommand {
             let data = input == "28x28x1" ? fashion.train : try loadDataset(.cifar10, from: dir).train
             for config in try parsedConfigs() {
                 let r = try measureThroughput(config: config, data: data, images: images, repeats: repeats,
-                                              algorithm: ConvBlockAlgorithm(rawValue: convAlgorithm), threads: threads)
+                                              algorithm: convAlgorithm.algorithm, threads: threads)
                 emit(r, String(format: "%-8@ %@  train %9.0f img/s   infer %9.0f img/s   (%d images, %d threads)",
                                r.config, r.input, r.trainImagesPerSecond, r.inferImagesPerSecond, r.images, r.threads))
             }
