@@ -92,8 +92,8 @@ final class ThreadLayoutTests: XCTestCase {
         options.jobs = 2
         options.threads = layout
         let probe = Probe()
-        let executor = GeneratedDataExecutor(probe: probe, train: Self.blobs(count: 320, side: 12, classes: 4, seed: 1),
-                                             test: Self.blobs(count: 80, side: 12, classes: 4, seed: 2))
+        let executor = GeneratedDataExecutor(probe: probe, train: Self.blobs(count: 320, side: 16, classes: 4, seed: 1),
+                                             test: Self.blobs(count: 80, side: 16, classes: 4, seed: 2))
 
         // Watches the count from its own thread while the runs execute.
         final class Watcher: @unchecked Sendable {

@@ -67,7 +67,7 @@ public struct RunnerOptions: Sendable {
     public var dataDirectory: URL
     public var spec: SpecReference
     public var shard: Shard? = nil
-    /// How each run spreads over threads, planned once for the process (`ProcessThreads`);
+    /// How each run spreads over threads, planned once for the process (`ThreadPlan`);
     /// OpenBLAS's count is set to it before the runner starts and nothing changes it after.
     public var threads: ThreadLayout = .serial
     /// Stop cleanly on SIGINT/SIGTERM (tables, summary, exit 130/143). Only the CLI sets it:

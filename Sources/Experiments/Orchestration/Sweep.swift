@@ -13,9 +13,6 @@ public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
         self.key = key
     }
 
-    /// Every sweepable parameter, in `Sweep.parameters` order.
-    public static var all: [SweepParameter] { Sweep.parameters.compactMap(SweepParameter.init) }
-
     /// Its definition in the parameter table; nil for the filter configuration.
     var definition: ParameterDefinition? { Parameters.swept.first { $0.key == key } }
 
