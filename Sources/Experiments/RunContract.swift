@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Models
+import Numerics
 
 // The contract between the orchestrator (spec → grid → runs → result files) and the code
 // that executes one run (models, DMN builder, trainer). Everything that changes a run's

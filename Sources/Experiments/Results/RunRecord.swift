@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 public enum RunStatus: String, Codable, Sendable {
     /// `infeasible`: the method cannot build this configuration by design (a result, with its

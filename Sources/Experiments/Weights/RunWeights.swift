@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Models
+import Numerics
 
 /// One saved array: a layer's weight matrix or bias, or a frozen statistic the network applies.
 public struct WeightArray: Sendable, Equatable {
