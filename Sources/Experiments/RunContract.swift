@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Models
+import Numerics
 
 // The contract between the orchestrator (spec → grid → runs → result files) and the code
 // that executes one run (models, DMN builder, trainer). Everything that changes a run's
@@ -120,7 +121,10 @@ public struct RunProgress: Sendable {
 }
 
 public protocol RunExecutor: Sendable {
-    /// Executes one run. Throws on failure (the orchestrator records status "failed" with the
-    /// error's description and goes on). A NaN or infinite loss must throw.
-    func execute(_ run: ResolvedRun, dataDirectory: URL, progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome
+    /// Executes one run with the thread layout the runner planned for every run of the process
+    /// (other runs may execute at the same time: the executor never changes OpenBLAS's
+    /// process-wide thread count). Throws on failure (the orchestrator records status "failed"
+    /// with the error's description and goes on). A NaN or infinite loss must throw.
+    func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout,
+                 progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome
 }

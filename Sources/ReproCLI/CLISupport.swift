@@ -96,15 +96,16 @@ enum CLI {
             return
         }
 
-        let blas = BLASThreads.configure(jobs: execution.jobs)
-        if let w = blas.warning, !common.quiet { err("warning: " + w) }
+        // Once, before any run starts: runs execute concurrently and must not see it change.
+        let threads = ThreadPlan.configure(jobs: execution.jobs)
+        if let w = threads.warning, !common.quiet { err("warning: " + w) }
         var options = RunnerOptions(dataDirectory: common.dataDirectory,
                                     spec: SpecReference(name: spec.name, hash: spec.hash, file: spec.file))
         options.jobs = execution.jobs
         options.retryFailed = execution.retryFailed
-        options.weights = WeightSaving(rawValue: execution.weights) ?? .auto
+        options.weights = execution.weights
         options.shard = shard
-        options.blasThreads = blas.threads
+        options.threads = threads.layout
         options.handleSignals = true
         let runner = ExperimentRunner(executor: makeDefaultExecutor(), folder: folder, options: options,
                                       progress: ProgressReporting.make(quiet: common.quiet))

@@ -35,9 +35,10 @@ public struct CommonOptions: ParsableArguments {
 /// Options of the verbs that execute runs (`run`, `sweep`).
 public struct ExecutionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("""
-        Runs at once, each on its own thread. OpenBLAS threads per run are set so that \
-        threads × jobs ≤ cores, unless OPENBLAS_NUM_THREADS is set (then it is kept, with a warning if \
-        jobs × it exceeds the cores).
+        Runs at once. Each run gets cores ÷ jobs threads (its gradient shards and DMN class \
+        groups; OpenBLAS single-threaded), so that threads × jobs ≤ cores, unless \
+        OPENBLAS_NUM_THREADS is set (then it is each run's thread count, with a warning if jobs × \
+        it exceeds the cores). The layout is set once, before any run starts.
         """, valueName: "n"))
     public var jobs: Int = 1
 
@@ -59,17 +60,14 @@ public struct ExecutionOptions: ParsableArguments {
         Which runs save their layers' weights as .npy files in runs/<id>.weights/ (named by the \
         run file): auto = classify runs with at most 2^20 parameters (every network of the paper; \
         at most 1.4 MB), all = every run with a network, none.
-        """, valueName: "auto|all|none"))
-    public var weights: String = "auto"
+        """, valueName: "which"))
+    public var weights: WeightSaving = .auto
 
     public init() {}
 
     public func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (found \(jobs))") }
         if let s = shard, case .failure(let e) = Shard.parse(s) { throw ValidationError("--shard: \(e.message)") }
-        guard WeightSaving(rawValue: weights) != nil else {
-            throw ValidationError("--weights: found '\(weights)'; expected one of " + WeightSaving.allCases.map(\.rawValue).joined(separator: ", "))
-        }
     }
 
     public var parsedShard: Shard? {

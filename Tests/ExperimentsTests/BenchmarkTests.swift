@@ -24,7 +24,7 @@ final class BenchmarkTests: XCTestCase {
 
     func testPerLayerDMNBuildReportsEachLayerOfTheConfig() throws {
         let data = blobs(count: 200, side: 16, classes: 4)
-        let layers = try measureDMNBuildPerLayer(config: [4, 6], data: data, tfrac: 0.5, repeats: 2)
+        let layers = try measureDMNBuildPerLayer(config: [4, 6], data: data, tfrac: 0.5, repeats: 2, threads: .run(threads: 2))
         XCTAssertEqual(layers.map(\.task), ["dmn-build-4,6-layer1", "dmn-build-4,6-layer2"])
         XCTAssertEqual(layers.map(\.layer), [1, 2])
         XCTAssertEqual(layers.map(\.filters), [4, 6])
@@ -35,9 +35,10 @@ final class BenchmarkTests: XCTestCase {
     func testThroughputRunsWithEitherConvAlgorithmAndNamesTheKernels() throws {
         let data = blobs(count: 128, side: 16, classes: 4)
         for algorithm in ConvBlockAlgorithm.allCases {
-            let r = try measureThroughput(config: [4, 6], data: data, images: 128, repeats: 1, algorithm: algorithm)
+            let r = try measureThroughput(config: [4, 6], data: data, images: 128, repeats: 1, algorithm: algorithm, threads: .run(threads: 2))
             XCTAssertEqual(r.config, "4,6")
             XCTAssertEqual(r.images, 128)
+            XCTAssertEqual(r.threads, 2, "the layout's workers")
             XCTAssertGreaterThan(r.trainImagesPerSecond, 0)
             XCTAssertEqual(r.blasCore, OpenBLASCore.current)
             let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
@@ -51,7 +52,7 @@ final class BenchmarkTests: XCTestCase {
     /// reported with its reason, not dropped.
     func testEndToEndTimesBothModelsAndCachesTheDMNFeatures() throws {
         let data = blobs(count: 128, side: 16, classes: 4)
-        let r = try measureEndToEnd(config: [4], data: data, dataset: .fashionMNIST, images: 128, epochs: 2, repeats: 2)
+        let r = try measureEndToEnd(config: [4], data: data, dataset: .fashionMNIST, images: 128, epochs: 2, repeats: 2, threads: .run(threads: 2))
         XCTAssertEqual(r.config, "4")
         XCTAssertEqual(r.images, 128)
         XCTAssertEqual(r.tfrac, 0.3)
@@ -64,7 +65,7 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertEqual(r.speedup ?? 0, r.convnetSeconds / (r.dmnTotalSeconds ?? .nan))   // the same Double division: exact
 
         // 4 classes × 9 eigenvectors of 3×3 grayscale patches cannot give 40 filters.
-        let failed = try measureEndToEnd(config: [40], data: data, dataset: .fashionMNIST, images: 128, epochs: 1, repeats: 1)
+        let failed = try measureEndToEnd(config: [40], data: data, dataset: .fashionMNIST, images: 128, epochs: 1, repeats: 1, threads: .serial)
         XCTAssertNotNil(failed.dmnError)
         XCTAssertNil(failed.dmnTotalSeconds)
         XCTAssertNil(failed.speedup)

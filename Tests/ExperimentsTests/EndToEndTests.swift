@@ -142,8 +142,9 @@ final class EndToEndTests: XCTestCase {
     }
 
     /// The same spec run twice into two folders gives identical outcomes. The two executions
-    /// differ in how the work is spread over threads (one job with two OpenBLAS / gradient-shard
-    /// threads, against two jobs with one each), which must not change any result.
+    /// differ in how the work is spread over threads (one job with two worker threads for the
+    /// gradient shards and class groups, against two jobs with one each), which must not change
+    /// any result.
     func testSameSpecSameResults() throws {
         let dir = TestFiles.tempDir(self, "determinism")
         TestFiles.write(Self.spec(name: "det", models: ["dmn", "convnet", "baseline", "pca", "hybrid"], seeds: [5]), "det.json", in: dir)

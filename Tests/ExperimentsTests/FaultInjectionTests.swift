@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Experiments
 import Models
+import Numerics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,7 +86,7 @@ final class FaultInjectionTests: XCTestCase {
     func testFilterCountThatCannotBeMetIsInfeasibleConfiguration() throws {
         let id = try plan().1[0]
         let executor = FakeExecutor(infeasibleIds: [id.id])
-        XCTAssertThrowsError(try executor.execute(id.run, dataDirectory: URL(fileURLWithPath: "/"), progress: { _ in })) {
+        XCTAssertThrowsError(try executor.execute(id.run, dataDirectory: URL(fileURLWithPath: "/"), threads: .serial, progress: { _ in })) {
             XCTAssertTrue($0 is InfeasibleConfiguration)
         }
     }
@@ -290,12 +291,13 @@ final class FaultInjectionTests: XCTestCase {
         let dir = TestFiles.tempDir(self, "layout")
         let (spec, runs) = try plan()
         var o = RunnerOptions(dataDirectory: dir, spec: SpecReference(name: spec.name, hash: spec.hash, file: spec.file))
-        o.jobs = 2; o.blasThreads = 1
+        o.jobs = 2; o.threads = ThreadLayout(workers: 3, blasThreads: 1)
         _ = try ExperimentRunner(executor: FakeExecutor(), folder: ResultFolder(dir), options: o, progress: SilentProgress())
             .run(Array(runs.prefix(2)))
         let layout = ResultFolder(dir).record(runs[0].id)?.layout
         XCTAssertEqual(layout?.jobs, 2)
         XCTAssertEqual(layout?.blasThreads, 1)
+        XCTAssertEqual(layout?.workers, 3)
         XCTAssertFalse(layout?.blasCore.isEmpty ?? true)
     }
 }

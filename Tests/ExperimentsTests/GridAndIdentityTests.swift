@@ -270,7 +270,7 @@ final class GridAndIdentityTests: XCTestCase {
 
     func testSweepSpec() throws {
         let path = TestFiles.packageRoot.appendingPathComponent("experiments/fig3.json").path
-        let s = try Sweep.makeSpec(specPath: path, param: "tfrac", values: nil, dataset: "cifar10")
+        let s = try Sweep.makeSpec(specPath: path, param: SweepParameter("tfrac")!, values: nil, dataset: .cifar10)
         XCTAssertEqual(s.name, "sweep-tfrac")
         XCTAssertEqual(s.datasets, [.cifar10])
         XCTAssertEqual(s.models, [.dmn, .baseline])
@@ -278,12 +278,12 @@ final class GridAndIdentityTests: XCTestCase {
         // The cifar10 override (tfrac 0.7) must not win over the sweep values.
         XCTAssertEqual(Set(runs.filter { $0.run.model == .dmn }.map(\.run.dmn.tfrac)), [0.1, 0.2, 0.3, 0.5, 0.7, 1.0])
         XCTAssertEqual(runs.count, 6 * 5 * 3 + 3)
-        let f = try Sweep.makeSpec(specPath: path, param: "filters", values: Sweep.splitValues("4;8;4,15"), dataset: nil)
+        let f = try Sweep.makeSpec(specPath: path, param: SweepParameter("filters")!, values: Sweep.splitValues("4;8;4,15"), dataset: nil)
         XCTAssertEqual(Set(f.plannedRuns().map(\.run.filters)), [[4], [8], [4, 15], []])
-        XCTAssertThrowsError(try Sweep.makeSpec(specPath: path, param: "tpc", values: ["0.5", "1.5"], dataset: nil)) { e in
+        XCTAssertThrowsError(try Sweep.makeSpec(specPath: path, param: SweepParameter("tpc")!, values: ["0.5", "1.5"], dataset: nil)) { e in
             let msg = String(describing: e)
             XCTAssertTrue(msg.contains("dmn.tpc.grid[1]") && msg.contains("[0, 1]") && msg.contains("sweep"), msg)
         }
-        XCTAssertThrowsError(try Sweep.makeSpec(specPath: path, param: "tv", values: ["x"], dataset: nil))
+        XCTAssertThrowsError(try Sweep.makeSpec(specPath: path, param: SweepParameter("tv")!, values: ["x"], dataset: nil))
     }
 }

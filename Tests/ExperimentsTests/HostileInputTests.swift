@@ -66,12 +66,14 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
-    /// Before: OPENBLAS_NUM_THREADS=1000 was recorded as 1000 threads. Now what OpenBLAS
-    /// reports (it caps the variable at what it was built for).
+    /// Before: OPENBLAS_NUM_THREADS=1000 was recorded as 1000 threads. Now each run's threads
+    /// are capped at the cores (as OpenBLAS caps the variable), and the OpenBLAS count recorded
+    /// is what OpenBLAS reports.
     func testOpenBLASThreadsAreRecordedAsOpenBLASReportsThem() {
-        let r = BLASThreads.configure(jobs: 1, cores: 2, environment: ["OPENBLAS_NUM_THREADS": "1000"])
-        XCTAssertEqual(r.threads, BLAS.threads)
-        XCTAssertNotEqual(r.threads, 1000)
+        let r = ThreadPlan.configure(jobs: 1, cores: 2, environment: ["OPENBLAS_NUM_THREADS": "1000"])
+        XCTAssertEqual(r.layout.blasThreads, BLAS.threads)
+        XCTAssertEqual(r.layout.workers, 2)
+        XCTAssertTrue(r.warning?.contains("OPENBLAS_NUM_THREADS=1000 exceeds the 2 cores") ?? false, r.warning ?? "no warning")
     }
 
     /// Before: `repro plan` printed DMN parameters (`tfrac=…`) on ConvNet and baseline rows and

@@ -77,15 +77,15 @@ final class NpyTests: XCTestCase {
 
 /// An executor that hands back made-up weights, to test the runner's saving, resume and merge.
 struct FakeWeightExecutor: WeightSavingExecutor {
-    func execute(_ run: ResolvedRun, dataDirectory: URL, progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
+    func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
         var o = RunOutcome()
         o.testAccuracy = 0.5
         o.filterCounts = run.filters
         return o
     }
-    func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
+    func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, saveWeights: Bool,
                  progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?) {
-        let o = try execute(run, dataDirectory: dataDirectory, progress: progress)
+        let o = try execute(run, dataDirectory: dataDirectory, threads: threads, progress: progress)
         guard saveWeights else { return (o, nil) }
         var w = RunWeights()
         let k = run.filters[0]
@@ -193,7 +193,7 @@ final class SavedDMNFilterTests: XCTestCase {
         run.data.trainLimit = 400
         run.data.testLimit = 200
         let dataDir = URL(fileURLWithPath: "/nonexistent-use-debian-package")
-        let result = try ModelRunExecutor().execute(run, dataDirectory: dataDir, saveWeights: true) { _ in }
+        let result = try ModelRunExecutor().execute(run, dataDirectory: dataDir, threads: .serial, saveWeights: true) { _ in }
         let w = try XCTUnwrap(result.weights)
         let conv = try XCTUnwrap(w.arrays.first { $0.name == "conv1.w" })
         XCTAssertEqual(conv.shape, [3, 3, 1, 4])
@@ -257,7 +257,7 @@ func savedWeightsOfSmallDMN(_ configure: (inout ResolvedRun) -> Void) throws -> 
     run.data.testLimit = 100
     configure(&run)
     let dataDir = URL(fileURLWithPath: "/nonexistent-use-debian-package")
-    return try XCTUnwrap(try ModelRunExecutor().execute(run, dataDirectory: dataDir, saveWeights: true) { _ in }.weights)
+    return try XCTUnwrap(try ModelRunExecutor().execute(run, dataDirectory: dataDir, threads: .serial, saveWeights: true) { _ in }.weights)
 }
 
 /// Every frozen statistic a network applies is saved with its weights, so that the network

@@ -622,7 +622,7 @@ final class InfeasibleReportTests: XCTestCase {
 
     func testParameterKnowledgeIsDeclaredOnce() {
         XCTAssertEqual(Sweep.parameters, ["tpc", "tv", "tfrac", "filters"])
-        XCTAssertEqual(Sweep.defaultValues("tv"), ["0.9", "0.95", "0.98", "0.99", "1.0"])
+        XCTAssertEqual(Sweep.defaultValues(SweepParameter("tv")!), ["0.9", "0.95", "0.98", "0.99", "1.0"])
         XCTAssertEqual(Analysis.sweepParams, ["tpc", "tv", "tfrac"])
         XCTAssertEqual(ReportNames.param("tpc"), "T_PC")
         XCTAssertEqual(ReportNames.param("tfrac"), "T_frac")

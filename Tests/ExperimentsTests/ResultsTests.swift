@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Numerics
 @testable import Experiments
 @testable import Report
 
@@ -251,19 +252,34 @@ final class ResultsTests: XCTestCase {
                        "loading a folder for a report writes nothing into it")
     }
 
-    func testBLASThreadPlan() {
-        XCTAssertEqual(BLASThreads.plan(jobs: 1, cores: 8, environment: [:]).threads, 8)
-        XCTAssertEqual(BLASThreads.plan(jobs: 3, cores: 8, environment: [:]).threads, 2)
-        XCTAssertNil(BLASThreads.plan(jobs: 3, cores: 8, environment: [:]).warning)
-        XCTAssertEqual(BLASThreads.plan(jobs: 16, cores: 8, environment: [:]).threads, 1)
-        XCTAssertNotNil(BLASThreads.plan(jobs: 16, cores: 8, environment: [:]).warning)
-        let env = BLASThreads.plan(jobs: 2, cores: 8, environment: ["OPENBLAS_NUM_THREADS": "4"])
-        XCTAssertEqual(env.threads, 4)
+    /// Each run gets cores ÷ jobs threads (or OPENBLAS_NUM_THREADS), all of them workers that
+    /// call OpenBLAS single-threaded: workers × OpenBLAS threads × jobs ≤ cores.
+    func testThreadPlan() {
+        func layout(_ jobs: Int, _ cores: Int, _ env: [String: String] = [:]) -> ThreadLayout {
+            ThreadPlan.plan(jobs: jobs, cores: cores, environment: env).layout
+        }
+        XCTAssertEqual(layout(1, 8), ThreadLayout(workers: 8, blasThreads: 1))
+        XCTAssertEqual(layout(3, 8), ThreadLayout(workers: 2, blasThreads: 1))
+        XCTAssertEqual(layout(2, 2), ThreadLayout(workers: 1, blasThreads: 1))
+        XCTAssertNil(ThreadPlan.plan(jobs: 3, cores: 8, environment: [:]).warning)
+        XCTAssertEqual(layout(16, 8), .serial)
+        XCTAssertNotNil(ThreadPlan.plan(jobs: 16, cores: 8, environment: [:]).warning)
+        let env = ThreadPlan.plan(jobs: 2, cores: 8, environment: ["OPENBLAS_NUM_THREADS": "4"])
+        XCTAssertEqual(env.layout, ThreadLayout(workers: 4, blasThreads: 1))
         XCTAssertTrue(env.fromEnvironment)
         XCTAssertNil(env.warning)
-        let over = BLASThreads.plan(jobs: 3, cores: 8, environment: ["OPENBLAS_NUM_THREADS": "4"])
-        XCTAssertEqual(over.threads, 4)
-        XCTAssertTrue(over.warning!.contains("OPENBLAS_NUM_THREADS=4"))
+        XCTAssertEqual(layout(1, 8, ["OPENBLAS_NUM_THREADS": "1"]), .serial)
+        let over = ThreadPlan.plan(jobs: 3, cores: 8, environment: ["OPENBLAS_NUM_THREADS": "4"])
+        XCTAssertEqual(over.layout.workers, 4)
+        XCTAssertTrue(over.warning!.contains("OPENBLAS_NUM_THREADS=4 with --jobs 3 uses 12 threads on 8 cores"), over.warning!)
+        // Not a count: planned as if unset.
+        XCTAssertEqual(layout(2, 8, ["OPENBLAS_NUM_THREADS": "x"]), ThreadLayout(workers: 4, blasThreads: 1))
+        for jobs in 1...9 {
+            for cores in 1...9 {
+                let l = layout(jobs, cores)
+                XCTAssertLessThanOrEqual(l.workers * l.blasThreads * jobs, max(cores, jobs), "jobs \(jobs), cores \(cores)")
+            }
+        }
     }
 
     func testCSVQuoting() {

@@ -3,6 +3,7 @@ import XCTest
 @testable import Experiments
 @testable import Report
 import Models
+import Numerics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -128,14 +129,14 @@ final class RunFileTrustTests: XCTestCase {
     /// Returns weights with every run, like `ModelRunExecutor` under `--weights auto`.
     struct WeightFake: WeightSavingExecutor {
         var base = FakeExecutor()
-        func execute(_ run: ResolvedRun, dataDirectory: URL, progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
-            try base.execute(run, dataDirectory: dataDirectory, progress: progress)
+        func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
+            try base.execute(run, dataDirectory: dataDirectory, threads: threads, progress: progress)
         }
-        func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
+        func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, saveWeights: Bool,
                      progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?) {
             var w = RunWeights()
             w.arrays = [WeightArray(name: "softmax.w", shape: [2, 3], values: [1, 2, 3, 4, 5, 6])]
-            return (try base.execute(run, dataDirectory: dataDirectory, progress: progress), w)
+            return (try base.execute(run, dataDirectory: dataDirectory, threads: threads, progress: progress), w)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Models
+import Numerics
 @testable import Experiments
 import Models
 #if canImport(Glibc)
@@ -18,7 +19,7 @@ struct FakeExecutor: RunExecutor {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    func execute(_ run: ResolvedRun, dataDirectory: URL, progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
+    func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
         let id = RunIdentity.id(of: run)
         progress(RunProgress(phase: "build", epoch: 0, epochs: run.training.epochs, fraction: 0))
         if delay > 0 { Thread.sleep(forTimeInterval: delay) }

@@ -258,7 +258,7 @@ final class BatchNormTests: XCTestCase {
             let bn = BatchNorm(name: "bn1", shape: shape, settings: config.batchNormSettings ?? BatchNormSettings())
             var r = SeededRandom(seed: 66)
             let net = Sequential([bn, Dense(name: "softmax", input: shape, outputs: 3, initializer: .glorot, rng: &r)])
-            _ = try Trainer(network: net, config: config, preprocessing: .scale01, threads: threads, featureCacheBudget: 0)
+            _ = try Trainer(network: net, config: config, preprocessing: .scale01, threads: .run(threads: threads), featureCacheBudget: 0)
                 .fit(train: data, test: nil)
             return bn
         }
@@ -333,7 +333,7 @@ final class BatchNormTests: XCTestCase {
         let running = norms.map { $0.runningMean + $0.runningVariance }
         var config = TrainingConfig()
         config.batchSize = 32; config.epochs = 2; config.learningRate = 0.01; config.batchNorm = true
-        let trainer = Trainer(network: net, config: config, preprocessing: .scale01, threads: 2)
+        let trainer = Trainer(network: net, config: config, preprocessing: .scale01, threads: .run(threads: 2))
         _ = try trainer.fit(train: data, test: nil)
         XCTAssertEqual(trainer.featureCacheBytes, count * 10 * 10 * 2 * MemoryLayout<Float>.size, "conv1's outputs cached")
         XCTAssertEqual(convs.map { $0.weights.value + $0.bias.value }, filters, "a frozen filter moved")

@@ -160,7 +160,7 @@ final class DMNTests: XCTestCase {
         for (channels, side) in [(2, 7), (1, 5), (1, 13), (4, 6), (8, 5)] {
             let data = noiseImages(classes: 2, perClass: 9, side: side, channels: channels)
             let dens = accumulateDensities(data: data, preprocessing: .scale01, prefix: [], source: .conv(kernel: 3),
-                                           groups: 2, groupOf: { $0 }, chunkImages: 4, threads: 2)
+                                           groups: 2, groupOf: { $0 }, chunkImages: 4, threads: .run(threads: 2))
             let n = 9 * channels, o = side - 2
             for c in 0..<2 {
                 var rho = [Double](repeating: 0, count: n * n)

@@ -19,7 +19,7 @@ final class TrainerTests: XCTestCase {
         var c = TrainingConfig()
         c.optimizer = .sgd; c.learningRate = 0.05; c.momentum = 0.9; c.batchSize = 32; c.epochs = 2
         c.gradientShards = shards
-        _ = try Trainer(network: net, config: c, preprocessing: .scale01, threads: threads).fit(train: data, test: nil)
+        _ = try Trainer(network: net, config: c, preprocessing: .scale01, threads: .run(threads: threads)).fit(train: data, test: nil)
         return net.weightSnapshots()
     }
 

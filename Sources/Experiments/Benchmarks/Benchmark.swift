@@ -53,8 +53,9 @@ func elapsed(_ body: () throws -> Void) rethrows -> Double {
 
 /// SGD (lr 0.01, momentum 0.9, batch 64, the peer's settings) on the first `images` images.
 /// `algorithm` forces one ConvBlock algorithm on every layer; nil keeps each layer's preferred one.
+/// `threads` is the layout a run would have (`ThreadPlan`); `threads` in the result is its workers.
 public func measureThroughput(config: [Int], data: ImageDataset, images: Int, repeats: Int,
-                              batch: Int = 64, algorithm: ConvBlockAlgorithm? = nil) throws -> ThroughputResult {
+                              batch: Int = 64, algorithm: ConvBlockAlgorithm? = nil, threads: ThreadLayout) throws -> ThroughputResult {
     let train = data.subset(indices: Array(0..<min(images, data.count)))
     let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
                                 convFilters: config)
@@ -65,7 +66,7 @@ public func measureThroughput(config: [Int], data: ImageDataset, images: Int, re
     var c = TrainingConfig()
     c.optimizer = .sgd; c.learningRate = 0.01; c.momentum = 0.9; c.batchSize = batch; c.epochs = 1
     c.evaluationBatch = 1000
-    let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+    let trainer = Trainer(network: net, config: c, preprocessing: .scale01, threads: threads)
     _ = try trainer.fit(train: train, test: nil)  // warm-up
     var trainTimes: [Double] = [], inferTimes: [Double] = []
     for _ in 0..<max(1, repeats) {
@@ -75,13 +76,13 @@ public func measureThroughput(config: [Int], data: ImageDataset, images: Int, re
     for _ in 0..<max(1, repeats) { inferTimes.append(elapsed { _ = trainer.evaluate(train) }) }
     return ThroughputResult(config: config.map(String.init).joined(separator: ","),
                             input: "\(data.height)x\(data.width)x\(data.channels)", batch: batch, images: train.count,
-                            threads: trainer.threads, trainImagesPerSecond: Double(train.count) / median(trainTimes),
+                            threads: threads.workers, trainImagesPerSecond: Double(train.count) / median(trainTimes),
                             inferImagesPerSecond: Double(train.count) / median(inferTimes))
 }
 
 /// Layer-1 DMN build as the numpy peer does it: a stratified T_frac subset, density matrices
 /// of all 3×3 patches per class, eigen-solves, T_v = 0.98 cut, round-robin merge at T_PC 0.9.
-public func measureDMNBuild(data: ImageDataset, tfrac: Double, repeats: Int) throws -> DMNBuildResult {
+public func measureDMNBuild(data: ImageDataset, tfrac: Double, repeats: Int, threads: ThreadLayout) throws -> DMNBuildResult {
     let subset = data.stratifiedSubset(fraction: tfrac, seed: 0)
     let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
                                 convFilters: [1])
@@ -91,19 +92,20 @@ public func measureDMNBuild(data: ImageDataset, tfrac: Double, repeats: Int) thr
     var times: [Double] = []
     for _ in 0..<max(1, repeats) {
         times.append(try elapsed {
-            let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn, options: o, seed: 0)
+            let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn, options: o, seed: 0,
+                                               threads: threads)
             filters = built.reports[0].filters
         })
     }
     return DMNBuildResult(dataset: "", tfrac: tfrac, images: subset.count, seconds: median(times), filters: filters,
-                          threads: BLAS.threads)
+                          threads: threads.workers)
 }
 
 /// Each layer's build time when a whole stacked DMN is built (the paper's fixed filter counts,
 /// T_v 0.98 / 0.99, T_PC 0.9): layer l's patches come from layers 1…l−1's outputs, so its
 /// time includes propagating the subset through them. Median of `repeats` per layer.
 public func measureDMNBuildPerLayer(config: [Int], data: ImageDataset, tfrac: Double,
-                                    repeats: Int) throws -> [DMNBuildResult] {
+                                    repeats: Int, threads: ThreadLayout) throws -> [DMNBuildResult] {
     let subset = data.stratifiedSubset(fraction: tfrac, seed: 0)
     let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
                                 convFilters: config)
@@ -112,13 +114,14 @@ public func measureDMNBuildPerLayer(config: [Int], data: ImageDataset, tfrac: Do
     var times = [[Double]](repeating: [], count: config.count)
     var filters = [Int](repeating: 0, count: config.count)
     for _ in 0..<max(1, repeats) {
-        let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn, options: o, seed: 0)
+        let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn, options: o, seed: 0,
+                                           threads: threads)
         for r in built.reports { times[r.layer - 1].append(r.seconds); filters[r.layer - 1] = r.filters }
     }
     let name = config.map(String.init).joined(separator: ",")
     return config.indices.map { l in
         DMNBuildResult(task: "dmn-build-\(name)-layer\(l + 1)", dataset: "", tfrac: tfrac, images: subset.count,
-                       seconds: median(times[l]), filters: filters[l], threads: BLAS.threads, config: name, layer: l + 1)
+                       seconds: median(times[l]), filters: filters[l], threads: threads.workers, config: name, layer: l + 1)
     }
 }
 
@@ -172,7 +175,7 @@ public func fig3Tfrac(_ dataset: DatasetName) -> Double {
 /// when nil), median over `repeats` of each (alternating DMN, ConvNet). DMN options as fig3:
 /// fixed filter counts, T_v 0.98 then 0.99, T_PC 0.9.
 public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetName, images: Int?, epochs: Int,
-                            repeats: Int) throws -> EndToEndResult {
+                            repeats: Int, threads: ThreadLayout) throws -> EndToEndResult {
     let train = images.map { data.subset(indices: Array(0..<min($0, data.count))) } ?? data
     let arch = try Architecture(input: Shape3(data.height, data.width, data.channels), classes: data.numClasses,
                                 convFilters: config)
@@ -191,10 +194,10 @@ public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetN
                 let b = try elapsed {
                     let subset = train.stratifiedSubset(fraction: tfrac, seed: 1)
                     let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: .scale01, filters: .dmn,
-                                                       options: o, seed: 1)
+                                                       options: o, seed: 1, threads: threads)
                     net = arch.network(features: built.layers, rng: &rng)
                 }
-                let trainer = Trainer(network: net!, config: c, preprocessing: .scale01)
+                let trainer = Trainer(network: net!, config: c, preprocessing: .scale01, threads: threads)
                 var history: [EpochStats] = []
                 let t = try elapsed { history = try trainer.fit(train: train, test: nil) }
                 build.append(b); feats.append(trainer.featureSeconds); dmnTrain.append(t); dmnTotal.append(b + t)
@@ -206,14 +209,14 @@ public func measureEndToEnd(config: [Int], data: ImageDataset, dataset: DatasetN
         }
         var rng = SeededRandom(seed: 1, stream: "init")
         let net = arch.network(features: arch.randomFeatureLayers(rng: &rng), rng: &rng)
-        let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+        let trainer = Trainer(network: net, config: c, preprocessing: .scale01, threads: threads)
         var history: [EpochStats] = []
         conv.append(try elapsed { history = try trainer.fit(train: train, test: nil) })
         convAccuracy = history.last?.trainAccuracy ?? .nan
     }
     let total = dmnTotal.isEmpty ? nil : median(dmnTotal)
     return EndToEndResult(dataset: dataset.rawValue, config: config.map(String.init).joined(separator: ","),
-                          images: train.count, epochs: epochs, tfrac: tfrac, threads: BLAS.threads,
+                          images: train.count, epochs: epochs, tfrac: tfrac, threads: threads.workers,
                           dmnBuildSeconds: build.isEmpty ? nil : median(build),
                           dmnFeatureSeconds: feats.isEmpty ? nil : median(feats),
                           dmnTrainSeconds: dmnTrain.isEmpty ? nil : median(dmnTrain), dmnTotalSeconds: total,

@@ -13,13 +13,13 @@ struct RunError: Error, CustomStringConvertible {
 struct ModelRunExecutor: WeightSavingExecutor {
     init() {}
 
-    func execute(_ run: ResolvedRun, dataDirectory: URL,
+    func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
-        try execute(run, dataDirectory: dataDirectory, saveWeights: false, progress: progress).outcome
+        try execute(run, dataDirectory: dataDirectory, threads: threads, saveWeights: false, progress: progress).outcome
     }
 
     /// As `execute`, also handing back the trained network's weights when `saveWeights`.
-    func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
+    func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, saveWeights: Bool,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?) {
         let splits = try DatasetCache.shared.splits(run.dataset, dataDirectory: dataDirectory, labels: run.data.cifar100Labels,
                                                     resize: run.dataset.isBuiltin ? .keep : run.data.resize)
@@ -42,7 +42,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
         switch run.kind {
         case .classify, .convergence:
             var weights: RunWeights? = nil
-            let outcome = try trainModel(run, train: train, test: test, validation: validation, progress: progress,
+            let outcome = try trainModel(run, train: train, test: test, validation: validation, threads: threads, progress: progress,
                                          trained: saveWeights ? { weights = RunWeights(network: $0, built: $1, preprocessing: $2) } : nil)
             return (outcome, weights)
         case .fluctuation:
@@ -55,7 +55,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
     /// `trained`, when given, sees the network after training, the built layers' reports and the
     /// input preprocessing fitted to the training images.
     func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset, validation: ImageDataset? = nil,
-                    progress: @escaping @Sendable (RunProgress) -> Void,
+                    threads: ThreadLayout, progress: @escaping @Sendable (RunProgress) -> Void,
                     trained: ((Sequential, [BuiltLayerReport], Preprocessing) -> Void)? = nil) throws -> RunOutcome {
         let preprocessing = train.preprocessing(run.data.preprocessing, seed: run.seed)
         let input = Shape3(train.height, train.width, train.channels)
@@ -91,7 +91,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
             }
             let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: preprocessing,
                                                filters: kind, options: opts, seed: run.seed,
-                                               batchNorm: run.training.batchNormSettings)
+                                               batchNorm: run.training.batchNormSettings, threads: threads)
             if run.model == .hybrid { for layer in built.layers { layer.trainable = true } }
             network = arch.network(features: built.layers, rng: &rng)
             outcome.filterCounts = built.reports.map(\.filters)
@@ -103,7 +103,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
 
         var config = run.training
         config.seed = run.seed
-        let trainer = Trainer(network: network, config: config, preprocessing: preprocessing)
+        let trainer = Trainer(network: network, config: config, preprocessing: preprocessing, threads: threads)
         let recorder = ConvergenceRecorder(every: run.convergence.lambdaEvery, window: run.convergence.smoothingWindow,
                                            layers: ConvergenceRecorder.trackedLayers(of: network))
         recorder.start(network)

@@ -67,7 +67,9 @@ public struct RunnerOptions: Sendable {
     public var dataDirectory: URL
     public var spec: SpecReference
     public var shard: Shard? = nil
-    public var blasThreads: Int = 1
+    /// How each run spreads over threads, planned once for the process (`ThreadPlan`);
+    /// OpenBLAS's count is set to it before the runner starts and nothing changes it after.
+    public var threads: ThreadLayout = .serial
     /// Stop cleanly on SIGINT/SIGTERM (tables, summary, exit 130/143). Only the CLI sets it:
     /// it ends the process.
     public var handleSignals = false
@@ -171,7 +173,7 @@ public final class ExperimentRunner: @unchecked Sendable {
         let todo = selectPending(plan, into: &summary)
         let skipped = summary.skippedOk + summary.skippedFailed + summary.skippedInfeasible
         let provenance = Provenance(specFile: options.spec.file, specName: options.spec.name, specHash: options.spec.hash,
-                                    blasThreads: options.blasThreads, jobs: options.jobs, shard: options.shard?.description,
+                                    threads: options.threads, jobs: options.jobs, shard: options.shard?.description,
                                     executor: executorName, runsPlanned: plan.count, runsSkipped: skipped)
         // A call with nothing left to run changes nothing: resuming a finished folder must not
         // replace the provenance of the invocation that made its runs with its own.
@@ -364,7 +366,7 @@ public final class ExperimentRunner: @unchecked Sendable {
             if let problem = Feasibility.problem(item.run) { throw ExecutionRefused(description: problem) }
             let o: RunOutcome
             if options.weights.wants(item.run), let saver = executor as? any WeightSavingExecutor {
-                let r = try saver.execute(item.run, dataDirectory: options.dataDirectory, saveWeights: true) { [sink] p in
+                let r = try saver.execute(item.run, dataDirectory: options.dataDirectory, threads: options.threads, saveWeights: true) { [sink] p in
                     sink.progress(item, p)
                 }
                 o = r.outcome
@@ -375,7 +377,7 @@ public final class ExperimentRunner: @unchecked Sendable {
                     }
                 }
             } else {
-                o = try executor.execute(item.run, dataDirectory: options.dataDirectory) { [sink] p in
+                o = try executor.execute(item.run, dataDirectory: options.dataDirectory, threads: options.threads) { [sink] p in
                     sink.progress(item, p)
                 }
             }
@@ -400,7 +402,7 @@ public final class ExperimentRunner: @unchecked Sendable {
                          timings: RunTimings(started: startText, finished: ISOTime.string(end),
                                              totalSeconds: end.timeIntervalSince(start)),
                          executor: executorName)
-        record.layout = ComputeLayout(blasThreads: options.blasThreads, blasCore: OpenBLASCore.current, jobs: options.jobs)
+        record.layout = ComputeLayout(threads: options.threads, blasCore: OpenBLASCore.current, jobs: options.jobs)
         if reason == nil { record.weights = manifest }
         return record
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// Joins the run files of several output folders (shards) into one and rebuilds its tables.
 /// Two records of the same id conflict when both are ok and differ in anything but timings
@@ -95,7 +96,7 @@ public enum ResultMerger {
         let specHashes = Array(Set(recs.map(\.spec.hash))).sorted().joined(separator: ",")
         let specFiles = Array(Set(recs.map(\.spec.file))).sorted().joined(separator: ",")
         let executors = Array(Set(recs.map(\.executor))).sorted().joined(separator: ",")
-        var p = Provenance(specFile: specFiles, specName: specNames, specHash: specHashes, blasThreads: BLASThreads.current,
+        var p = Provenance(specFile: specFiles, specName: specNames, specHash: specHashes, threads: ThreadLayout(workers: 1, blasThreads: BLAS.threads),
                            jobs: 1, shard: nil, executor: executors, runsPlanned: recs.count, runsSkipped: 0)
         // Relative to the merged folder: an absolute path names one machine's folders.
         p.mergedFrom = sources.map { PortablePaths.relative($0, from: dest.url) }

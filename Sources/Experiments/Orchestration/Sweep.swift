@@ -1,6 +1,24 @@
 import Datasets
 import Foundation
 
+/// A parameter `repro sweep --param` can vary: a section parameter with `sweepValues` in
+/// `Parameters.all` (tpc, tv, tfrac), or the filter configuration. Only those exist.
+public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
+    /// The key as `--param` spells it.
+    public let key: String
+
+    /// nil for a key that is not one of `Sweep.parameters`.
+    public init?(_ key: String) {
+        guard Sweep.parameters.contains(key) else { return nil }
+        self.key = key
+    }
+
+    /// Its definition in the parameter table; nil for the filter configuration.
+    var definition: ParameterDefinition? { Parameters.swept.first { $0.key == key } }
+
+    public var description: String { key }
+}
+
 /// `repro sweep`: one parameter of a spec replaced by a list of values, the models
 /// restricted to dmn and baseline, one dataset. Works on the parsed JSON tree and then
 /// validates it like any spec, so a sweep obeys exactly the rules of spec files.
@@ -12,8 +30,8 @@ public enum Sweep {
     /// defaults are their parameters' `sweepValues`).
     static let defaultFilters = ["2", "4", "8", "16"]
 
-    static func defaultValues(_ param: String) -> [String] {
-        param == "filters" ? defaultFilters : Parameters.swept.first { $0.key == param }?.sweepValues ?? []
+    static func defaultValues(_ param: SweepParameter) -> [String] {
+        param.definition?.sweepValues ?? defaultFilters
     }
     public static let defaultSpecPath = "experiments/fig3-fashion.json"
 
@@ -29,8 +47,9 @@ public enum Sweep {
         text.range(of: #"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil
     }
 
-    /// Builds the sweep spec. Throws SpecError (naming the file and `--values`) on bad input.
-    public static func makeSpec(specPath: String, param: String, values: [String]?, dataset: String?) throws -> ExperimentSpec {
+    /// Builds the sweep spec; `dataset` nil takes the spec's first. Throws SpecError (naming the
+    /// file and `--values`) on bad input.
+    public static func makeSpec(specPath: String, param: SweepParameter, values: [String]?, dataset: DatasetName?) throws -> ExperimentSpec {
         let label = "\(specPath) (sweep --param \(param))"
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: specPath)) } catch {
@@ -38,23 +57,21 @@ public enum Sweep {
         }
         // Validate the file itself first, so its own errors are reported with its own name.
         let original = try SpecLoader.load(data: data, file: specPath)
-        guard parameters.contains(param) else {
-            throw SpecError(issues: [SpecIssue(file: label, path: "--param", line: nil,
-                message: "found \"\(param)\"; expected one of " + parameters.map { "\"\($0)\"" }.joined(separator: ", "))])
-        }
         let vals = values ?? defaultValues(param)
-        let ds = dataset ?? original.datasets[0].rawValue
+        let ds = (dataset ?? original.datasets[0]).rawValue
         var issues: [SpecIssue] = []
-        if DatasetName(rawValue: ds) == nil {
+        if dataset == nil && !original.datasets[0].isBuiltin {
+            // `--dataset` itself only takes the built-in names (the parser refuses any other).
             issues.append(SpecIssue(file: label, path: "--dataset", line: nil,
-                message: "found \"\(ds)\"; expected one of " + DatasetName.spellings.map { "\"\($0)\"" }.joined(separator: ", ")))
+                message: "the spec's first dataset \"\(ds)\" is given by path, which a sweep cannot vary; expected --dataset with one of "
+                    + DatasetName.spellings.map { "\"\($0)\"" }.joined(separator: ", ")))
         }
         var valueNodes: [JSONNode] = []
         if vals.isEmpty || vals == [""] {
             issues.append(SpecIssue(file: label, path: "--values", line: nil, message: "found no values; expected a comma-separated list"))
         }
         for v in vals where !(vals == [""]) {
-            if param == "filters" {
+            if param.definition == nil {
                 valueNodes.append(JSONNode(.string(v)))
             } else if case .realOrWord(_, _, _, _, let word)? = Parameters.swept.first(where: { $0.key == param })?.type, v == word {
                 valueNodes.append(JSONNode(.string(v)))  // T_frac "auto"
@@ -68,12 +85,12 @@ public enum Sweep {
         if !issues.isEmpty { throw SpecError(issues: issues) }
 
         var root = try JSONReader.parse(data)
-        let paramPath: [String] = Parameters.swept.first { $0.key == param }.map { [$0.section.rawValue, $0.key] } ?? ["filters"]
+        let paramPath: [String] = param.definition.map { [$0.section.rawValue, $0.key] } ?? ["filters"]
         let grid = JSONNode(.object([JSONMember(key: "grid", value: JSONNode(.array(valueNodes)))]))
         root = setting(root, ["name"], JSONNode(.string("sweep-\(param)")))
         root = setting(root, ["datasets"], JSONNode(.array([JSONNode(.string(ds))])))
         root = setting(root, ["models"], JSONNode(.array([JSONNode(.string("dmn")), JSONNode(.string("baseline"))])))
-        root = setting(root, paramPath, param == "filters" ? JSONNode(.array(valueNodes)) : grid)
+        root = setting(root, paramPath, param.definition == nil ? JSONNode(.array(valueNodes)) : grid)
         root = removing(root, ["overrides", ds] + paramPath)
         let hash = StableHash.short(data + Data("\nsweep param=\(param) values=\(vals.joined(separator: ",")) dataset=\(ds)\n".utf8))
         return try SpecLoader.validate(root, file: label, hash: hash)

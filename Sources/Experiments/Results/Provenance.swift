@@ -17,7 +17,10 @@ struct Provenance: Codable, Sendable {
     var specHash: String
     var host: String = ProcessInfo.processInfo.hostName
     var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// OpenBLAS threads of each BLAS call, and the worker threads of each run's parallel
+    /// sections (`ThreadLayout`; `workers` is nil in folders written before it was recorded).
     var blasThreads: Int
+    var workers: Int?
     /// OpenBLAS's kernel family (see `OpenBLASCore`); nil in folders written before it was recorded.
     var blasCore: String? = OpenBLASCore.current
     var jobs: Int
@@ -33,10 +36,10 @@ struct Provenance: Codable, Sendable {
     /// For `repro merge`: the folders merged.
     var mergedFrom: [String]?
 
-    init(specFile: String, specName: String, specHash: String, blasThreads: Int, jobs: Int, shard: String?,
+    init(specFile: String, specName: String, specHash: String, threads: ThreadLayout, jobs: Int, shard: String?,
                 executor: String, runsPlanned: Int, runsSkipped: Int) {
         self.specFile = specFile; self.specName = specName; self.specHash = specHash
-        self.blasThreads = blasThreads; self.jobs = jobs; self.shard = shard; self.executor = executor
+        self.blasThreads = threads.blasThreads; self.workers = threads.workers; self.jobs = jobs; self.shard = shard; self.executor = executor
         self.started = ISOTime.now(); self.runsPlanned = runsPlanned; self.runsSkipped = runsSkipped
         let git = GitInfo.current()
         self.gitCommit = git.commit; self.gitDirty = git.dirty

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 public enum RunStatus: String, Codable, Sendable {
     /// `infeasible`: the method cannot build this configuration by design (a result, with its
@@ -163,13 +164,16 @@ extension RunRecord {
 
 /// The thread layout and BLAS kernel family a run executed with.
 public struct ComputeLayout: Codable, Hashable, Sendable {
-    /// OpenBLAS threads per run (`OPENBLAS_NUM_THREADS` or the runner's choice).
+    /// OpenBLAS threads of each BLAS call (`ThreadLayout.blasThreads`).
     public var blasThreads: Int
+    /// Threads that worked the run's parallel sections (`ThreadLayout.workers`); nil in files
+    /// written before it was recorded, when the count was `blasThreads`.
+    public var workers: Int?
     /// OpenBLAS's kernel family, e.g. "Haswell", "SkylakeX", "Prescott".
     var blasCore: String
     /// Runs executing at once in the process (`--jobs`).
     public var jobs: Int
-    public init(blasThreads: Int, blasCore: String, jobs: Int) {
-        self.blasThreads = blasThreads; self.blasCore = blasCore; self.jobs = jobs
+    public init(threads: ThreadLayout, blasCore: String, jobs: Int) {
+        self.blasThreads = threads.blasThreads; self.workers = threads.workers; self.blasCore = blasCore; self.jobs = jobs
     }
 }

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Models
+import Numerics
 
 /// One saved array: a layer's weight matrix or bias, or a frozen statistic the network applies.
 public struct WeightArray: Sendable, Equatable {
@@ -95,7 +96,7 @@ public enum WeightSaving: String, Sendable, CaseIterable {
 /// An executor that can hand back the network it trained. The orchestrator asks for weights
 /// only when `--weights` says so; executors without it (tests' fakes) save none.
 public protocol WeightSavingExecutor: RunExecutor {
-    func execute(_ run: ResolvedRun, dataDirectory: URL, saveWeights: Bool,
+    func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, saveWeights: Bool,
                  progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?)
 }
 

@@ -23,10 +23,11 @@ let directDensityMaxDimension = 64
 /// Streams `data` through the frozen `prefix` and accumulates one density matrix per group
 /// (`groupOf(label)`; the identity for class-based DMN, a constant for plain PCA), chunk by
 /// chunk, so no more than `chunkImages` images' activations exist at once per thread. Groups
-/// are spread over `threads` threads, each with its own replica of the prefix.
+/// are spread over `threads.workers` threads, each with its own replica of the prefix; the
+/// densities do not depend on how many.
 func accumulateDensities(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
                                 source: PatchSource, groups: Int, groupOf: (Int) -> Int,
-                                chunkImages: Int, threads: Int = BLAS.threads) -> [ClassDensity] {
+                                chunkImages: Int, threads: ThreadLayout = .serial) -> [ClassDensity] {
     var members = [[Int]](repeating: [], count: groups)
     for i in 0..<data.count { members[groupOf(Int(data.labels[i]))].append(i) }
     var densities = (0..<groups).map { _ in ClassDensity(dimension: patchDimension(data: data, prefix: prefix, source: source)) }
@@ -49,7 +50,7 @@ func patchDimension(data: ImageDataset, prefix: [Layer], source: PatchSource) ->
 /// more images later continues the same sums (dmn.tfrac "auto" grows ρ_c step by step).
 func addToDensities(_ densities: inout [ClassDensity], images members: [[Int]], data: ImageDataset,
                     preprocessing: Preprocessing, prefix: [Layer], source: PatchSource,
-                    chunkImages: Int, threads: Int = BLAS.threads) {
+                    chunkImages: Int, threads: ThreadLayout = .serial) {
     let groups = densities.count
     precondition(members.count == groups, "addToDensities: \(members.count) image lists for \(groups) groups")
     let inShape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
@@ -60,7 +61,7 @@ func addToDensities(_ densities: inout [ClassDensity], images members: [[Int]], 
     case .convGrid(let k): rowsPerImage = (inShape.height / k) * (inShape.width / k)
     case .dense: rowsPerImage = 1
     }
-    let workers = max(1, min(threads, groups))
+    let workers = max(1, min(threads.workers, groups))
     let prefixes = [prefix] + (1..<workers).map { _ in prefix.map { $0.replica() } }
 
     func accumulate(group g: Int, prefix: [Layer], into density: inout ClassDensity) {
@@ -95,10 +96,8 @@ func addToDensities(_ densities: inout [ClassDensity], images members: [[Int]], 
     if workers == 1 {
         for g in 0..<groups { accumulate(group: g, prefix: prefix, into: &densities[g]) }
     } else {
-        // Worker t takes groups t, t + workers, …; each writes only its own slots.
-        let saved = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(saved) }
+        // Worker t takes groups t, t + workers, …; each writes only its own slots. OpenBLAS's
+        // count is the layout's (1 with several workers), set before any run started.
         densities.withUnsafeMutableBufferPointer { out in
             let slots = out
             DispatchQueue.concurrentPerform(iterations: workers) { t in
@@ -167,9 +166,11 @@ func filterMatrix(_ filters: [[Double]], dimension n: Int) -> [Float] {
 /// rather than Keras's 0 and 1, and the next layer's filters are built from the outputs of
 /// this normalised layer (γ = 1, β = 0, those statistics): what the network computes before
 /// SGD moves γ and β.
+///
+/// `threads` is the run's layout: its workers accumulate the class densities in parallel.
 public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preprocessing: Preprocessing,
                                filters kind: FeatureFilters, options: DMNOptions, seed: UInt64,
-                               batchNorm: BatchNormSettings? = nil) throws
+                               batchNorm: BatchNormSettings? = nil, threads: ThreadLayout = .serial) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
     var layers: [Layer] = []
     var reports: [BuiltLayerReport] = []
@@ -201,7 +202,8 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             selection = FilterSelection(filters: vs, origins: vs.indices.map { _ in (0, 0) }, relaxedTv: false, keptPerClass: [])
         case .dmn, .pca:
             let densities = accumulateDensities(data: layerData, preprocessing: preprocessing, prefix: layers,
-                                                source: source, groups: groups, groupOf: groupOf, chunkImages: options.chunkImages)
+                                                source: source, groups: groups, groupOf: groupOf, chunkImages: options.chunkImages,
+                                                threads: threads)
             let empty = densities.indices.filter { densities[$0].count == 0 }
             guard empty.isEmpty else {
                 throw FilterSelectionError(description: "layer \(l + 1): no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
@@ -261,7 +263,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
 /// of its flattened input (the layer below's ReLU outputs), as for conv layers but with the
 /// whole input as the vector h. Returns frozen Dense → ReLU pairs, `widths[l]` units each.
 func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], data: ImageDataset,
-                                    preprocessing: Preprocessing, options: DMNOptions) throws
+                                    preprocessing: Preprocessing, options: DMNOptions, threads: ThreadLayout = .serial) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
     var layers: [Layer] = []
     var reports: [BuiltLayerReport] = []
@@ -269,7 +271,7 @@ func buildDenseFeatureLayers(input: Shape3, classes: Int, widths: [Int], data: I
     for (l, width) in widths.enumerated() {
         let start = DispatchTime.now().uptimeNanoseconds
         let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers, source: .dense,
-                                            groups: classes, groupOf: { $0 }, chunkImages: options.chunkImages)
+                                            groups: classes, groupOf: { $0 }, chunkImages: options.chunkImages, threads: threads)
         let selection: FilterSelection
         do {
             selection = try selectFilters(try spectra(of: densities, centred: options.centre), tv: options.tv(forLayer: l),

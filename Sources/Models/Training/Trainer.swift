@@ -75,8 +75,9 @@ public final class Trainer {
     public let config: TrainingConfig
     public let preprocessing: Preprocessing
     public let optimizer: Optimizer
-    /// Threads that work the gradient shards (BLAS runs single-threaded meanwhile).
-    public let threads: Int
+    /// How many threads work the gradient shards. The trainer never changes OpenBLAS's
+    /// (process-wide) thread count: the layout already says 1 whenever it has several workers.
+    public let threads: ThreadLayout
     /// Called after every optimiser step (the Fig. 1 convergence recorder hangs here).
     public var onStep: ((StepInfo) -> Void)?
     /// Called after every epoch.
@@ -105,9 +106,9 @@ public final class Trainer {
     /// Bytes of cached features held.
     public var featureCacheBytes: Int { caches.reduce(0) { $0 + $1.bytes } }
 
-    /// `threads` defaults to OpenBLAS's thread budget, which follows OPENBLAS_NUM_THREADS and
-    /// `repro run --jobs`; it never changes the result (the shard count does not depend on it).
-    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing, threads: Int = BLAS.threads,
+    /// `threads` is the run's layout (`repro run` plans it from the cores, OPENBLAS_NUM_THREADS
+    /// and `--jobs`); it never changes the result (the shard count does not depend on it).
+    public init(network: Sequential, config: TrainingConfig, preprocessing: Preprocessing, threads: ThreadLayout = .serial,
                 featureCacheBudget: Int = FeatureCacheBudget.defaultBytes) {
         network.loss = config.loss
         self.network = network
@@ -120,12 +121,9 @@ public final class Trainer {
         workers = [Worker(network)] + (1..<shards).map { _ in Worker(network.dataParallelWorker()) }
     }
 
-    /// Runs `body` for every worker, on up to `threads` threads.
+    /// Runs `body` for every worker, on up to `threads.workers` threads.
     private func parallel(_ count: Int, _ body: (Int) -> Void) {
-        if threads > 1 && count > 1 {
-            let saved = BLAS.threads
-            BLAS.setThreads(1)
-            defer { BLAS.setThreads(saved) }
+        if threads.workers > 1 && count > 1 {
             // GCD's pool threads were not started by this thread, so they need not have inherited it.
             DispatchQueue.concurrentPerform(iterations: count) { i in FloatEnvironment.withSubnormalsFlushed { body(i) } }
         } else {

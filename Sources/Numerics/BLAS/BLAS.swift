@@ -4,11 +4,23 @@ import Foundation
 /// Thin, row-major wrappers over OpenBLAS's CBLAS. Shapes are given as (rows, cols) of the
 /// matrices as stored; `transA`/`transB` say whether to use their transposes.
 public enum BLAS {
-    /// Threads OpenBLAS uses. `OPENBLAS_NUM_THREADS` is read by OpenBLAS itself at load time;
-    /// repro only lowers it when it runs several jobs at once.
+    /// Threads OpenBLAS uses: process-wide. `OPENBLAS_NUM_THREADS` is read by OpenBLAS itself
+    /// at load time; `repro run` sets the count once, to its `ThreadLayout`, before any run starts.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// Sets the process-wide count. Only before runs start: a run executing meanwhile would
+    /// see its threads change (see `ThreadLayout`).
+    public static func setThreads(_ n: Int) {
+        writesLock.withLock { writes += 1 }
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+
+    /// How many times `setThreads` was called in this process: a test runs concurrent runs and
+    /// checks that none of them wrote the count.
+    public static var threadCountWriteCount: Int { writesLock.withLock { writes } }
+    private static let writesLock = NSLock()
+    // Guarded by writesLock (Synchronization's Mutex needs macOS 15; the package supports 13).
+    nonisolated(unsafe) private static var writes = 0
 }
 
 /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major.

@@ -50,9 +50,9 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     @Option(name: .customLong("conv-algorithm"),
-            help: ArgumentHelp("ConvBlock forward algorithm for every layer: auto (each layer's preferred: direct on wide maps or small layers, gemm on the deeper layers' narrow maps), direct, gemm.",
+            help: ArgumentHelp("ConvBlock forward algorithm for every layer: auto is each layer's preferred (direct on wide maps or small layers, gemm on the deeper layers' narrow maps).",
                                valueName: "algorithm"))
-    var convAlgorithm: String = "auto"
+    var convAlgorithm: ConvAlgorithmChoice = .auto
 
     @Flag(name: .customLong("skip-dmn"), help: "Skip the DMN build measurement.")
     var skipDMN = false
@@ -98,9 +98,6 @@ struct BenchCommand: ParsableCommand {
         for i in inputs.split(whereSeparator: { $0 == ";" || $0 == " " }) where i != "28x28x1" && i != "32x32x3" {
             throw ValidationError("--inputs: '\(i)' is not one of 28x28x1, 32x32x3")
         }
-        guard convAlgorithm == "auto" || ConvBlockAlgorithm(rawValue: convAlgorithm) != nil else {
-            throw ValidationError("--conv-algorithm: '\(convAlgorithm)' is not one of auto, direct, gemm")
-        }
         guard images >= 64 else { throw ValidationError("--images must be at least 64") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         _ = try parsedE2EDatasets()
@@ -121,23 +118,27 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let dir = DataDirectory.resolve(flag: dataDir)
-        if !json { print("repro bench: OpenBLAS threads \(BLAS.threads), kernels \(OpenBLASCore.current), direct kernels \(VectorISA.best.name), \(ProcessInfo.processInfo.activeProcessorCount) cores") }
+        // The layout of one run of `repro run` (--jobs 1), set once as there.
+        let planned = ThreadPlan.configure(jobs: 1)
+        if let w = planned.warning { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        let threads = planned.layout
+        if !json { print("repro bench: \(threads), kernels \(OpenBLASCore.current), direct kernels \(VectorISA.best.name), \(ProcessInfo.processInfo.activeProcessorCount) cores") }
         let fashion = try loadDataset(.fashionMNIST, from: dir)
         for input in inputs.split(whereSeparator: { $0 == ";" || $0 == " " }) where !skipThroughput {
             let data = input == "28x28x1" ? fashion.train : try loadDataset(.cifar10, from: dir).train
             for config in try parsedConfigs() {
                 let r = try measureThroughput(config: config, data: data, images: images, repeats: repeats,
-                                              algorithm: ConvBlockAlgorithm(rawValue: convAlgorithm))
+                                              algorithm: convAlgorithm.algorithm, threads: threads)
                 emit(r, String(format: "%-8@ %@  train %9.0f img/s   infer %9.0f img/s   (%d images, %d threads)",
                                r.config, r.input, r.trainImagesPerSecond, r.inferImagesPerSecond, r.images, r.threads))
             }
         }
         if !skipDMN {
-            var r = try measureDMNBuild(data: fashion.train, tfrac: 0.3, repeats: 5)
+            var r = try measureDMNBuild(data: fashion.train, tfrac: 0.3, repeats: 5, threads: threads)
             r.dataset = "fashion-mnist"
             emit(r, String(format: "DMN layer-1 build, Fashion-MNIST, T_frac 0.3 (%d images): %.4f s, %d filters",
                            r.images, r.seconds, r.filters))
-            for var layer in try measureDMNBuildPerLayer(config: [4, 15], data: fashion.train, tfrac: 0.3, repeats: 5) {
+            for var layer in try measureDMNBuildPerLayer(config: [4, 15], data: fashion.train, tfrac: 0.3, repeats: 5, threads: threads) {
                 layer.dataset = "fashion-mnist"
                 emit(layer, String(format: "DMN \"4,15\" build, layer %d (%d filters), Fashion-MNIST, T_frac 0.3: %.4f s",
                                    layer.layer ?? 0, layer.filters, layer.seconds))
@@ -148,7 +149,7 @@ struct BenchCommand: ParsableCommand {
             let n = e2eImages ?? images
             for config in try parsedConfigs() {
                 let r = try measureEndToEnd(config: config, data: data, dataset: name, images: n == 0 ? nil : n,
-                                            epochs: e2eEpochs, repeats: e2eRepeats)
+                                            epochs: e2eEpochs, repeats: e2eRepeats, threads: threads)
                 let dmn = r.dmnTotalSeconds.map {
                     String(format: "DMN %.2f s (build %.2f + features %.2f + softmax %.2f, cache %.0f MiB)", $0,
                            r.dmnBuildSeconds ?? 0, r.dmnFeatureSeconds ?? 0, (r.dmnTrainSeconds ?? 0) - (r.dmnFeatureSeconds ?? 0),

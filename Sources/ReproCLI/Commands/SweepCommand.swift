@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 
@@ -23,8 +24,8 @@ struct SweepCommand: ParsableCommand {
           repro sweep --param filters --values "4;8;4,15" --spec experiments/fig3.json --dataset cifar10
         """)
 
-    @Option(name: .long, help: ArgumentHelp("The parameter to vary: tpc, tv, tfrac or filters.", valueName: "name"))
-    var param: String
+    @Option(name: .long, help: ArgumentHelp("The parameter to vary.", valueName: "name"))
+    var param: SweepParameter
 
     // .unconditional: "--values -0.1" is a (negative) value, not a missing one followed by a flag.
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Comma-separated values (';'-separated when values contain commas).",
@@ -35,16 +36,10 @@ struct SweepCommand: ParsableCommand {
     var spec: String = Sweep.defaultSpecPath
 
     @Option(name: .long, help: ArgumentHelp("The dataset (default: the spec's first).", valueName: "name"))
-    var dataset: String?
+    var dataset: DatasetName?
 
     @OptionGroup var execution: ExecutionOptions
     @OptionGroup var common: CommonOptions
-
-    func validate() throws {
-        guard Sweep.parameters.contains(param) else {
-            throw ValidationError("--param: found \"\(param)\"; expected one of \(Sweep.parameters.joined(separator: ", "))")
-        }
-    }
 
     func run() throws {
         let s: ExperimentSpec
