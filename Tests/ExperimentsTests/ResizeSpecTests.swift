@@ -74,7 +74,7 @@ final class ResizeSpecTests: XCTestCase {
         XCTAssertTrue(text.contains("\"dataset_shape\":[6,5,1,3]"), text)
         XCTAssertEqual(RunIdentity.id(of: try JSONDecoder().decode(ResolvedRun.self, from: data)), r.id)
         // And one trains.
-        let outcome = try ModelRunExecutor().execute(r.run, dataDirectory: URL(fileURLWithPath: "/nonexistent"), progress: { _ in })
+        let outcome = try ModelRunExecutor().execute(r.run, dataDirectory: URL(fileURLWithPath: "/nonexistent"), threads: .serial, progress: { _ in })
         XCTAssertEqual(outcome.history.count, 2)
         XCTAssertTrue(outcome.testAccuracy.isFinite)
     }
@@ -125,13 +125,13 @@ final class ResizeSpecTests: XCTestCase {
         let spec = try load(Self.spec("val.npz", data: #""selection": "best-validation""#), in: dir)
         XCTAssertEqual(spec.datasets.first?.source?.hasValidationSplit, true)
         for planned in spec.plannedRuns() {
-            let outcome = try ModelRunExecutor().execute(planned.run, dataDirectory: URL(fileURLWithPath: "/nonexistent"), progress: { _ in })
+            let outcome = try ModelRunExecutor().execute(planned.run, dataDirectory: URL(fileURLWithPath: "/nonexistent"), threads: .serial, progress: { _ in })
             XCTAssertEqual(outcome.history.count, 2)
             for e in outcome.history { XCTAssertEqual(e.validationAccuracy, e.testAccuracy, planned.run.model.rawValue) }
         }
         // Without x_val no validation accuracy is recorded.
         let run = try load(Self.spec("tiny.npz", models: #""baseline""#), in: dir).plannedRuns()[0].run
-        let outcome = try ModelRunExecutor().execute(run, dataDirectory: URL(fileURLWithPath: "/nonexistent"), progress: { _ in })
+        let outcome = try ModelRunExecutor().execute(run, dataDirectory: URL(fileURLWithPath: "/nonexistent"), threads: .serial, progress: { _ in })
         XCTAssertTrue(outcome.history.allSatisfy { $0.validationAccuracy == nil })
     }
 

@@ -62,7 +62,7 @@ final class AutomaticFractionTests: XCTestCase {
             var added = [[Int]](repeating: [], count: 2)
             for (k, step) in steps.enumerated() {
                 addToDensities(&densities, images: step, data: data, preprocessing: .scale01, prefix: [],
-                               source: .conv(kernel: 3), chunkImages: 4, threads: 2)
+                               source: .conv(kernel: 3), chunkImages: 4, threads: .run(threads: 2))
                 for c in 0..<2 { added[c] += step[c] }
                 guard [0, 4, 19].contains(k) else { continue }
                 for c in 0..<2 {

@@ -73,13 +73,13 @@ public enum Sweep {
         for v in vals where !(vals == [""]) {
             if param.definition == nil {
                 valueNodes.append(JSONNode(.string(v)))
-            } else if case .realOrWord(_, _, _, _, let word)? = Parameters.swept.first(where: { $0.key == param })?.type, v == word {
+            } else if case .realOrWord(_, _, _, _, let word)? = param.definition?.type, v == word {
                 valueNodes.append(JSONNode(.string(v)))  // T_frac "auto"
             } else if isDecimal(v), let d = Double(v), d.isFinite {
                 valueNodes.append(JSONNode(.number(d, text: v)))
             } else {
                 issues.append(SpecIssue(file: label, path: "--values", line: nil,
-                    message: "found \"\(v)\"; expected decimal numbers such as 0.9" + (param == "tfrac" ? " or \"auto\"" : "") + " (for --param \(param))"))
+                    message: "found \"\(v)\"; expected decimal numbers such as 0.9" + (param.key == "tfrac" ? " or \"auto\"" : "") + " (for --param \(param))"))
             }
         }
         if !issues.isEmpty { throw SpecError(issues: issues) }
