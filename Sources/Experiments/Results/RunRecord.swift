@@ -1,6 +1,6 @@
 import Foundation
 
-public enum RunStatus: String, Codable, Sendable {
+public enum RunStatus: String, Codable, CaseIterable, Sendable {
     /// `infeasible`: the method cannot build this configuration by design (a result, with its
     /// reason); `failed`: anything else went wrong.
     case ok, failed, infeasible
