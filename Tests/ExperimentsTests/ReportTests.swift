@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import XCTest
 @testable import Experiments
 @testable import Report
@@ -662,8 +663,8 @@ final class InfeasibleReportTests: XCTestCase {
         XCTAssertEqual(Claims.paperRange("tpc"), 0.8...0.9)
         XCTAssertTrue(ClaimRobustness.protocolColumns.contains("init"))
         XCTAssertFalse(ClaimRobustness.protocolColumns.contains("epochs"), "a budget, not a protocol setting")
-        XCTAssertEqual(ClaimRobustness.paperText["preprocessing"], "scale")
-        XCTAssertEqual(ClaimRobustness.paperText["epochs"], "3")
+        XCTAssertEqual(ClaimRobustness.paperText["preprocessing"], .text("scale"))
+        XCTAssertEqual(ClaimRobustness.paperText["epochs"], .integer(3))
         XCTAssertEqual(Set(ClaimRobustness.paperText.keys), ["activation", "normalization", "patch_stride", "epochs", "preprocessing",
                                                               "validation", "selection", "batch_norm"])
         // One registry of the DMN-vs-ConvNet claims: the verdicts and the robustness section read it.
