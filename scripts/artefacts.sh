@@ -4,6 +4,24 @@
 # Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
 SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 authors authors-clipped protocols)
 
+# The specs whose folders keep their runs' saved weights (runs/<id>.weights/), each because
+# something reads them:
+#   quick     CI: scripts/test_check_weights.py rebuilds its networks from their .npy files
+#   own-data  README, "Your own data": the example's figures (filter galleries, spectra, similarity)
+#   inside    README, "Inside the models": its figures
+#   fig3      the paper's Fig. 3 networks: scripts/check_weights.py (README, "Saved weights") and
+#             the filter galleries, spectra and similarity of results/REPORT.md (results/figures/)
+# reproduce.sh runs every other spec with --weights none; README (Results) says how to
+# regenerate their weights.
+WEIGHTS=(quick own-data inside fig3)
+
+# The --weights value reproduce.sh runs spec $1 with.
+weights_for() {
+  local s
+  for s in "${WEIGHTS[@]}"; do [ "$s" = "$1" ] && { echo auto; return; }; done
+  echo none
+}
+
 # `repro plot`, silent unless it fails; then its errors (not its "wrote" lines) go to stderr.
 plot_quietly() {
   local err

@@ -20,7 +20,9 @@ fi
 start=$(date +%s)
 for spec in "${SPECS[@]}"; do
   t=$(date +%s)
-  "$REPRO" run "experiments/$spec.json" --quiet "$@"
+  # Weights only where something reads them (WEIGHTS in scripts/artefacts.sh); a --weights
+  # among the extra arguments comes later and wins.
+  "$REPRO" run "experiments/$spec.json" --quiet --weights "$(weights_for "$spec")" "$@"
   echo "$spec: $(( $(date +%s) - t )) s"
 done
 t=$(date +%s)

@@ -10,10 +10,11 @@ public struct RunGroup: Sendable {
     public var model: ModelKind
     /// Filter counts as in runs.csv, `-`-joined ("4-15"); empty for the baseline.
     public var filters: String
-    /// The parameter columns of runs.csv (tpc, tv, …, test_limit, …) and their values.
-    var settings: [String: String]
+    /// The parameter columns of runs.csv (tpc, tv, …, test_limit, …) and their values: every
+    /// column of `Parameters.all` (those of its runs, which share them).
+    var settings: [String: ParamValue]
     /// Runs with status ok, in table order.
-    var okRuns: [ReportRow]
+    var okRuns: [RunRow]
     /// Runs that are not ok: failed, or infeasible (the method cannot build them, by design).
     public var failed: Int
     public var infeasible: Int
@@ -24,10 +25,13 @@ public struct RunGroup: Sendable {
     /// The method cannot build this configuration: some of its runs are recorded infeasible
     /// and the ok ones give no interval. Claims leave it out of their verdicts and name it.
     public var cannotBuild: Bool { infeasible > 0 && accuracy.n < 2 }
-    public var seeds: [String] { okRuns.map { $0["seed"] } }
+    public var seeds: [UInt64] { okRuns.map(\.seed) }
     /// "4+15" for display.
     var filtersLabel: String { filters.isEmpty ? "–" : filters.replacingOccurrences(of: "-", with: "+") }
-    public func median(_ column: String) -> Double { Stats.median(okRuns.map { $0.number(column) }) }
+    /// The value of a parameter column (`.none` for a column that is not one).
+    func setting(_ column: String) -> ParamValue { settings[column] ?? ParamValue.none }
+    /// The median over the ok runs of a measured column (`\.buildSeconds`, …).
+    public func median(_ field: KeyPath<RunRow, Double>) -> Double { Stats.median(okRuns.map { $0[keyPath: field] }) }
 }
 
 /// One bar group of Fig. 3 top: a DMN configuration and the ConvNet with the same filters,
@@ -44,7 +48,7 @@ public struct Fig3Config: Sendable {
 }
 
 struct SweepPoint: Sendable {
-    /// The swept value (for T_v, that of layer 1).
+    /// The swept value (for T_v, that of layer 1); NaN for a value that is not a number.
     var value: Double
     /// The value as in runs.csv ("0.98-0.99").
     var label: String
@@ -116,28 +120,24 @@ enum Analysis {
     static let sweepParams = Parameters.swept.map(\.column)
 
     /// Groups runs by spec, kind, dataset, model, filters and every parameter column (not the
-    /// seed). Rows whose kind, dataset or model this version does not know are left out.
-    static func groups(_ runs: [ReportRow]) -> [RunGroup] {
-        var order: [String] = []
-        var byKey: [String: [ReportRow]] = [:]
-        for r in runs where ExperimentKind(rawValue: r["kind"]) != nil && DatasetName(tableName: r["dataset"]) != nil
-            && ModelKind(rawValue: r["model"]) != nil {
-            let key = ([r["spec"], r["kind"], r["dataset"], r["dataset_hash"], r["model"], r["filters"]] + parameterColumns.map { r[$0] })
-                .joined(separator: "\u{1}")
-            if byKey[key] == nil { order.append(key) }
-            byKey[key, default: []].append(r)
+    /// seed).
+    static func groups(_ runs: [RunRow]) -> [RunGroup] {
+        struct Key: Hashable {
+            var spec: String, kind: ExperimentKind, dataset: DatasetName, model: ModelKind, filters: String, settings: [ParamValue]
         }
-        let groups = order.map { key -> RunGroup in
-            let rows = byKey[key]!
-            let f = rows[0]
-            let ok = rows.filter { $0["status"] == "ok" }
-            var settings: [String: String] = [:]
-            for c in parameterColumns { settings[c] = f[c] }
-            return RunGroup(spec: f["spec"], kind: ExperimentKind(rawValue: f["kind"])!, dataset: DatasetName(tableName: f["dataset"], contentHash: f["dataset_hash"])!,
-                            model: ModelKind(rawValue: f["model"])!, filters: f["filters"],
-                            settings: settings, okRuns: ok, failed: rows.count - ok.count,
-                            infeasible: rows.filter { $0["status"] == RunStatus.infeasible.rawValue }.count,
-                            accuracy: Summary(ok.map { $0.number("test_acc") }))
+        var order: [(key: Key, rows: [RunRow])] = []
+        var index: [Key: Int] = [:]
+        for r in runs {
+            let key = Key(spec: r.spec, kind: r.kind, dataset: r.dataset, model: r.model, filters: r.filters,
+                          settings: parameterColumns.map(r.setting))
+            if let i = index[key] { order[i].rows.append(r) } else { index[key] = order.count; order.append((key, [r])) }
+        }
+        let groups = order.map { key, rows -> RunGroup in
+            let ok = rows.filter { $0.status == .ok }
+            return RunGroup(spec: key.spec, kind: key.kind, dataset: key.dataset, model: key.model, filters: key.filters,
+                            settings: Dictionary(uniqueKeysWithValues: zip(parameterColumns, key.settings)), okRuns: ok,
+                            failed: rows.count - ok.count, infeasible: rows.filter { $0.status == .infeasible }.count,
+                            accuracy: Summary(ok.map(\.testAccuracy)))
         }
         return groups.sorted(by: groupOrder)
     }
@@ -153,28 +153,37 @@ enum Analysis {
         let fa = filterKey(a.filters), fb = filterKey(b.filters)
         if fa != fb { return fa.lexicographicallyPrecedes(fb) }
         if a.model != b.model { return a.model.rank < b.model.rank }
-        for c in parameterColumns where a.settings[c] != b.settings[c] {
-            let x = ReportRow.parseNumber(a.settings[c] ?? ""), y = ReportRow.parseNumber(b.settings[c] ?? "")
-            if x.isFinite && y.isFinite && x != y { return x < y }
-            return (a.settings[c] ?? "") < (b.settings[c] ?? "")
+        for c in parameterColumns where a.setting(c) != b.setting(c) {
+            if let x = number(a.setting(c)), let y = number(b.setting(c)), x != y { return x < y }
+            return a.setting(c).description < b.setting(c).description
         }
         return false
     }
 
+    /// A setting as a number, to order groups by it: a real or integer, or a per-layer list
+    /// of one number; nil for anything else (ordered by its text).
+    static func number(_ v: ParamValue) -> Double? {
+        switch v {
+        case .real(let d): return d
+        case .integer(let i): return Double(i)
+        case .reals(let d) where d.count == 1: return d[0]
+        default: return nil
+        }
+    }
+
     /// The settings outside the `dmn` section (training, data, convergence) that every model
     /// uses (not the ConvNet's initialiser), as one key.
-    static func sharedKey(_ g: RunGroup) -> String {
-        parameterColumns.filter { !dmnColumns.contains($0) && !convnetOnlyColumns.contains($0) }
-            .map { g.settings[$0] ?? "" }.joined(separator: "\u{1}")
+    static func sharedKey(_ g: RunGroup) -> [ParamValue] {
+        parameterColumns.filter { !dmnColumns.contains($0) && !convnetOnlyColumns.contains($0) }.map(g.setting)
     }
 
     /// "k=v k=v" for the columns whose values differ among `groups` (for labels).
     static func varying(_ groups: [RunGroup], columns: [String] = parameterColumns) -> [String] {
-        columns.filter { c in Set(groups.map { $0.settings[c] ?? "" }).count > 1 }
+        columns.filter { c in Set(groups.map { $0.setting(c) }).count > 1 }
     }
 
     static func describe(_ g: RunGroup, columns: [String]) -> String {
-        columns.map { "\($0)=\(g.settings[$0] ?? "")" }.joined(separator: " ")
+        columns.map { "\($0)=\(g.setting($0))" }.joined(separator: " ")
     }
 
     /// The baseline for runs of `spec` on `dataset` with the training/data settings of `like`:
@@ -192,9 +201,10 @@ enum Analysis {
     /// setting; cells with several are parameter sweeps (Fig. 3 bottom).
     static func fig3Configs(_ groups: [RunGroup]) -> [Fig3Config] {
         let classify = groups.filter { $0.kind == .classify && ($0.model == .dmn || $0.model == .convnet) }
-        var cells: [(key: String, groups: [RunGroup])] = []
+        struct CellKey: Equatable { var spec: String, dataset: DatasetName, filters: String, shared: [ParamValue] }
+        var cells: [(key: CellKey, groups: [RunGroup])] = []
         for g in classify {
-            let key = [g.spec, g.dataset.rawValue, g.filters, sharedKey(g)].joined(separator: "\u{2}")
+            let key = CellKey(spec: g.spec, dataset: g.dataset, filters: g.filters, shared: sharedKey(g))
             if let i = cells.firstIndex(where: { $0.key == key }) { cells[i].groups.append(g) } else { cells.append((key, [g])) }
         }
         var configs: [Fig3Config] = []
@@ -237,40 +247,40 @@ enum Analysis {
     static func sweeps(_ groups: [RunGroup], param: String) -> [ParameterSweep] {
         let dmn = groups.filter { $0.kind == .classify && $0.model == .dmn }
         let others = parameterColumns.filter { $0 != param }
-        var order: [String] = []
-        var byKey: [String: [RunGroup]] = [:]
+        struct Key: Hashable { var dataset: DatasetName, filters: String, others: [ParamValue] }
+        var order: [(key: Key, groups: [RunGroup])] = []
+        var index: [Key: Int] = [:]
         for g in dmn {
             // Not keyed by spec: a run shared by several sweep specs (their common centre
             // point, e.g. T_PC 0.9 = T_v 0.98 = T_frac 0.3) has one id and is kept once.
-            let key = ([g.dataset.rawValue, g.filters] + others.map { g.settings[$0] ?? "" }).joined(separator: "\u{1}")
-            if byKey[key] == nil { order.append(key) }
-            byKey[key, default: []].append(g)
+            let key = Key(dataset: g.dataset, filters: g.filters, others: others.map(g.setting))
+            if let i = index[key] { order[i].groups.append(g) } else { index[key] = order.count; order.append((key, [g])) }
         }
         var out: [ParameterSweep] = []
-        for key in order {
+        for (key, all) in order {
             // Only numeric values lie on a sweep's axis (T_frac "auto" is judged on its own, `TfracAutoClaim`).
-            let gs = byKey[key]!.filter { g in
-                ReportRow.parseNumber((g.settings[param] ?? "").split(separator: "-").first.map(String.init) ?? "").isFinite
-            }
-            guard Set(gs.map { $0.settings[param] ?? "" }).count >= 2 else { continue }
-            let specs = Dictionary(gs.map { ($0.spec, 1) }, uniquingKeysWith: +)
-            let spec = specs.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key
+            let gs = all.filter { g in Double(g.setting(param).split(separator: "-").first.map(String.init) ?? "")?.isFinite ?? false }
+            guard Set(gs.map { $0.setting(param) }).count >= 2 else { continue }
+            // The spec with the most groups (on a tie, the first by name) names the sweep.
+            let perSpec = Dictionary(gs.map { ($0.spec, 1) }, uniquingKeysWith: +)
+            let spec = perSpec.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }[0].key
             // One point per value: where specs share a setting, the sweep's own spec wins.
-            var byLabel: [String: RunGroup] = [:]
+            var byValue: [ParamValue: RunGroup] = [:]
             for g in gs {
-                let label = g.settings[param] ?? ""
-                if let kept = byLabel[label], kept.spec == spec || g.spec != spec { continue }
-                byLabel[label] = g
+                let v = g.setting(param)
+                if let kept = byValue[v], kept.spec == spec || g.spec != spec { continue }
+                byValue[v] = g
             }
-            var points: [SweepPoint] = byLabel.map { label, g -> SweepPoint in
-                let first = label.split(separator: "-").first.map(String.init) ?? label
-                return SweepPoint(value: ReportRow.parseNumber(first), label: label, group: g)
+            var points: [SweepPoint] = byValue.map { v, g -> SweepPoint in
+                // For T_v, the value of layer 1.
+                let first: Double? = if case .reals(let d) = v, let d0 = d.first { d0 } else { number(v) }
+                return SweepPoint(value: first ?? .nan, label: v.description, group: g)
             }
             points.sort { (a: SweepPoint, b: SweepPoint) -> Bool in
                 if a.value != b.value { return a.value < b.value }
                 return a.label < b.label
             }
-            out.append(ParameterSweep(param: param, spec: spec, dataset: gs[0].dataset, filters: gs[0].filters,
+            out.append(ParameterSweep(param: param, spec: spec, dataset: key.dataset, filters: key.filters,
                              points: points, baseline: baseline(for: gs[0], in: groups)))
         }
         return out
@@ -280,8 +290,8 @@ enum Analysis {
     static func timings(_ configs: [Fig3Config]) -> [TimingRow] {
         configs.compactMap { c in
             guard let d = c.dmn, let v = c.convnet, !d.okRuns.isEmpty, !v.okRuns.isEmpty else { return nil }
-            return TimingRow(dataset: c.dataset, label: c.label, dmnRuns: d.okRuns.count, dmnBuild: d.median("build_s"),
-                             dmnSGD: d.median("sgd_s"), convnetRuns: v.okRuns.count, convnetSGD: v.median("sgd_s"))
+            return TimingRow(dataset: c.dataset, label: c.label, dmnRuns: d.okRuns.count, dmnBuild: d.median(\.buildSeconds),
+                             dmnSGD: d.median(\.sgdSeconds), convnetRuns: v.okRuns.count, convnetSGD: v.median(\.sgdSeconds))
         }
     }
 
@@ -295,13 +305,13 @@ enum Analysis {
     /// Intervals: over runs (seeds) when the dataset has ≥ 2 convergence runs; with one run,
     /// over `fig1Batches` consecutive batches of the window, using the de-trended (unsmoothed)
     /// λ, because the moving average makes neighbouring smoothed values nearly identical.
-    static func fig1Early(lambda: [ReportRow], runs: [ReportRow]) -> [Fig1Early] {
-        let conv = runs.filter { $0["kind"] == "convergence" && $0["status"] == "ok" }
+    static func fig1Early(lambda: [ReportRow], runs: [RunRow]) -> [Fig1Early] {
+        let conv = runs.filter { $0.kind == .convergence && $0.status == .ok }
         let byRun = Dictionary(grouping: lambda, by: { $0["run_id"] })
         var perDataset: [DatasetName: [(low: Double, high: Double, lowBatches: [Double], highBatches: [Double],
                                    lowLayer: Int, highLayer: Int, window: Int, total: Int)]] = [:]
         for r in conv {
-            guard let rows = byRun[r["run_id"]], !rows.isEmpty else { continue }
+            guard let rows = byRun[r.runId], !rows.isEmpty else { continue }
             let steps = rows.map { Int($0.number("step")) }
             let total = steps.max() ?? 0, first = steps.min() ?? 0
             let window = max(first, Int((Double(total) * fig1EarlyFraction).rounded(.down)))
@@ -319,21 +329,21 @@ enum Analysis {
                 guard b > 0 else { return [] }
                 return (0..<b).map { i in Stats.mean(Array(v[(i * v.count / b)..<((i + 1) * v.count / b)])) }
             }
-            guard let dataset = DatasetName(tableName: r["dataset"], contentHash: r["dataset_hash"]) else { continue }
-            perDataset[dataset, default: []].append(
+            perDataset[r.dataset, default: []].append(
                 (Stats.mean(lowS), Stats.mean(highS), batches(values(lo, "detrended").map(\.1)),
                  batches(values(hi, "detrended").map(\.1)), lo, hi, window, total))
         }
-        return perDataset.keys.sorted { $0.rank < $1.rank }
-            .map { ds in
-                let v = perDataset[ds]!
+        return perDataset.sorted { $0.key.rank < $1.key.rank }
+            .compactMap { ds, v in
+                // Every dataset in `perDataset` has at least one run; the guard only states it.
+                guard let lowLayer = v.map(\.lowLayer).min(), let highLayer = v.map(\.highLayer).max(),
+                      let window = v.map(\.window).max(), let total = v.map(\.total).max() else { return nil }
                 let multi = v.count >= 2
-                return Fig1Early(dataset: ds, runs: v.count, lowLayer: v.map(\.lowLayer).min()!, highLayer: v.map(\.highLayer).max()!,
+                return Fig1Early(dataset: ds, runs: v.count, lowLayer: lowLayer, highLayer: highLayer,
                                  lowMean: Stats.mean(v.map(\.low)), highMean: Stats.mean(v.map(\.high)),
                                  low: Summary(multi ? v.map(\.low) : v[0].lowBatches),
                                  high: Summary(multi ? v.map(\.high) : v[0].highBatches),
-                                 unit: multi ? "seeds" : "batches", windowSteps: v.map(\.window).max()!,
-                                 totalSteps: v.map(\.total).max()!)
+                                 unit: multi ? "seeds" : "batches", windowSteps: window, totalSteps: total)
             }
     }
 }

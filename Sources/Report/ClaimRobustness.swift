@@ -1,25 +1,13 @@
 import Datasets
 import Experiments
 import Foundation
+import Models
 
 // Claim robustness (issue #12): each DMN-vs-ConvNet claim of the paper judged again under
 // every protocol the results hold — input scaling, DMN output, density patches, training
 // budget and selection rule — from the per-epoch history, so no run is repeated for a budget
 // or a rule. The top-level verdicts stay those of the paper's text protocol
 // (`paperTextConfigs`).
-
-/// One epoch of one run, from history.csv.
-public struct EpochRecord: Sendable, Equatable {
-    public var epoch: Int
-    public var test: Double
-    /// NaN when the run had no validation split.
-    public var validation: Double
-    /// Wall seconds the epoch took (training and evaluating); NaN when not recorded.
-    public var seconds: Double
-    public init(epoch: Int, test: Double, validation: Double, seconds: Double = .nan) {
-        self.epoch = epoch; self.test = test; self.validation = validation; self.seconds = seconds
-    }
-}
 
 /// A claim judged under one protocol: one spec's settings (the DMN's and the shared
 /// training/data ones), a training budget (the first `budget` epochs of the runs) and a
@@ -63,17 +51,13 @@ public enum ClaimRobustness {
     /// The values of the paper's text protocol; a column absent from the table (older
     /// results) counts as its default.
     /// Declared in the parameter table (`ParameterDefinition.paperText`).
-    static let paperText: [String: String] = Dictionary(uniqueKeysWithValues: Parameters.all.compactMap { d in
-        d.paperText.map { (d.column, $0.description) } })
+    static let paperText: [String: ParamValue] = Dictionary(uniqueKeysWithValues: Parameters.all.compactMap { d in
+        d.paperText.map { (d.column, $0) } })
 
-    /// Numbers compare as numbers: runs.csv writes a real-valued setting as `0.0`.
+    /// Settings are values read by their parameter's type, so `0.0` in runs.csv equals the
+    /// paper's `0`.
     static func isPaperText(_ g: RunGroup, ignoring: Set<String> = []) -> Bool {
-        paperText.allSatisfy { c, v in
-            let s = g.settings[c] ?? ""
-            if ignoring.contains(c) || s.isEmpty || s == v { return true }
-            guard let a = Double(s), let b = Double(v) else { return false }
-            return a == b
-        }
+        paperText.allSatisfy { c, v in ignoring.contains(c) || g.setting(c) == v }
     }
 
     /// The Fig. 3 configurations the top-level claims are judged on, built from the groups of
@@ -87,25 +71,11 @@ public enum ClaimRobustness {
         configs.filter { c in [c.dmn, c.convnet].allSatisfy { $0.map { isPaperText($0) } ?? true } }
     }
 
-    /// history.csv rows by run id, in epoch order.
-    public static func histories(_ rows: [ReportRow]) -> [String: [EpochRecord]] {
-        var out: [String: [EpochRecord]] = [:]
-        for r in rows {
-            let e = r.number("epoch")
-            guard e.isFinite else { continue }
-            out[r["run_id"], default: []].append(EpochRecord(epoch: Int(e), test: r.number("test_acc"), validation: r.number("validation_acc"),
-                                                                 seconds: r.number("seconds")))
-        }
-        return out.mapValues { $0.sorted { $0.epoch < $1.epoch } }
-    }
-
     /// Test accuracy of a run under `rule` within the first `budget` epochs; NaN when the
     /// history is shorter than the budget or the rule cannot choose.
-    public static func accuracy(_ h: [EpochRecord], budget: Int, rule: SelectionRule) -> Double {
+    public static func accuracy(_ h: [EpochStats], budget: Int, rule: SelectionRule) -> Double {
         guard h.count >= budget, budget >= 1 else { return .nan }
-        let p = Array(h.prefix(budget))
-        guard let i = rule.chosenIndex(validation: p.map(\.validation), test: p.map(\.test)) else { return .nan }
-        return p[i].test
+        return rule.select(h, budget: budget)?.testAccuracy ?? .nan
     }
 
 
@@ -122,21 +92,22 @@ public enum ClaimRobustness {
 
         /// The protocol's settings: the DMN's, with the ConvNet's value of the settings only
         /// the ConvNet uses (`training.init`; a DMN's run resets it to the default).
-        var settings: [String: String] {
+        var settings: [String: ParamValue] {
             var s = dmn.settings
-            for c in Analysis.convnetOnlyColumns { s[c] = convnet.settings[c] ?? "" }
+            for c in Analysis.convnetOnlyColumns { s[c] = convnet.setting(c) }
             return s
         }
+
+        func setting(_ column: String) -> ParamValue { settings[column] ?? ParamValue.none }
 
         /// The spec and every setting but epochs and selection (which budgets and rules replace).
         var protocolKey: String {
             let cols = Analysis.parameterColumns.filter { $0 != "epochs" && $0 != "selection" }
-            let s = settings
-            return ([config.spec] + cols.map { "\($0)=\(s[$0] ?? "")" }).joined(separator: "\u{1}")
+            return ([config.spec] + cols.map { "\($0)=\(setting($0))" }).joined(separator: "\u{1}")
         }
 
         /// Runs of both models, for the epochs their histories hold.
-        var runs: [ReportRow] { dmn.okRuns + convnet.okRuns }
+        var runs: [RunRow] { dmn.okRuns + convnet.okRuns }
     }
 
     /// Pairs grouped by protocol key, keys in order of first appearance.
@@ -151,28 +122,26 @@ public enum ClaimRobustness {
 
     /// The protocol columns whose values differ among `pairs` (the table's factors).
     static func factorColumns(_ pairs: [Pair]) -> [String] {
-        let settings = pairs.map(\.settings)
-        return protocolColumns.filter { c in Analysis.parameterColumns.contains(c) && Set(settings.map { $0[c] ?? "" }).count > 1 }
+        protocolColumns.filter { c in Analysis.parameterColumns.contains(c) && Set(pairs.map { $0.setting(c) }).count > 1 }
     }
 
     /// The claims the robustness section covers: the DMN-vs-ConvNet claims' one registry.
     static var claims: [PairClaim] { Claims.pairClaims }
 
     /// A group whose accuracy is that of `rule` within `budget` epochs; seeds → accuracy.
-    static func selected(_ g: RunGroup, _ hist: [String: [EpochRecord]], budget: Int, rule: SelectionRule) -> (RunGroup, [String: Double]) {
-        var bySeed: [String: Double] = [:]
+    static func selected(_ g: RunGroup, _ hist: [String: [EpochStats]], budget: Int, rule: SelectionRule) -> (RunGroup, [UInt64: Double]) {
+        var bySeed: [UInt64: Double] = [:]
         for r in g.okRuns {
-            let a = accuracy(hist[r["run_id"]] ?? [], budget: budget, rule: rule)
-            if a.isFinite { bySeed[r["seed"]] = a }
+            let a = accuracy(hist[r.runId] ?? [], budget: budget, rule: rule)
+            if a.isFinite { bySeed[r.seed] = a }
         }
         var out = g
         out.accuracy = Summary(Array(bySeed.values))
         return (out, bySeed)
     }
 
-    /// Every claim's table over the protocols in `runs` (with their `history`).
-    public static func analyse(runs: [ReportRow], history: [ReportRow]) -> [ClaimRobustnessTable] {
-        let hist = histories(history)
+    /// Every claim's table over the protocols in `runs` (with their `history`, by run id).
+    public static func analyse(runs: [RunRow], history hist: [String: [EpochStats]]) -> [ClaimRobustnessTable] {
         guard !hist.isEmpty else { return [] }
         let pairs = Analysis.fig3Configs(Analysis.groups(runs)).compactMap(Pair.init)
         var tables: [ClaimRobustnessTable] = []
@@ -186,17 +155,15 @@ public enum ClaimRobustness {
             var rows: [RobustnessRow] = []
             for (k, ps) in byProtocol(mine) {
                 let first = ps[0]
-                let settings = first.settings
-                let e = ReportRow.parseNumber(settings["epochs"] ?? "")
-                let epochs: Int? = e.isFinite ? Int(e) : nil
-                let maxEpochs = ps.flatMap(\.runs).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
+                let epochs: Int? = if case .integer(let e) = first.setting("epochs") { e } else { nil }
+                let maxEpochs = ps.flatMap(\.runs).map { hist[$0.runId]?.count ?? 0 }.min() ?? 0
                 let top = min(epochs ?? maxEpochs, maxEpochs)
                 guard top >= 1 else { continue }
                 let bs = (budgets.filter { $0 < top } + [top])
-                let hasValidation = ReportRow.parseNumber(settings["validation"] ?? "0") > 0
+                let hasValidation = Analysis.number(first.setting("validation")).map { $0 > 0 } ?? false
                 let rules: [SelectionRule] = hasValidation ? [.final, .bestValidation, .bestTest] : [.final, .bestTest]
                 var factors: [String: String] = [:]
-                for c in factorColumns { factors[c] = settings[c] ?? "" }
+                for c in factorColumns { factors[c] = first.setting(c).description }
                 for rule in rules {
                     for b in bs {
                         var selectedConfigs: [Fig3Config] = []
@@ -306,9 +273,8 @@ public enum ClaimRobustness {
     /// configurations, then mean and 95% t interval over seeds.
     ///
     ///     dataset,series,series_label,epoch,n,mean,lo,hi
-    public static func curves(runs: [ReportRow], history: [ReportRow]) -> CSVTable {
+    public static func curves(runs: [RunRow], history hist: [String: [EpochStats]]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "series", "series_label", "epoch", "n", "mean", "lo", "hi"])
-        let hist = histories(history)
         guard !hist.isEmpty else { return t }
         let pairs = Analysis.fig3Configs(Analysis.groups(runs)).compactMap(Pair.init)
         for dataset in DatasetName.allCases {
@@ -318,17 +284,16 @@ public enum ClaimRobustness {
             let specs = Set(mine.map(\.config.spec))
             for (s, (_, cs)) in byProtocol(mine).enumerated() {
                 let first = cs[0]
-                let settings = first.settings
-                var label = factorColumns.map { "\($0)=\(settings[$0] ?? "")" }.joined(separator: " ")
+                var label = factorColumns.map { "\($0)=\(first.setting($0))" }.joined(separator: " ")
                 if specs.count > 1 || label.isEmpty { label = first.config.spec + (label.isEmpty ? "" : " " + label) }
-                let maxEpoch = cs.flatMap(\.runs).map { hist[$0["run_id"]]?.count ?? 0 }.min() ?? 0
+                let maxEpoch = cs.flatMap(\.runs).map { hist[$0.runId]?.count ?? 0 }.min() ?? 0
                 guard maxEpoch >= 1 else { continue }
                 for e in 1...maxEpoch {
-                    var perSeed: [String: [Double]] = [:]
+                    var perSeed: [UInt64: [Double]] = [:]
                     for c in cs {
-                        var dmn: [String: Double] = [:], conv: [String: Double] = [:]
-                        for r in c.dmn.okRuns { dmn[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
-                        for r in c.convnet.okRuns { conv[r["seed"]] = accuracy(hist[r["run_id"]] ?? [], budget: e, rule: .final) }
+                        var dmn: [UInt64: Double] = [:], conv: [UInt64: Double] = [:]
+                        for r in c.dmn.okRuns { dmn[r.seed] = accuracy(hist[r.runId] ?? [], budget: e, rule: .final) }
+                        for r in c.convnet.okRuns { conv[r.seed] = accuracy(hist[r.runId] ?? [], budget: e, rule: .final) }
                         for (seed, a) in dmn { if let b = conv[seed], a.isFinite, b.isFinite { perSeed[seed, default: []].append(a - b) } }
                     }
                     // Only seeds with every configuration, so each seed's mean is over the same configurations.

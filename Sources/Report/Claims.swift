@@ -437,7 +437,7 @@ enum Claims {
         ] + pairClaims.map { $0.check(configs) } + [
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
          tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
-         TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history)),
+         TimeToAccuracy.check(configs, history: set.history),
          TfracAutoClaim.check(Analysis.groups(set.runs))]
     }
 }

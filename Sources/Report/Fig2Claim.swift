@@ -41,9 +41,7 @@ public enum Fig2Check {
     /// Increments (N, s) per fluctuation run of the set, with its dataset.
     public static func runs(_ set: ResultSet) -> [(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)], leading: [(n: Int, s: Double)])] {
         var datasetOf: [String: DatasetName] = [:]
-        for r in set.runs where r["kind"] == ExperimentKind.fluctuation.rawValue && r["status"] == "ok" {
-            if let d = DatasetName(tableName: r["dataset"], contentHash: r["dataset_hash"]) { datasetOf[r["run_id"]] = d }
-        }
+        for r in set.runs where r.kind == .fluctuation && r.status == .ok { datasetOf[r.runId] = r.dataset }
         var incs: [String: [(n: Int, s: Double)]] = [:]
         var lead: [String: [(n: Int, s: Double)]] = [:]
         for row in set.fluctuation {
@@ -55,7 +53,8 @@ public enum Fig2Check {
                 if row["mu"] == "0" { lead[id, default: []].append((n, s)) }
             }
         }
-        return incs.keys.sorted().map { (datasetOf[$0]!, $0, incs[$0]!, lead[$0] ?? []) }
+        // Every run id in `incs` has a dataset (the guard above).
+        return incs.sorted { $0.key < $1.key }.compactMap { id, inc in datasetOf[id].map { (dataset: $0, runId: id, increments: inc, leading: lead[id] ?? []) } }
     }
 
     /// Sample variance per power-of-two bucket of N: (geometric-mean N, variance, count).

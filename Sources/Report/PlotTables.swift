@@ -37,12 +37,10 @@ public enum PlotTables {
 
     /// Fig. 1: smoothed de-trended λ per dataset, layer and step, averaged over the ok
     /// convergence runs of the dataset.
-    public static func fig1(lambda: [ReportRow], runs: [ReportRow]) -> CSVTable {
+    public static func fig1(lambda: [ReportRow], runs: [RunRow]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "layer", "step", "images_seen", "smoothed", "runs"])
         var dataset: [String: DatasetName] = [:]
-        for r in runs where r["kind"] == ExperimentKind.convergence.rawValue && r["status"] == "ok" {
-            dataset[r["run_id"]] = DatasetName(tableName: r["dataset"], contentHash: r["dataset_hash"])
-        }
+        for r in runs where r.kind == .convergence && r.status == .ok { dataset[r.runId] = r.dataset }
         struct Key: Hashable { var ds: DatasetName; var layer: Int; var step: Int }
         var acc: [Key: (sum: Double, count: Int, images: Double)] = [:]
         for r in lambda {
@@ -186,8 +184,7 @@ public enum PlotTables {
                 ("fig3_top", fig3Top(configs)),
                 ("fig3_sweep", fig3Sweep(sweeps)),
                 ("robustness_curves", ClaimRobustness.curves(runs: set.runs, history: set.history)),
-                ("time_accuracy", TimeToAccuracy.plotTable(ClaimRobustness.paperTextConfigs(groups: groups),
-                                                           history: ClaimRobustness.histories(set.history))),
+                ("time_accuracy", TimeToAccuracy.plotTable(ClaimRobustness.paperTextConfigs(groups: groups), history: set.history)),
                 ("tfrac_auto", TfracAutoClaim.plotTable(groups))]
     }
 

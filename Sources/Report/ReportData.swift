@@ -1,7 +1,10 @@
 import Experiments
 import Foundation
+import Models
 
-/// One row of a results CSV table, by column name.
+/// One row of a results CSV table, by column name: what the CSV reader gives. runs.csv and
+/// history.csv are then read into typed rows (`RunRow`, `EpochStats`, ReportRows.swift); the
+/// other tables (lambda, fluctuation) are read by column.
 public struct ReportRow: Sendable, Equatable {
     public var values: [String: String]
 
@@ -94,14 +97,15 @@ public struct ProvenanceInfo: Sendable, Equatable {
 /// and so are its rows in the other tables.
 public struct ResultSet: Sendable {
     public var folders: [String] = []
-    public var runs: [ReportRow] = []
+    /// runs.csv rows, typed (`RunRow`).
+    public var runs: [RunRow] = []
     public var lambda: [ReportRow] = []
     public var fluctuation: [ReportRow] = []
     var fluctuationSummary: [ReportRow] = []
-    /// history.csv rows of the runs taken (per-epoch accuracies; `ClaimRobustness`).
-    var history: [ReportRow] = []
+    /// history.csv by run id, each run's epochs in order (per-epoch accuracies; `ClaimRobustness`).
+    public var history: [String: [EpochStats]] = [:]
     public var provenance: [ProvenanceInfo] = []
-    /// Problems met while reading (missing tables, unreadable files), for the report.
+    /// Problems met while reading (missing tables, unreadable files, rows left out), for the report.
     public var notes: [String] = []
 
     public init() {}
@@ -109,15 +113,15 @@ public struct ResultSet: Sendable {
     /// One folder's tables, already parsed.
     public struct FolderTables: Sendable {
         public var folder: String
-        public var runs: ParsedTable
+        public var runs: [RunRow]
         public var lambda: ParsedTable
         public var fluctuation: ParsedTable
         var fluctuationSummary: ParsedTable
-        var history: ParsedTable
+        var history: [String: [EpochStats]]
         public var provenance: ProvenanceInfo
 
-        public init(folder: String, runs: ParsedTable, lambda: ParsedTable = .empty, fluctuation: ParsedTable = .empty,
-                    fluctuationSummary: ParsedTable = .empty, history: ParsedTable = .empty, provenance: ProvenanceInfo? = nil) {
+        public init(folder: String, runs: [RunRow], lambda: ParsedTable = .empty, fluctuation: ParsedTable = .empty,
+                    fluctuationSummary: ParsedTable = .empty, history: [String: [EpochStats]] = [:], provenance: ProvenanceInfo? = nil) {
             self.folder = folder; self.runs = runs; self.lambda = lambda; self.fluctuation = fluctuation
             self.fluctuationSummary = fluctuationSummary; self.history = history
             self.provenance = provenance ?? ProvenanceInfo(folder: folder)
@@ -130,11 +134,11 @@ public struct ResultSet: Sendable {
         // Which folder supplies each run id: the first with status ok, else the first.
         var owner: [String: Int] = [:]
         for (i, p) in parts.enumerated() {
-            for r in p.runs.rows {
-                let id = r["run_id"]
+            for r in p.runs {
+                let id = r.runId
                 if let o = owner[id] {
-                    let okThere = parts[o].runs.rows.contains { $0["run_id"] == id && $0["status"] == "ok" }
-                    if !okThere && r["status"] == "ok" { owner[id] = i }
+                    let okThere = parts[o].runs.contains { $0.runId == id && $0.status == .ok }
+                    if !okThere && r.status == .ok { owner[id] = i }
                 } else {
                     owner[id] = i
                 }
@@ -144,11 +148,11 @@ public struct ResultSet: Sendable {
             set.folders.append(p.folder)
             set.provenance.append(p.provenance)
             func mine(_ r: ReportRow) -> Bool { owner[r["run_id"]] == i }
-            set.runs += p.runs.rows.filter(mine)
+            set.runs += p.runs.filter { owner[$0.runId] == i }
             set.lambda += p.lambda.rows.filter(mine)
             set.fluctuation += p.fluctuation.rows.filter(mine)
             set.fluctuationSummary += p.fluctuationSummary.rows.filter(mine)
-            set.history += p.history.rows.filter(mine)
+            for (id, epochs) in p.history where owner[id] == i { set.history[id] = epochs }
         }
         return set
     }
@@ -214,10 +218,15 @@ public struct ResultSet: Sendable {
             } else {
                 notes.append("\(path): no provenance.json")
             }
-            parts.append(FolderTables(folder: path, runs: tables["runs"] ?? .empty, lambda: tables["lambda"] ?? .empty,
+            // runs.csv and history.csv are read once into typed rows; a row that does not
+            // parse is named in the notes and left out.
+            let runs = RunRow.rows(of: tables["runs"] ?? .empty, file: "\(path)/runs.csv")
+            let history = EpochStats.histories(of: tables["history"] ?? .empty, file: "\(path)/history.csv")
+            notes += runs.problems + history.problems
+            parts.append(FolderTables(folder: path, runs: runs.rows, lambda: tables["lambda"] ?? .empty,
                                       fluctuation: tables["fluctuation"] ?? .empty,
                                       fluctuationSummary: tables["fluctuation_summary"] ?? .empty,
-                                      history: tables["history"] ?? .empty, provenance: prov))
+                                      history: history.histories, provenance: prov))
         }
         var set = join(parts)
         set.notes = notes + set.notes

@@ -27,7 +27,7 @@ public struct ReportAnalysis: Sendable {
         // The top-level verdicts keep the paper's text protocol; the others go to the robustness section.
         let paperText = ClaimRobustness.paperTextConfigs(groups: g)
         claims = Claims.all(configs: paperText, sweeps: s, early: e, set: set, timedConfigs: c)
-        timeToAccuracy = TimeToAccuracy.grid(paperText, history: ClaimRobustness.histories(set.history))
+        timeToAccuracy = TimeToAccuracy.grid(paperText, history: set.history)
         robustness = ClaimRobustness.analyse(runs: set.runs, history: set.history)
     }
 }
@@ -77,8 +77,8 @@ public enum ReportWriter {
     /// The heading and what the report covers.
     static func title(_ a: ReportAnalysis, generated: String, into d: inout MarkdownDocument) {
         let runs = a.set.runs
-        let ok = runs.filter { $0["status"] == "ok" }.count
-        let infeasibleCount = runs.filter { $0["status"] == RunStatus.infeasible.rawValue }.count
+        let ok = runs.filter { $0.status == .ok }.count
+        let infeasibleCount = runs.filter { $0.status == .infeasible }.count
         d.p("# Reproduction report")
         d.p()
         d.p("Density Matrix Networks (Dehmamy, Rohani, Katsaggelos, arXiv 1703.04757). Results as of \(generated), reported by `repro report` "
@@ -134,12 +134,12 @@ public enum ReportWriter {
             }
             d.p()
         }
-        let failed = a.set.runs.filter { $0["status"] != "ok" }
+        let failed = a.set.runs.filter { $0.status != .ok }
         if !failed.isEmpty {
             d.p("Failed and infeasible runs (left out of every statistic):")
             d.p()
             for r in failed.prefix(20) {
-                d.p("- `\(r["run_id"])` \(r["dataset"]) \(r["model"]) \(r["filters"]) seed \(r["seed"]) \(r["status"]): \(r["reason"].replacingOccurrences(of: "\n", with: " "))")
+                d.p("- `\(r.runId)` \(r.dataset.rawValue) \(r.model.rawValue) \(r.filters) seed \(r.seed) \(r.status.rawValue): \(r.reason.replacingOccurrences(of: "\n", with: " "))")
             }
             if failed.count > 20 { d.p("- … and \(failed.count - 20) more") }
             d.p()
@@ -264,7 +264,7 @@ public enum ReportWriter {
             d.p("### \(ReportNames.param(s.param)), \(s.label), spec \(s.spec)")
             d.p()
             var rows = s.points.map { pt -> [String] in
-                let used = Array(Set(pt.group.okRuns.map { $0["filter_counts"] })).sorted().map { $0.replacingOccurrences(of: "-", with: "+") }
+                let used = Array(Set(pt.group.okRuns.map(\.filterCounts))).sorted().map { $0.replacingOccurrences(of: "-", with: "+") }
                 return [pt.label, String(pt.group.accuracy.n), Fmt.ci(pt.group.accuracy),
                         pt.group.accuracy.n >= 2 ? Fmt.pct(pt.group.accuracy.std) : "–", used.joined(separator: ", ")]
             }

@@ -1,6 +1,7 @@
 import Datasets
 import Experiments
 import Foundation
+import Models
 
 // Issue 24 item 2, §3.2 restated: if I want accuracy A, which method gets me there sooner?
 // From each run's per-epoch history (history.csv: test accuracy and the seconds each epoch
@@ -18,7 +19,7 @@ struct TimedEpoch: Sendable, Equatable {
 /// Per seed of a configuration: the DMN's final accuracy as the target, and when each model
 /// first reaches it.
 struct TimeToTarget: Sendable {
-    var seed: String
+    var seed: UInt64
     /// The DMN run's final (last epoch's) test accuracy.
     var target: Double
     var dmn: Double
@@ -53,16 +54,16 @@ enum TimeToAccuracy {
         + "else inconclusive. Wall times come from the machine that ran the runs (provenance)."
 
     /// The wall time at the end of each epoch of `run`; nil when its times or history are missing.
-    static func curve(_ run: ReportRow, _ history: [EpochRecord]) -> [TimedEpoch]? {
-        let build = run.number("build_s"), sgd = run.number("sgd_s")
-        guard !history.isEmpty, build.isFinite, sgd.isFinite, history.allSatisfy({ $0.seconds.isFinite && $0.test.isFinite }) else {
+    static func curve(_ run: RunRow, _ history: [EpochStats]) -> [TimedEpoch]? {
+        let build = run.buildSeconds, sgd = run.sgdSeconds
+        guard !history.isEmpty, build.isFinite, sgd.isFinite, history.allSatisfy({ $0.seconds.isFinite && $0.testAccuracy.isFinite }) else {
             return nil
         }
         let epochs = history.reduce(0) { $0 + $1.seconds }
         var t = build + max(0, sgd - epochs)
         return history.map { e in
             t += e.seconds
-            return TimedEpoch(epoch: e.epoch, seconds: t, accuracy: e.test)
+            return TimedEpoch(epoch: e.epoch, seconds: t, accuracy: e.testAccuracy)
         }
     }
 
@@ -72,19 +73,19 @@ enum TimeToAccuracy {
     }
 
     /// Curves of a group's ok runs by seed.
-    static func curves(_ g: RunGroup, _ hist: [String: [EpochRecord]]) -> [String: [TimedEpoch]] {
-        var out: [String: [TimedEpoch]] = [:]
-        for r in g.okRuns { if let c = curve(r, hist[r["run_id"]] ?? []) { out[r["seed"]] = c } }
+    static func curves(_ g: RunGroup, _ hist: [String: [EpochStats]]) -> [UInt64: [TimedEpoch]] {
+        var out: [UInt64: [TimedEpoch]] = [:]
+        for r in g.okRuns { if let c = curve(r, hist[r.runId] ?? []) { out[r.seed] = c } }
         return out
     }
 
     /// The curves in seed order, so that means are summed in the same order on every run.
-    static func ordered(_ c: [String: [TimedEpoch]]) -> [[TimedEpoch]] {
-        c.keys.sorted { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }.compactMap { c[$0] }
+    static func ordered(_ c: [UInt64: [TimedEpoch]]) -> [[TimedEpoch]] {
+        c.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// The paired per-seed times of one configuration.
-    static func perSeed(dmn: RunGroup, convnet: RunGroup, _ hist: [String: [EpochRecord]]) -> [TimeToTarget] {
+    static func perSeed(dmn: RunGroup, convnet: RunGroup, _ hist: [String: [EpochStats]]) -> [TimeToTarget] {
         let d = curves(dmn, hist), v = curves(convnet, hist)
         return d.keys.sorted().compactMap { seed in
             guard let dc = d[seed], let vc = v[seed], let last = dc.last, let lastV = vc.last,
@@ -107,7 +108,7 @@ enum TimeToAccuracy {
         return s.hasInterval ? "\(Fmt.seconds(s.mean)) ± \(Fmt.seconds(s.halfWidth)) s" : "\(Fmt.seconds(s.mean)) s (n=\(s.n))"
     }
 
-    static func check(_ configs: [Fig3Config], history: [String: [EpochRecord]]) -> ClaimCheck {
+    static func check(_ configs: [Fig3Config], history: [String: [EpochStats]]) -> ClaimCheck {
         let pairs = configs.compactMap { c -> (Fig3Config, RunGroup, RunGroup)? in
             guard let d = c.dmn, let v = c.convnet else { return nil }
             return (c, d, v)
@@ -144,7 +145,7 @@ enum TimeToAccuracy {
     /// Per configuration, a grid of `gridLevels` accuracies every ok run of both models
     /// reaches (from the highest first-epoch accuracy to the lowest best accuracy, rounded down
     /// to 0.1 point), with the mean time over seeds each model takes to reach it.
-    static func grid(_ configs: [Fig3Config], history: [String: [EpochRecord]]) -> [TimeToAccuracyRow] {
+    static func grid(_ configs: [Fig3Config], history: [String: [EpochStats]]) -> [TimeToAccuracyRow] {
         var rows: [TimeToAccuracyRow] = []
         for c in configs {
             guard let d = c.dmn, let v = c.convnet else { continue }
@@ -171,7 +172,7 @@ enum TimeToAccuracy {
     /// epoch that every seed has, the mean over seeds of the wall time and of the test accuracy.
     ///
     ///     dataset,series,series_label,model,epoch,n,seconds,acc
-    static func plotTable(_ configs: [Fig3Config], history: [String: [EpochRecord]]) -> CSVTable {
+    static func plotTable(_ configs: [Fig3Config], history: [String: [EpochStats]]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "series", "series_label", "model", "epoch", "n", "seconds", "acc"])
         var series: [DatasetName: Int] = [:]
         for c in configs {

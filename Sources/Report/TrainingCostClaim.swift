@@ -11,7 +11,7 @@ extension Claims {
             + "(filters from density matrices, frozen features, softmax by SGD), T_ConvNet = median of build_s + sgd_s of the "
             + "ConvNet. Supported when T_DMN < T_ConvNet in every configuration; not supported when T_DMN ≥ T_ConvNet in any. "
             + "Wall times come from the machine that ran the runs (provenance). The accuracy each reaches is shown beside it."
-        func total(_ g: RunGroup) -> Double { Stats.median(g.okRuns.map { $0.number("build_s") + $0.number("sgd_s") }) }
+        func total(_ g: RunGroup) -> Double { Stats.median(g.okRuns.map { $0.buildSeconds + $0.sgdSeconds }) }
         let pairs = configs.compactMap { c -> (Fig3Config, RunGroup, RunGroup)? in
             guard let d = c.dmn, let v = c.convnet, !d.okRuns.isEmpty, !v.okRuns.isEmpty else { return nil }
             return (c, d, v)

@@ -17,8 +17,8 @@ final class ClaimRobustnessTests: XCTestCase {
     static let valConv = [0.1, 0.9, 0.2, 0.3, 0.4]
     static let valDMN = [0.1, 0.2, 0.3, 0.9, 0.4]
 
-    func fixture() -> (runs: [ReportRow], history: [ReportRow]) {
-        var runs: [ReportRow] = [], history: [ReportRow] = []
+    func fixture() -> (runs: [RunRow], history: [ReportRow]) {
+        var runs: [RunRow] = [], history: [ReportRow] = []
         for (prep, conv, validation) in [("scale", Self.convScale, "0"), ("raw-noise", Self.convRaw, "0.1")] {
             for seed in 1...3 {
                 for (model, curve, jitter, val) in [("dmn", Self.dmnCurve, 0.002, Self.valDMN), ("convnet", conv, 0.001, Self.valConv)] {
@@ -28,7 +28,7 @@ final class ClaimRobustnessTests: XCTestCase {
                                            "selection": "final"])
                     runs.append(r)
                     for (e, a) in curve.enumerated() {
-                        history.append(ReportRow(["run_id": r["run_id"], "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
+                        history.append(ReportRow(["run_id": r.runId, "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
                                                   "validation_acc": validation == "0" ? "nan" : CSVTable.number(val[e])]))
                     }
                 }
@@ -44,7 +44,7 @@ final class ClaimRobustnessTests: XCTestCase {
 
     func testVerdictsPerProtocolBudgetAndRule() throws {
         let (runs, history) = fixture()
-        let tables = ClaimRobustness.analyse(runs: runs, history: history)
+        let tables = ClaimRobustness.analyse(runs: runs, history: F.histories(history))
         XCTAssertEqual(tables.map(\.claimId), ["cifar10-above"], "one-layer runs only: the two-layer claim has no configuration")
         let t = tables[0]
         XCTAssertEqual(t.factorColumns, ["preprocessing", "validation"])
@@ -80,7 +80,7 @@ final class ClaimRobustnessTests: XCTestCase {
         var set = ResultSet()
         set.folders = ["mem"]
         set.runs = runs
-        set.history = history
+        set.history = F.histories(history)
         var claim = ReportAnalysis(set).claims.first { $0.id == "cifar10-above" }!
         XCTAssertEqual(claim.verdict, .inconclusive, "no 3-epoch final-epoch scaled runs: no data")
         XCTAssertTrue(claim.summary.contains("no data"), claim.summary)
@@ -100,20 +100,21 @@ final class ClaimRobustnessTests: XCTestCase {
         let copy = dir.appendingPathComponent("copy")
         for folder in [dir, copy] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let columns = Array(Set(runs.flatMap { $0.values.keys })).sorted()
+            let columns = Array(Set(runs.flatMap { F.fields($0).values.keys })).sorted()
             try F.csv(runs, columns: columns).write(to: folder.appendingPathComponent("runs.csv"), atomically: true, encoding: .utf8)
             try F.csv(history, columns: ["run_id", "epoch", "test_acc", "validation_acc"])
                 .write(to: folder.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
         }
         let set = try ResultSet.load(folders: [dir, copy], relativeTo: dir)
         XCTAssertEqual(set.folders, [".", "copy"])
-        XCTAssertEqual(set.history.count, history.count, "each run's history once, from the folder that supplies the run")
+        XCTAssertEqual(set.history.mapValues { $0.map(\.testAccuracy) }, F.histories(history).mapValues { $0.map(\.testAccuracy) },
+                       "each run's history once, from the folder that supplies the run")
         XCTAssertEqual(ClaimRobustness.analyse(runs: set.runs, history: set.history).map(\.claimId), ["cifar10-above"])
     }
 
     func testCurvesTable() throws {
         let (runs, history) = fixture()
-        let t = ParsedTable(ClaimRobustness.curves(runs: runs, history: history))
+        let t = ParsedTable(ClaimRobustness.curves(runs: runs, history: F.histories(history)))
         XCTAssertEqual(t.header, ["dataset", "series", "series_label", "epoch", "n", "mean", "lo", "hi"])
         XCTAssertEqual(t.rows.count, 2 * 5)
         let r = try XCTUnwrap(t.rows.first { $0["series_label"].contains("raw-noise") && $0["epoch"] == "3" })
@@ -121,7 +122,7 @@ final class ClaimRobustnessTests: XCTestCase {
         XCTAssertEqual(r["n"], "3")
         XCTAssertEqual(r.number("mean"), 22, accuracy: 1e-9)
         XCTAssertEqual(r.number("hi") - r.number("mean"), 100 * 4.302652729911275 * 0.001 / 3.0.squareRoot(), accuracy: 1e-4)
-        XCTAssertTrue(ClaimRobustness.curves(runs: runs, history: []).rows.isEmpty)
+        XCTAssertTrue(ClaimRobustness.curves(runs: runs, history: [:]).rows.isEmpty)
     }
 
     /// robustness.gp draws the table (skipped without gnuplot).
@@ -129,7 +130,7 @@ final class ClaimRobustnessTests: XCTestCase {
         guard let gnuplot = PlotScriptTests.gnuplot else { throw XCTSkip("gnuplot is not installed") }
         let dir = TestFiles.tempDir(self, "robustness-plot")
         let (runs, history) = fixture()
-        try AtomicFile.write(ClaimRobustness.curves(runs: runs, history: history).text, to: dir.appendingPathComponent("robustness_curves.csv"))
+        try AtomicFile.write(ClaimRobustness.curves(runs: runs, history: F.histories(history)).text, to: dir.appendingPathComponent("robustness_curves.csv"))
         let p = Process()
         p.executableURL = gnuplot
         p.arguments = ["-c", PlotScriptTests.scriptDir.appendingPathComponent("robustness.gp").path, dir.path, dir.path]
@@ -148,7 +149,7 @@ final class ClaimRobustnessTests: XCTestCase {
     /// to the default) pairs with the ConvNet of each initialiser, and the table has a column
     /// for it. He's ConvNet starts slowly (0.25 at epoch 3), Glorot's does not (0.50).
     func testInitialiserIsAFactor() throws {
-        var runs: [ReportRow] = [], history: [ReportRow] = []
+        var runs: [RunRow] = [], history: [ReportRow] = []
         for seed in 1...3 {
             for (model, initName, curve, jitter) in [("dmn", "he", Self.dmnCurve, 0.002), ("convnet", "he", Self.convRaw, 0.001),
                                                      ("convnet", "glorot-uniform", Self.convScale, 0.001)] {
@@ -157,7 +158,7 @@ final class ClaimRobustnessTests: XCTestCase {
                               params: ["epochs": "5", "init": initName])
                 runs.append(r)
                 for (e, a) in curve.enumerated() {
-                    history.append(ReportRow(["run_id": r["run_id"], "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
+                    history.append(ReportRow(["run_id": r.runId, "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
                                               "validation_acc": "nan"]))
                 }
             }
@@ -166,7 +167,7 @@ final class ClaimRobustnessTests: XCTestCase {
         XCTAssertEqual(configs.count, 2)
         XCTAssertTrue(configs.allSatisfy { $0.dmn != nil && $0.convnet != nil && $0.baseline == nil })
         XCTAssertEqual(Set(configs.map(\.label)), ["4 [init=he]", "4 [init=glorot-uniform]"])
-        let tables = ClaimRobustness.analyse(runs: runs, history: history)
+        let tables = ClaimRobustness.analyse(runs: runs, history: F.histories(history))
         let t = try XCTUnwrap(tables.first { $0.claimId == "cifar10-above" })
         XCTAssertEqual(t.factorColumns, ["init"])
         func verdict(_ initName: String) throws -> Verdict {
@@ -177,7 +178,7 @@ final class ClaimRobustnessTests: XCTestCase {
         let text = ClaimRobustness.markdown(tables).joined(separator: "\n")
         XCTAssertTrue(text.contains("| spec | init | rule |"), text)
         // The plot table gives each initialiser its own series.
-        let curves = ClaimRobustness.curves(runs: runs, history: history)
+        let curves = ClaimRobustness.curves(runs: runs, history: F.histories(history))
         XCTAssertEqual(Set(curves.rows.map { $0[2] }), ["init=he", "init=glorot-uniform"])
     }
 }

@@ -86,7 +86,7 @@ final class PlotScriptTests: XCTestCase {
         let empty = TestFiles.tempDir(self, "plot-empty")
         TestFiles.write("stale", "fig1_lambda.csv", in: empty)
         var only = ResultSet()
-        only.runs = set.runs.filter { $0["kind"] == "classify" }
+        only.runs = set.runs.filter { $0.kind == .classify }
         XCTAssertEqual(try PlotTables.write(only, to: empty), ["fig3-top", "fig3-bottom"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: empty.appendingPathComponent("fig1_lambda.csv").path))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import XCTest
 @testable import Experiments
 @testable import Report
@@ -18,7 +19,7 @@ enum ReportFixtures {
     /// A runs.csv row with every documented column; parameters at their defaults unless given.
     static func run(spec: String = "t", kind: String = "classify", dataset: String, model: String, filters: String,
                     seed: Int, acc: Double, params: [String: String] = [:], status: String = "ok",
-                    build: Double = 1.5, sgd: Double = 12) -> ReportRow {
+                    build: Double = 1.5, sgd: Double = 12) -> RunRow {
         var d: [String: String] = [
             "run_id": nextId(), "spec": spec, "spec_hash": "0123456789ab", "kind": kind, "dataset": dataset,
             "model": model, "filters": model == "baseline" ? "" : filters,
@@ -32,26 +33,49 @@ enum ReportFixtures {
             "status": status, "reason": status == "ok" ? "" : "boom, \"quoted\"",
         ]
         for (k, v) in params { d[k] = v }
+        return parse(ReportRow(d))
+    }
+
+    /// A fixture's runs.csv row, typed; these rows are made to parse.
+    static func parse(_ r: ReportRow) -> RunRow {
+        do { return try RunRow(r) } catch { preconditionFailure("fixture runs.csv row does not parse: \(error)") }
+    }
+
+    /// A typed row laid out as runs.csv again (written independently of `ResultTables`).
+    static func fields(_ r: RunRow) -> ReportRow {
+        var d = ["run_id": r.runId, "spec": r.spec, "spec_hash": "0123456789ab", "kind": r.kind.rawValue, "dataset": r.dataset.rawValue,
+                 "model": r.model.rawValue, "filters": r.filters, "seed": String(r.seed), "filter_counts": r.filterCounts,
+                 "relaxed_tv": "", "train_acc": CSVTable.number(r.trainAccuracy), "test_acc": CSVTable.number(r.testAccuracy),
+                 "build_s": CSVTable.number(r.buildSeconds), "sgd_s": CSVTable.number(r.sgdSeconds),
+                 "total_s": CSVTable.number(r.totalSeconds), "status": r.status.rawValue, "reason": r.reason]
+        for (c, v) in r.settings { d[c] = v.description }
         return ReportRow(d)
+    }
+
+    /// history.csv rows of the fixtures, read as the report reads them.
+    static func histories(_ rows: [ReportRow]) -> [String: [EpochStats]] {
+        EpochStats.histories(rows.map { r in
+            do { return try EpochStats.historyRow(r) } catch { preconditionFailure("fixture history.csv row does not parse: \(error)") }
+        })
     }
 
     /// Three seeds with mean `mean` and standard deviation `sd` (values mean − sd, mean, mean + sd).
     static func seeds(_ mean: Double, _ sd: Double) -> [Double] { [mean - sd, mean, mean + sd] }
 
     /// DMN and ConvNet runs (three seeds each) of one configuration.
-    static func pair(dataset: String, filters: String, dmn: [Double], convnet: [Double], spec: String = "t") -> [ReportRow] {
+    static func pair(dataset: String, filters: String, dmn: [Double], convnet: [Double], spec: String = "t") -> [RunRow] {
         dmn.enumerated().map { run(spec: spec, dataset: dataset, model: "dmn", filters: filters, seed: $0.offset + 1, acc: $0.element) }
             + convnet.enumerated().map { run(spec: spec, dataset: dataset, model: "convnet", filters: filters, seed: $0.offset + 1,
                                              acc: $0.element, build: 0, sgd: 40) }
     }
 
-    static func baseline(dataset: String, mean: Double, spec: String = "t") -> [ReportRow] {
+    static func baseline(dataset: String, mean: Double, spec: String = "t") -> [RunRow] {
         seeds(mean, 0.002).enumerated().map { run(spec: spec, dataset: dataset, model: "baseline", filters: "", seed: $0.offset + 1, acc: $0.element) }
     }
 
     /// DMN runs over values of `param` (three seeds each), with a baseline.
-    static func sweep(_ param: String, dataset: String = "mnist", values: [String], means: [Double], sd: Double) -> [ReportRow] {
-        var rows: [ReportRow] = []
+    static func sweep(_ param: String, dataset: String = "mnist", values: [String], means: [Double], sd: Double) -> [RunRow] {
+        var rows: [RunRow] = []
         for (v, m) in zip(values, means) {
             for (i, a) in seeds(m, sd).enumerated() {
                 rows.append(run(spec: "sweep-\(param)", dataset: dataset, model: "dmn", filters: "4", seed: i + 1, acc: a,
@@ -62,8 +86,8 @@ enum ReportFixtures {
     }
 
     /// Convergence runs with λ records: `layerMeans[r][l]` is the early smoothed λ of layer l+1 in run r.
-    static func convergence(dataset: String, layerMeans: [[Double]], steps: Int = 200) -> (runs: [ReportRow], lambda: [ReportRow]) {
-        var runs: [ReportRow] = [], lambda: [ReportRow] = []
+    static func convergence(dataset: String, layerMeans: [[Double]], steps: Int = 200) -> (runs: [RunRow], lambda: [ReportRow]) {
+        var runs: [RunRow] = [], lambda: [ReportRow] = []
         for (r, means) in layerMeans.enumerated() {
             let row = run(spec: "fig1", kind: "convergence", dataset: dataset, model: "mlp", filters: "8-8-8-8", seed: r + 1, acc: 0.5)
             runs.append(row)
@@ -71,7 +95,7 @@ enum ReportFixtures {
                 for (l, m) in means.enumerated() {
                     // Early on the given level (with a little wiggle), later everything drifts to 0.
                     let v = step <= steps / 5 ? m + 0.01 * sin(Double(step + l)) : 0.2 * sin(Double(step) / 7 + Double(l))
-                    lambda.append(ReportRow(["run_id": row["run_id"], "step": String(step), "images_seen": String(step * 32),
+                    lambda.append(ReportRow(["run_id": row.runId, "step": String(step), "images_seen": String(step * 32),
                                              "layer": String(l + 1), "lambda": "0.01", "detrended": CSVTable.number(v),
                                              "smoothed": CSVTable.number(v)]))
                 }
@@ -86,11 +110,13 @@ enum ReportFixtures {
         return t.text
     }
 
+    static func csv(_ rows: [RunRow], columns: [String]) -> String { csv(rows.map(fields), columns: columns) }
+
     /// A results folder holding every table the report and the plots read: classify runs on
     /// two datasets (with a failed run), a T_PC and a T_frac sweep, convergence runs with λ,
     /// fluctuation increments and their summary, and provenance.json.
     static func writeFolder(_ dir: URL) {
-        var runs: [ReportRow] = []
+        var runs: [RunRow] = []
         runs += pair(dataset: "mnist", filters: "4", dmn: seeds(0.975, 0.002), convnet: seeds(0.978, 0.002))
         runs += pair(dataset: "mnist", filters: "4-15", dmn: seeds(0.982, 0.002), convnet: seeds(0.985, 0.001))
         runs += baseline(dataset: "mnist", mean: 0.92)
@@ -111,12 +137,12 @@ enum ReportFixtures {
             for mu in 0..<3 {
                 x = x &* 6364136223846793005 &+ 1442695040888963407
                 let u = Double(x >> 11) / Double(1 << 53)
-                fluct.append(ReportRow(["run_id": fl["run_id"], "class": "0", "n": String(n), "mu": String(mu),
+                fluct.append(ReportRow(["run_id": fl.runId, "class": "0", "n": String(n), "mu": String(mu),
                                         "eigenvalue": "0.5", "scaled_increment": CSVTable.number((u - 0.5) * 2 / Double(n).squareRoot())]))
             }
         }
         for b in 0..<7 {
-            summary.append(ReportRow(["run_id": fl["run_id"], "n_from": String(1 << b), "n_to": String((1 << (b + 1)) - 1),
+            summary.append(ReportRow(["run_id": fl.runId, "n_from": String(1 << b), "n_to": String((1 << (b + 1)) - 1),
                                       "count": String(3 << b), "mean": "0", "variance": CSVTable.number(0.3 / Double(1 << b))]))
         }
         let folder = ResultFolder(dir)
@@ -138,7 +164,7 @@ enum ReportFixtures {
 final class ReportTests: XCTestCase {
     typealias F = ReportFixtures
 
-    func analysis(_ runs: [ReportRow], lambda: [ReportRow] = []) -> ReportAnalysis {
+    func analysis(_ runs: [RunRow], lambda: [ReportRow] = []) -> ReportAnalysis {
         var set = ResultSet()
         set.folders = ["mem"]
         set.runs = runs
@@ -146,7 +172,7 @@ final class ReportTests: XCTestCase {
         return ReportAnalysis(set)
     }
 
-    func claim(_ id: String, _ runs: [ReportRow], lambda: [ReportRow] = [], file: StaticString = #filePath, line: UInt = #line) -> ClaimCheck {
+    func claim(_ id: String, _ runs: [RunRow], lambda: [ReportRow] = [], file: StaticString = #filePath, line: UInt = #line) -> ClaimCheck {
         let a = analysis(runs, lambda: lambda)
         guard let c = a.claims.first(where: { $0.id == id }) else {
             XCTFail("no claim \(id)", file: file, line: line)
@@ -155,7 +181,7 @@ final class ReportTests: XCTestCase {
         return c
     }
 
-    func assertVerdict(_ id: String, _ runs: [ReportRow], lambda: [ReportRow] = [], _ expected: Verdict,
+    func assertVerdict(_ id: String, _ runs: [RunRow], lambda: [ReportRow] = [], _ expected: Verdict,
                        file: StaticString = #filePath, line: UInt = #line) {
         let c = claim(id, runs, lambda: lambda, file: file, line: line)
         XCTAssertEqual(c.verdict, expected, "\(id): \(c.summary)\n" + c.findings.map { "\($0.label): \($0.verdict.rawValue) \($0.text)" }.joined(separator: "\n"),
@@ -252,7 +278,7 @@ final class ReportTests: XCTestCase {
 
     func testMNISTWithinOnePoint() {
         let id = "mnist-within-1pt"
-        func table(_ d: [Double], _ sd: Double) -> [ReportRow] {
+        func table(_ d: [Double], _ sd: Double) -> [RunRow] {
             ["4", "8", "4-15"].enumerated().flatMap { i, f in
                 F.pair(dataset: "mnist", filters: f, dmn: F.seeds(0.98 + d[i], sd), convnet: F.seeds(0.98, sd))
             } + F.baseline(dataset: "mnist", mean: 0.92)
@@ -278,7 +304,7 @@ final class ReportTests: XCTestCase {
     /// configuration; faster everywhere → supported, slower anywhere → not supported.
     func testDMNCheaperThanSGD() {
         let id = "dmn-cheaper-than-sgd"
-        func table(dmnBuild: Double, dmnSGD: Double, convSGD: Double) -> [ReportRow] {
+        func table(dmnBuild: Double, dmnSGD: Double, convSGD: Double) -> [RunRow] {
             (1...3).flatMap { seed in
                 [F.run(dataset: "mnist", model: "dmn", filters: "4", seed: seed, acc: 0.95, build: dmnBuild, sgd: dmnSGD),
                  F.run(dataset: "mnist", model: "convnet", filters: "4", seed: seed, acc: 0.96, build: 0, sgd: convSGD),
@@ -296,7 +322,7 @@ final class ReportTests: XCTestCase {
 
     func testCIFAR10Above() {
         let id = "cifar10-above"
-        func table(_ dmn: Double, _ conv: Double, _ sd: Double) -> [ReportRow] {
+        func table(_ dmn: Double, _ conv: Double, _ sd: Double) -> [RunRow] {
             F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(dmn, sd), convnet: F.seeds(conv, sd))
                 + F.pair(dataset: "cifar10", filters: "4-15", dmn: F.seeds(dmn + 0.02, sd), convnet: F.seeds(conv, sd))
         }
@@ -307,7 +333,7 @@ final class ReportTests: XCTestCase {
 
     func testCIFAR10TwoLayerMargin() {
         let id = "cifar10-two-layer-5-10pt"
-        func table(_ d: Double, _ sd: Double) -> [ReportRow] {
+        func table(_ d: Double, _ sd: Double) -> [RunRow] {
             F.pair(dataset: "cifar10", filters: "4-15", dmn: F.seeds(0.45 + d, sd), convnet: F.seeds(0.45, sd))
                 // One-layer configurations do not count for this claim.
                 + F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(0.30, 0.001), convnet: F.seeds(0.45, 0.001))
@@ -320,7 +346,7 @@ final class ReportTests: XCTestCase {
 
     func testCIFAR100OneLayerAbove() {
         let id = "cifar100-one-layer-above"
-        func table(_ dmn: Double, _ conv: Double, _ sd: Double) -> [ReportRow] {
+        func table(_ dmn: Double, _ conv: Double, _ sd: Double) -> [RunRow] {
             F.pair(dataset: "cifar100", filters: "8", dmn: F.seeds(dmn, sd), convnet: F.seeds(conv, sd))
                 + F.pair(dataset: "cifar100", filters: "8-16", dmn: F.seeds(0.1, 0.001), convnet: F.seeds(0.3, 0.001))
         }
@@ -331,7 +357,7 @@ final class ReportTests: XCTestCase {
 
     func testCIFAR100TwoLayerEqual() {
         let id = "cifar100-two-layer-equal"
-        func table(_ d: Double, _ sd: Double) -> [ReportRow] {
+        func table(_ d: Double, _ sd: Double) -> [RunRow] {
             F.pair(dataset: "cifar100", filters: "8-16", dmn: F.seeds(0.25 + d, sd), convnet: F.seeds(0.25, sd))
         }
         assertVerdict(id, table(0.005, 0.001), .supported)   // within a point
@@ -418,13 +444,20 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(ReportRow.parseNumber("-inf"), -.infinity)
         XCTAssertEqual(ReportRow.parseNumber("1e-05"), 1e-5)
         // The same run in two folders: taken once, from the folder where it is ok.
-        let a = ParsedTable(csv: "run_id,status,test_acc\nr1,failed,nan\nr2,ok,0.5\n")
-        let b = ParsedTable(csv: "run_id,status,test_acc\nr1,ok,0.7\nr3,ok,0.6\n")
+        func run(_ id: String, _ status: String, _ acc: Double) -> RunRow {
+            var d = F.fields(F.run(dataset: "mnist", model: "dmn", filters: "4", seed: 1, acc: acc, status: status)).values
+            d["run_id"] = id
+            return F.parse(ReportRow(d))
+        }
+        let a = [run("r1", "failed", .nan), run("r2", "ok", 0.5)], b = [run("r1", "ok", 0.7), run("r3", "ok", 0.6)]
         let lb = ParsedTable(csv: "run_id,step,layer,smoothed\nr1,1,1,0.3\n")
         let la = ParsedTable(csv: "run_id,step,layer,smoothed\nr1,1,1,9\n")
-        let set = ResultSet.join([.init(folder: "A", runs: a, lambda: la), .init(folder: "B", runs: b, lambda: lb)])
-        XCTAssertEqual(set.runs.map { $0["run_id"] }.sorted(), ["r1", "r2", "r3"])
-        XCTAssertEqual(set.runs.first { $0["run_id"] == "r1" }?["test_acc"], "0.7")
+        let ha = ["r1": [EpochStats(epoch: 1, loss: 1, trainAccuracy: 0.1, testAccuracy: 0.1, seconds: 1)]]
+        let hb = ["r1": [EpochStats(epoch: 1, loss: 1, trainAccuracy: 0.7, testAccuracy: 0.7, seconds: 1)]]
+        let set = ResultSet.join([.init(folder: "A", runs: a, lambda: la, history: ha), .init(folder: "B", runs: b, lambda: lb, history: hb)])
+        XCTAssertEqual(set.runs.map(\.runId).sorted(), ["r1", "r2", "r3"])
+        XCTAssertEqual(set.runs.first { $0.runId == "r1" }?.testAccuracy, 0.7)
+        XCTAssertEqual(set.history["r1"]?.map(\.testAccuracy), [0.7])
         XCTAssertEqual(set.lambda.map { $0["smoothed"] }, ["0.3"])
         XCTAssertEqual(set.folders, ["A", "B"])
     }
@@ -458,7 +491,7 @@ final class ReportTests: XCTestCase {
     /// id shared by several specs; joined folders keep it once, under one spec. Every sweep
     /// through that point must still include it.
     func testSweepsShareTheirCentrePointAcrossSpecs() {
-        func dmn(_ spec: String, _ params: [String: String]) -> [ReportRow] {
+        func dmn(_ spec: String, _ params: [String: String]) -> [RunRow] {
             (1...3).map { F.run(spec: spec, dataset: "mnist", model: "dmn", filters: "4", seed: $0, acc: 0.97,
                                 params: params.merging(["filter_count": "thresholds"]) { a, _ in a }) }
         }
@@ -544,7 +577,7 @@ final class ReportTests: XCTestCase {
 final class InfeasibleReportTests: XCTestCase {
     typealias F = ReportFixtures
 
-    func claim(_ id: String, _ runs: [ReportRow], file: StaticString = #filePath, line: UInt = #line) throws -> ClaimCheck {
+    func claim(_ id: String, _ runs: [RunRow], file: StaticString = #filePath, line: UInt = #line) throws -> ClaimCheck {
         var set = ResultSet()
         set.folders = ["mem"]
         set.runs = runs
@@ -553,9 +586,9 @@ final class InfeasibleReportTests: XCTestCase {
 
     /// A T_PC sweep per filter configuration on Fashion-MNIST: "4" and "8" with `means`, "16"
     /// infeasible (all three seeds) at the values in `infeasible16` and peaked elsewhere.
-    func tpcSweeps(means: [Double], infeasible16: Set<String>) -> [ReportRow] {
+    func tpcSweeps(means: [Double], infeasible16: Set<String>) -> [RunRow] {
         let values = ["0.5", "0.8", "0.9", "1.0"]
-        var rows: [ReportRow] = []
+        var rows: [RunRow] = []
         for filters in ["4", "8", "16"] {
             for (v, m) in zip(values, filters == "16" ? [0.88, 0.90, 0.91, 0.85] : means) {
                 for (i, a) in F.seeds(m, 0.002).enumerated() {
@@ -589,7 +622,7 @@ final class InfeasibleReportTests: XCTestCase {
         XCTAssertEqual(rising.verdict, .notSupported, rising.summary)
         XCTAssertEqual(rising.leftOut.count, 1)
         // Missing data: only the infeasible configuration → inconclusive, saying why.
-        let only16 = tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"]).filter { $0["filters"] == "16" || $0["model"] == "baseline" }
+        let only16 = tpcSweeps(means: peaked, infeasible16: ["0.5", "0.8", "0.9"]).filter { $0.filters == "16" || $0.model == .baseline }
         let none = try claim("tpc-one-hurts", only16)
         XCTAssertEqual(none.verdict, .inconclusive)
         XCTAssertTrue(none.summary.hasPrefix("no sweep the method can build"), none.summary)
@@ -599,7 +632,7 @@ final class InfeasibleReportTests: XCTestCase {
 
     /// CIFAR-10 "above" needs every configuration: an infeasible DMN of "16" is left out and named.
     func testPairwiseClaimLeavesOutAnInfeasibleConfiguration() throws {
-        func table(dmn4: Double) -> [ReportRow] {
+        func table(dmn4: Double) -> [RunRow] {
             var rows = F.pair(dataset: "cifar10", filters: "4", dmn: F.seeds(dmn4, 0.002), convnet: F.seeds(0.50, 0.002))
                 + F.pair(dataset: "cifar10", filters: "8", dmn: F.seeds(0.60, 0.002), convnet: F.seeds(0.50, 0.002))
             rows += (1...3).map { F.run(dataset: "cifar10", model: "dmn", filters: "16", seed: $0, acc: .nan, status: "infeasible") }
@@ -613,7 +646,7 @@ final class InfeasibleReportTests: XCTestCase {
         let no = try claim("cifar10-above", table(dmn4: 0.40))
         XCTAssertEqual(no.verdict, .notSupported, no.summary)
         XCTAssertEqual(no.leftOut, ["16"])
-        let none = try claim("cifar10-above", table(dmn4: 0.6).filter { $0["filters"] == "16" })
+        let none = try claim("cifar10-above", table(dmn4: 0.6).filter { $0.filters == "16" })
         XCTAssertEqual(none.verdict, .inconclusive)
         XCTAssertTrue(none.summary.hasPrefix("no configuration the method can build"), none.summary)
         // The cost claim names it too, instead of dropping it silently.
@@ -630,8 +663,8 @@ final class InfeasibleReportTests: XCTestCase {
         XCTAssertEqual(Claims.paperRange("tpc"), 0.8...0.9)
         XCTAssertTrue(ClaimRobustness.protocolColumns.contains("init"))
         XCTAssertFalse(ClaimRobustness.protocolColumns.contains("epochs"), "a budget, not a protocol setting")
-        XCTAssertEqual(ClaimRobustness.paperText["preprocessing"], "scale")
-        XCTAssertEqual(ClaimRobustness.paperText["epochs"], "3")
+        XCTAssertEqual(ClaimRobustness.paperText["preprocessing"], .text("scale"))
+        XCTAssertEqual(ClaimRobustness.paperText["epochs"], .integer(3))
         XCTAssertEqual(Set(ClaimRobustness.paperText.keys), ["activation", "normalization", "patch_stride", "epochs", "preprocessing",
                                                               "validation", "selection", "batch_norm"])
         // One registry of the DMN-vs-ConvNet claims: the verdicts and the robustness section read it.
@@ -652,7 +685,7 @@ final class TimeToAccuracyReportTests: XCTestCase {
     static let dmnCurve = [0.40, 0.45, 0.47]
 
     func table(convnet curve: [Double], epochSeconds: Double, history: Bool = true) -> ResultSet {
-        var runs: [ReportRow] = [], hist: [ReportRow] = []
+        var runs: [RunRow] = [], hist: [ReportRow] = []
         for seed in 1...3 {
             let off = 0.002 * Double(seed - 2)
             for (model, accs, build, secs, feature) in [("dmn", Self.dmnCurve, 2 + 0.1 * Double(seed), 0.5, 0.5),
@@ -661,7 +694,7 @@ final class TimeToAccuracyReportTests: XCTestCase {
                               build: build, sgd: feature + secs * Double(accs.count))
                 runs.append(r)
                 for (e, a) in accs.enumerated() {
-                    hist.append(ReportRow(["run_id": r["run_id"], "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
+                    hist.append(ReportRow(["run_id": r.runId, "epoch": String(e + 1), "test_acc": CSVTable.number(a + off),
                                            "seconds": CSVTable.number(secs), "validation_acc": "nan"]))
                 }
             }
@@ -669,7 +702,7 @@ final class TimeToAccuracyReportTests: XCTestCase {
         var set = ResultSet()
         set.folders = ["mem"]
         set.runs = runs
-        if history { set.history = hist }
+        if history { set.history = F.histories(hist) }
         return set
     }
 
@@ -679,7 +712,7 @@ final class TimeToAccuracyReportTests: XCTestCase {
 
     func testWallTimeAtEachEpoch() throws {
         let run = F.run(dataset: "cifar10", model: "dmn", filters: "4", seed: 1, acc: 0.5, build: 2, sgd: 2)
-        let h = [0.4, 0.45, 0.5].enumerated().map { EpochRecord(epoch: $0.offset + 1, test: $0.element, validation: .nan, seconds: 0.5) }
+        let h = [0.4, 0.45, 0.5].enumerated().map { EpochStats(epoch: $0.offset + 1, loss: .nan, trainAccuracy: .nan, testAccuracy: $0.element, seconds: 0.5) }
         let c = try XCTUnwrap(TimeToAccuracy.curve(run, h))
         // build 2 + feature pass (2 − 1.5) + 0.5 per epoch; dyadic, so exact.
         XCTAssertEqual(c.map(\.seconds), [3.0, 3.5, 4.0])
@@ -722,7 +755,7 @@ final class TimeToAccuracyReportTests: XCTestCase {
         XCTAssertTrue(a.timeToAccuracy.allSatisfy { $0.dmn.n == 3 && $0.convnet.n == 3 }, "every run reaches every level")
         let md = ReportWriter.markdown(a, generated: "now")
         XCTAssertTrue(md.contains("## Time to a given accuracy"), md)
-        let t = ParsedTable(csv: TimeToAccuracy.plotTable(a.configs, history: ClaimRobustness.histories(set.history)).text)
+        let t = ParsedTable(csv: TimeToAccuracy.plotTable(a.configs, history: set.history).text)
         XCTAssertEqual(t.rows.map { $0["model"] }, ["dmn", "dmn", "dmn", "convnet", "convnet", "convnet"])
         // DMN epoch 1: mean over seeds of 2 + 0.1·seed + 0.5 + 0.5 = 3.2 s.
         XCTAssertEqual(t.rows[0].number("seconds"), 3.2, accuracy: 1e-9)

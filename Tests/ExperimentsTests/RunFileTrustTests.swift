@@ -81,7 +81,7 @@ final class RunFileTrustTests: XCTestCase {
         for id in [renamed, reseeded] { XCTAssertEqual(ExperimentRunner.state(of: id, in: folder), .pending, id) }
         // The report reads the run files as run does: the edited ones are named and left out.
         let set = try ResultSet.load(folders: [dir], relativeTo: dir)
-        XCTAssertEqual(Set(set.runs.map { $0["run_id"] }), Set(runs.map(\.id)).subtracting([renamed, reseeded]))
+        XCTAssertEqual(Set(set.runs.map(\.runId)), Set(runs.map(\.id)).subtracting([renamed, reseeded]))
         XCTAssertTrue(set.notes.contains { $0.contains(folder.runFile(reseeded).path) && $0.contains("its parameters hash to") }, "\(set.notes)")
         XCTAssertTrue(set.notes.contains { $0.contains(folder.runFile(renamed).path) && $0.contains("runId 0123456789ab") }, "\(set.notes)")
 
@@ -111,8 +111,8 @@ final class RunFileTrustTests: XCTestCase {
                                ("run_id,status\n" + runs.map { "\($0.id),ok" }.joined(separator: "\n"), "runs.csv lacks the columns")] {
             try Data(garbage.utf8).write(to: dir.appendingPathComponent("runs.csv"))
             let set = try ResultSet.load(folders: [dir], relativeTo: dir)
-            XCTAssertEqual(Set(set.runs.map { $0["run_id"] }), Set(runs.map(\.id)))
-            XCTAssertTrue(set.runs.allSatisfy { $0.number("test_acc").isFinite }, "rows without accuracies")
+            XCTAssertEqual(Set(set.runs.map(\.runId)), Set(runs.map(\.id)))
+            XCTAssertTrue(set.runs.allSatisfy { $0.testAccuracy.isFinite }, "rows without accuracies")
             XCTAssertTrue(set.notes.contains { $0.contains(why) && $0.contains("rebuilt in memory from \(runs.count) run files") }, "\(set.notes)")
         }
         // A runs.csv that lists other runs than the run files (one row removed) is not used either.

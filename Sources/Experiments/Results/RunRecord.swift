@@ -1,7 +1,7 @@
 import Foundation
 import Numerics
 
-public enum RunStatus: String, Codable, Sendable {
+public enum RunStatus: String, Codable, CaseIterable, Sendable {
     /// `infeasible`: the method cannot build this configuration by design (a result, with its
     /// reason); `failed`: anything else went wrong.
     case ok, failed, infeasible

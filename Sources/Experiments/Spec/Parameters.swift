@@ -60,7 +60,7 @@ public enum ParamType: Sendable {
     case realOrWord(min: Double?, minInclusive: Bool, max: Double?, maxInclusive: Bool, word: String)
 
     /// "a number in [0, 1]" and the like, for error messages and docs.
-    var expectation: String {
+    public var expectation: String {
         switch self {
         case let .real(lo, loIn, hi, hiIn):
             return "a number " + Self.range(lo, loIn, hi, hiIn)

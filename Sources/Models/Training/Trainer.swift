@@ -37,11 +37,19 @@ public struct TrainingConfig: Sendable, Hashable {
     public init() {}
 }
 
+/// One epoch of one run: what training records after each epoch, what run files keep (the
+/// outcome's `history`) and history.csv lays out, and what the report reads back from it
+/// (`Report`'s `EpochStats.histories`).
 public struct EpochStats: Codable, Hashable, Sendable {
+    /// 1-based.
     public var epoch: Int
+    /// Mean training loss over the epoch; NaN when a table read back does not have it.
     public var loss: Double
     public var trainAccuracy: Double
+    /// Accuracy on the test images after this epoch (0…1).
     public var testAccuracy: Double
+    /// Wall seconds the epoch took (training and evaluating); NaN when a table read back does
+    /// not have it.
     public var seconds: Double
     /// Accuracy on the held-out validation images after this epoch; nil without a validation
     /// split (and in run files written before it existed, which still decode).
