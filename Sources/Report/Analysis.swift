@@ -259,7 +259,12 @@ enum Analysis {
         var out: [ParameterSweep] = []
         for (key, all) in order {
             // Only numeric values lie on a sweep's axis (T_frac "auto" is judged on its own, `TfracAutoClaim`).
-            let gs = all.filter { g in Double(g.setting(param).split(separator: "-").first.map(String.init) ?? "")?.isFinite ?? false }
+            let gs = all.filter { g in
+                switch g.setting(param) {
+                case .real, .reals, .integer, .integers: return true
+                default: return false
+                }
+            }
             guard Set(gs.map { $0.setting(param) }).count >= 2 else { continue }
             // The spec with the most groups (on a tie, the first by name) names the sweep.
             let perSpec = Dictionary(gs.map { ($0.spec, 1) }, uniquingKeysWith: +)

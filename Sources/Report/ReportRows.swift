@@ -25,6 +25,9 @@ public struct RunRow: Sendable, Equatable {
     public var seed: UInt64
     /// The filter counts the run ended with (`-`-joined, as `filters`); empty when it failed.
     public var filterCounts: String
+    /// The T_frac each layer chose under `dmn.tfrac: "auto"`; empty otherwise (and in tables
+    /// written before the column existed).
+    public var tfracChosen: [Double]
     /// Accuracies (0…1) and times; NaN when the run did not produce them (failed, infeasible).
     public var trainAccuracy: Double
     public var testAccuracy: Double
@@ -69,6 +72,13 @@ public struct RunRow: Sendable, Equatable {
         guard let sd = UInt64(seedText) else { throw RowProblem(column: "seed", value: seedText, expected: "an integer >= 0") }
         seed = sd
         filterCounts = try f.filterList("filter_counts")
+        let chosen = row.values["tfrac_chosen"] ?? ""
+        tfracChosen = try chosen.isEmpty ? [] : chosen.split(separator: "-").map { (part: Substring) throws(RowProblem) -> Double in
+            guard let v = Double(part), v > 0, v <= 1 else {
+                throw RowProblem(column: "tfrac_chosen", value: chosen, expected: "fractions in (0, 1] joined by -")
+            }
+            return v
+        }
         trainAccuracy = try f.number("train_acc")
         testAccuracy = try f.number("test_acc")
         buildSeconds = try f.number("build_s")

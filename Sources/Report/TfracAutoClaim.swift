@@ -37,10 +37,7 @@ enum TfracAutoClaim {
         + "smallest numeric T_frac of the same settings whose mean is within 0.5 point of that at 1."
 
     /// The largest per-layer fraction of a run's tfrac_chosen ("0.15-0.4" → 0.4); NaN when empty.
-    static func chosenFraction(_ row: ReportRow) -> Double {
-        let layers = row["tfrac_chosen"].split(separator: "-").map { ReportRow.parseNumber(String($0)) }.filter(\.isFinite)
-        return layers.max() ?? .nan
-    }
+    static func chosenFraction(_ row: RunRow) -> Double { row.tfracChosen.max() ?? .nan }
 
     /// The configurations with automatic runs. Not keyed by spec: a numeric run another spec
     /// shares (fig3.json's T_frac 0.3 on MNIST) is the same run; the automatic runs' own spec
@@ -48,13 +45,12 @@ enum TfracAutoClaim {
     static func configs(_ groups: [RunGroup]) -> [TfracAutoConfig] {
         let dmn = groups.filter { $0.kind == .classify && $0.model == .dmn }
         let others = Analysis.parameterColumns.filter { $0 != "tfrac" && $0 != "tfrac_tolerance" }
-        func key(_ g: RunGroup) -> String { ([g.dataset.rawValue, g.filters] + others.map { g.settings[$0] ?? "" }).joined(separator: "\u{1}") }
+        func key(_ g: RunGroup) -> String { ([g.dataset.rawValue, g.filters] + others.map { g.setting($0).description }).joined(separator: "\u{1}") }
         var out: [TfracAutoConfig] = []
-        for auto in dmn where auto.settings["tfrac"] == "auto" {
+        for auto in dmn where auto.setting("tfrac") == .text("auto") {
             var byValue: [Double: RunGroup] = [:]
             for g in dmn where key(g) == key(auto) {
-                let v = ReportRow.parseNumber(g.settings["tfrac"] ?? "")
-                guard v.isFinite else { continue }
+                guard case .real(let v) = g.setting("tfrac") else { continue }
                 if let kept = byValue[v], kept.spec == auto.spec || g.spec != auto.spec { continue }
                 byValue[v] = g
             }

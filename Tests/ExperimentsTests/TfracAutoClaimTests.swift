@@ -13,8 +13,8 @@ final class TfracAutoClaimTests: XCTestCase {
     /// DMN runs of one configuration: three seeds at each numeric T_frac (mean, sd 0.001) and
     /// three automatic runs with the given accuracies and per-layer choices.
     func runs(dataset: String = "mnist", filters: String = "4", sweep: [(String, Double)], auto: [Double],
-              chosen: [String], spec: String = "tfrac-auto") -> [ReportRow] {
-        var rows: [ReportRow] = []
+              chosen: [String], spec: String = "tfrac-auto") -> [RunRow] {
+        var rows: [RunRow] = []
         for (v, m) in sweep {
             for (i, a) in F.seeds(m, 0.001).enumerated() {
                 rows.append(F.run(spec: spec, dataset: dataset, model: "dmn", filters: filters, seed: i + 1, acc: a, params: ["tfrac": v]))
@@ -27,14 +27,14 @@ final class TfracAutoClaimTests: XCTestCase {
         return rows
     }
 
-    func check(_ rows: [ReportRow]) -> ClaimCheck {
+    func check(_ rows: [RunRow]) -> ClaimCheck {
         var set = ResultSet()
         set.folders = ["mem"]
         set.runs = rows
         return ReportAnalysis(set).claims.first { $0.id == id }!
     }
 
-    func assertVerdict(_ rows: [ReportRow], _ expected: Verdict, file: StaticString = #filePath, line: UInt = #line) {
+    func assertVerdict(_ rows: [RunRow], _ expected: Verdict, file: StaticString = #filePath, line: UInt = #line) {
         let c = check(rows)
         XCTAssertEqual(c.verdict, expected, c.summary + "\n" + c.findings.map { "\($0.label): \($0.verdict.rawValue) \($0.text)" }.joined(separator: "\n"),
                        file: file, line: line)

@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 
 extension ParameterDefinition {
     /// The value a runs.csv cell of this parameter's column holds: the inverse of
@@ -19,6 +20,11 @@ extension ParameterDefinition {
             let parts = Self.layerValues(cell).map(real)
             guard parts.allSatisfy({ $0 != nil }) else { return nil }
             return .reals(parts.compactMap { $0 })
+        case .optionalImageSize:
+            if cell == ParamValue.none.description { return ParamValue.none }
+            return ImageResize(spelling: cell).map { _ in ParamValue.text(cell) }
+        case .realOrWord(_, _, _, _, let word):
+            return cell == word ? .text(cell) : real(Substring(cell)).map(ParamValue.real)
         }
     }
 
