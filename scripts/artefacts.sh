@@ -2,7 +2,7 @@
 # check-artefacts.sh so that the two can never disagree. REPRO is the repro binary to call.
 
 # Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
-SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 authors authors-clipped protocols)
+SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 authors authors-clipped fig3-dip protocols)
 
 # The specs whose folders keep their runs' saved weights (runs/<id>.weights/), each because
 # something reads them:
@@ -11,9 +11,12 @@ SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tf
 #   inside    README, "Inside the models": its figures
 #   fig3      the paper's Fig. 3 networks: scripts/check_weights.py (README, "Saved weights") and
 #             the filter galleries, spectra and similarity of results/REPORT.md (results/figures/)
+#   authors, authors-clipped, fig3-dip
+#             the Keras twin (benchmarks/twin/twin.py) rebuilds their DMNs from the saved filters
+#             and standardisation statistics (results/twin/)
 # reproduce.sh runs every other spec with --weights none; README (Results) says how to
 # regenerate their weights.
-WEIGHTS=(quick own-data inside fig3)
+WEIGHTS=(quick own-data inside fig3 authors authors-clipped fig3-dip)
 
 # The --weights value reproduce.sh runs spec $1 with.
 weights_for() {
