@@ -2,7 +2,7 @@
 # check-artefacts.sh so that the two can never disagree. REPRO is the repro binary to call.
 
 # Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
-SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 authors authors-clipped protocols)
+SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 pretraining batchnorm authors authors-clipped protocols pretraining-authors)
 
 # `repro plot`, silent unless it fails; then its errors (not its "wrote" lines) go to stderr.
 plot_quietly() {
@@ -26,7 +26,7 @@ regenerate_artefacts() {
   # figure), and Fig. 3 bottom from the three sweeps.
   plot_quietly "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" --out "$root/fig3-bottom"
   local paper=("$root/fig3" "$root/fig3-tpc" "$root/fig3-tv" "$root/fig3-tfrac" "$root/fig1" "$root/fig2"
-               "$root/fig2-seeds" "$root/authors" "$root/protocols")
+               "$root/fig2-seeds" "$root/authors" "$root/protocols" "$root/pretraining" "$root/pretraining-authors" "$root/batchnorm")
   plot_quietly "${paper[@]}" --out "$root/figures"
   "$REPRO" report "${paper[@]}" --out "$root/REPORT.md" --quiet
 }

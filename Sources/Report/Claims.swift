@@ -438,5 +438,6 @@ enum Claims {
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
          tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
          TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history))]
+            + PretrainingClaim.checks(set) + [BatchNormClaim.check(set)]
     }
 }

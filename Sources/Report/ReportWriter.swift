@@ -63,6 +63,7 @@ public enum ReportWriter {
         fig3Tables(a, into: &d)
         timings(a, into: &d)
         timeToAccuracy(a, into: &d)
+        for line in PretrainingClaim.markdown(a.set) + BatchNormClaim.markdown(a.set) { d.p(line) }
         sweeps(a, into: &d)
         fig1(a, into: &d)
         fig2(a, into: &d)
