@@ -108,6 +108,8 @@ enum BatchNormClaim {
             return [p.with.dataset.displayName, p.with.filters.replacingOccurrences(of: "-", with: "+"), Fmt.ci(c), Fmt.ci(cb), Fmt.ci(m), Fmt.ci(mb),
                     Fmt.points(m.mean - c.mean), Fmt.points(mb.mean - cb.mean)]
         })
+        d.p("### Fig. 3 verdicts without and with BN")
+        d.p()
         d.p("Each Fig. 3 claim judged on the same configurations without and with BN (rule: \"\(claim)\" in "
           + "[Claims in detail](#claims-in-detail)).")
         d.p()
