@@ -439,5 +439,6 @@ enum Claims {
          tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
          TimeToAccuracy.check(configs, history: set.history),
          TfracAutoClaim.check(Analysis.groups(set.runs))]
+            + PretrainingClaim.checks(set) + [BatchNormClaim.check(set)]
     }
 }

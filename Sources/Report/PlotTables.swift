@@ -13,12 +13,14 @@ import Foundation
 ///     robustness_curves.csv robustness.gp  dataset,series,series_label,epoch,n,mean,lo,hi (DMN − ConvNet, points; 95% CI)
 ///     time_accuracy.csv    time-accuracy.gp dataset,series,series_label,model,epoch,n,seconds,acc (means over seeds)
 ///     tfrac_auto.csv       tfrac-auto.gp   dataset,series,series_label,kind,tfrac,tfrac_lo,tfrac_hi,n,acc,acc_lo,acc_hi (95% CI)
+///     pretraining.csv      pretraining.gp  dataset,series,series_label,model,epoch,n,seconds,acc (hybrid and ConvNet; means over seeds)
+///     batchnorm.csv        batchnorm.gp    dataset,x,label,convnet_mean,convnet_err,convnet_bn_mean,…,dmn_bn_err
 ///
 /// Accuracies are in percent; `*_err` is the standard deviation over seeds (0 with one seed);
 /// a missing value is `nan`. Text fields never contain commas.
 public enum PlotTables {
     public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves",
-                               "time_accuracy", "tfrac_auto"]
+                               "time_accuracy", "tfrac_auto", "pretraining", "batchnorm"]
 
     /// Which script draws from which tables.
     public static let scripts: [(script: String, tables: [String])] = [
@@ -29,6 +31,8 @@ public enum PlotTables {
         ("robustness", ["robustness_curves"]),
         ("time-accuracy", ["time_accuracy"]),
         ("tfrac-auto", ["tfrac_auto"]),
+        ("pretraining", ["pretraining"]),
+        ("batchnorm", ["batchnorm"]),
     ]
 
     static func n(_ v: Double) -> String { CSVTable.number(v) }
@@ -185,7 +189,9 @@ public enum PlotTables {
                 ("fig3_sweep", fig3Sweep(sweeps)),
                 ("robustness_curves", ClaimRobustness.curves(runs: set.runs, history: set.history)),
                 ("time_accuracy", TimeToAccuracy.plotTable(ClaimRobustness.paperTextConfigs(groups: groups), history: set.history)),
-                ("tfrac_auto", TfracAutoClaim.plotTable(groups))]
+                ("tfrac_auto", TfracAutoClaim.plotTable(groups)),
+                ("pretraining", PretrainingClaim.plotTable(set)),
+                ("batchnorm", BatchNormClaim.plotTable(set))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that

@@ -64,6 +64,7 @@ public enum ReportWriter {
         timings(a, into: &d)
         timeToAccuracy(a, into: &d)
         for line in TfracAutoClaim.markdown(a.groups) { d.p(line) }
+        for line in PretrainingClaim.markdown(a.set) + BatchNormClaim.markdown(a.set) { d.p(line) }
         sweeps(a, into: &d)
         fig1(a, into: &d)
         fig2(a, into: &d)
