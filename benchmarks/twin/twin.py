@@ -488,8 +488,8 @@ def store_rows(out, run_id, new):
 def keras_protocol_key(rec):
     """What determines a run's Keras twin: exactly the settings that twin_run and DataCache read
     (with the defaults they apply, so that run files written before a key existed compare
-    equal), and, for frozen-layer models, the bytes of the saved weights. repro-only settings
-    such as training.loss are not in it."""
+    equal), and, for frozen-layer models, the bytes of the saved frozen layers and statistics.
+    repro-only settings such as training.loss are not in it."""
     import hashlib
     run = rec["run"]
     training = run.get("training", {})
@@ -502,8 +502,10 @@ def keras_protocol_key(rec):
     if run["model"] != "convnet":
         key["activation"] = run.get("dmn", {}).get("activation", "relu")
         folder = rec["_path"].parent / w["directory"] if w else None
+        # The softmax is not among them: the twin trains its own (repro's, trained with repro's
+        # loss, differs between two runs that share every frozen layer).
         key["weights"] = sorted((a["name"], hashlib.sha256((folder / a["file"]).read_bytes()).hexdigest())
-                                for a in (w["arrays"] if w else []))
+                                for a in (w["arrays"] if w else []) if not a["name"].startswith("softmax."))
     return json.dumps(key, sort_keys=True)
 
 
