@@ -2,7 +2,7 @@
 """Tests of scripts/repro_data.py against repro's own Swift code (numpy only).
 
 The oracle is repro itself: the Swift files that define the data path
-(Sources/Numerics/Random.swift, Sources/Datasets/{ImageDataset,ValidationSplit,RawNoise}.swift)
+(Sources/Numerics/Random.swift, Sources/Datasets/{ImageDataset,ValidationSplit,RawNoise,Resize}.swift)
 are compiled unchanged (their `import Numerics` lines dropped, since they become one module)
 with a small driver, by `swiftc`; the driver reads images and labels that this script writes and
 writes back what repro makes of them. Every comparison is exact (equal bytes, equal float32
@@ -77,7 +77,8 @@ FileHandle.standardOutput.write(out)
 '''
 
 SWIFT_SOURCES = ["Sources/Numerics/Random.swift", "Sources/Datasets/ImageDataset.swift",
-                 "Sources/Datasets/ValidationSplit.swift", "Sources/Datasets/RawNoise.swift"]
+                 "Sources/Datasets/ValidationSplit.swift", "Sources/Datasets/RawNoise.swift",
+                 "Sources/Datasets/Resize.swift"]
 
 failures = []
 checks = 0
