@@ -23,15 +23,13 @@ let package = Package(
         .target(name: "CNumerics", path: "Sources/CNumerics",
                 exclude: ["for_each_isa.inc", "conv_block_forward.inc", "conv_block_backward.inc", "conv_block_input_gradient.inc", "lag_products_row.inc", "optimizer_step_body.inc"],
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
-        .target(name: "Numerics", dependencies: ["CLinalg", "CNumerics"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Numerics", dependencies: ["CLinalg", "CNumerics"]),
         // PNG and JPEG decoding for image-folder datasets: the system's libpng and libjpeg
         // (apt libpng-dev, libjpeg-dev), in C because libjpeg reports errors by longjmp.
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib", "CImageCodecs"]),
-        .target(name: "Models", dependencies: ["Numerics", "Datasets"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Models", dependencies: ["Numerics", "Datasets"]),
         .target(name: "Experiments", dependencies: [
             "Models", "Datasets", "Numerics", .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -52,6 +52,12 @@ public final class Sequential {
         return worker
     }
 
+    /// Makes a data-parallel worker freeze the same layers as this network, which may have
+    /// changed since the worker was made (a layer frozen or unfrozen between two `fit`s).
+    func copyTrainability(to worker: Sequential) {
+        for (mine, theirs) in zip(layers, worker.layers) { theirs.trainable = mine.trainable }
+    }
+
     /// Whether any layer is a `BatchNorm` (whose running averages the trainer updates).
     var hasBatchNorm: Bool { layers.contains { $0 is BatchNorm } }
 

@@ -178,6 +178,8 @@ public final class Trainer {
     /// (when given) goes into that epoch's stats.
     public func fit(train: ImageDataset, test: ImageDataset?, validation: ImageDataset? = nil) throws -> [EpochStats] {
         precondition(train.imageSize == network.inputShape.count, "dataset images do not match the network input")
+        // The workers must train from the same layer as `network`: `lossAndGradients` checks it.
+        for w in workers.dropFirst() { network.copyTrainability(to: w.network) }
         let cached = features(train)
         if let test { _ = features(test) }
         let start0 = cached?.prefix ?? 0
