@@ -7,19 +7,9 @@ import Numerics
 /// `repro bench`'s measurements on a small generated data set: they must report the work
 /// they were asked to time (not the speed, which lives in benchmarks/RESULTS.md).
 final class BenchmarkTests: XCTestCase {
+    /// Each class brightens its own band of rows, so the classes differ in patch space.
     func blobs(count: Int, side: Int, classes: Int) -> ImageDataset {
-        var rng = SeededRandom(seed: 7)
-        var images = [UInt8](repeating: 0, count: count * side * side)
-        for i in 0..<count {
-            // Each class brightens its own band of rows, so the classes differ in patch space.
-            let c = i % classes
-            for y in 0..<side { for x in 0..<side {
-                let band = (y * classes / side) == c ? 160.0 : 30.0
-                images[(i * side + y) * side + x] = UInt8(min(255, max(0, band + 40 * rng.nextGaussian())))
-            } }
-        }
-        return ImageDataset(images: images, labels: (0..<count).map { Int32($0 % classes) }, height: side, width: side,
-                            channels: 1, numClasses: classes)
+        ThreadLayoutTests.blobs(count: count, side: side, classes: classes, seed: 7)
     }
 
     func testPerLayerDMNBuildReportsEachLayerOfTheConfig() throws {
