@@ -22,7 +22,6 @@ within float32 rounding could in principle flip; scripts/check_weights.py bounds
 """
 
 import argparse
-import json
 import os
 import pathlib
 import sys
@@ -73,47 +72,15 @@ def build(layers, input_shape):
     return model
 
 
-def run_files(paths):
-    files = []
-    for a in paths:
-        p = pathlib.Path(a)
-        files += [p] if p.is_file() else sorted((p / "runs").glob("*.json"))
-    return [f for f in files if (json.loads(f.read_text()).get("weights") or {}).get("arrays")]
-
-
 def main():
     ap = argparse.ArgumentParser(description="Rebuild repro's saved networks in Keras 3 and check their test accuracy.")
     ap.add_argument("paths", nargs="+", metavar="RUN_FILE|RESULTS_DIR")
     ap.add_argument("--data-dir", default=None)
     args = ap.parse_args()
-    equal = differ = skipped = 0
-    cache = {}
-    for path in run_files(args.paths):
-        record, arrays = rd.load_run(path)
-        run = record["run"]
-        name = f"{path.parent.parent.name}/{record['runId']}"
-        try:
-            layers = rd.network_layers(record, arrays)
-        except rd.MissingStatistics as e:
-            print(f"skip {name}: {e}")
-            skipped += 1
-            continue
-        key = (run["dataset"], run.get("data", {}).get("cifar100Labels", "fine"))
-        if key not in cache:
-            cache[key] = rd.load_splits(key[0], args.data_dir, key[1])
-        splits = rd.run_splits(run, args.data_dir, splits=cache[key])
-        (x_test, y_test), x_train = splits.test, splits.train[0]
-        x = rd.run_inputs(run, x_test, x_train, arrays)                     # NHWC float32
-        model = build(layers, x.shape[1:])
-        predicted = np.argmax(model.predict(x, batch_size=1000, verbose=0), axis=1)
-        correct = int((predicted == y_test).sum())
-        expected = rd.last_epoch_test_accuracy(record)
-        same = correct == round(expected * len(y_test))
-        equal += same
-        differ += not same
-        print(f"{'ok  ' if same else 'DIFF'} {name} {run['dataset']} {run['model']} "
-              f"{'-'.join(map(str, run.get('filters', []))) or '-'} seed {run['seed']}: "
-              f"Keras {correct / len(y_test):.6g} ({correct}/{len(y_test)}), run file {expected:.6g}")
+    def predict(layers, x):
+        return np.argmax(build(layers, x.shape[1:]).predict(x, batch_size=1000, verbose=0), axis=1)
+
+    equal, differ, skipped = rd.compare_saved_networks(args.paths, args.data_dir, "Keras", predict)
     print(f"{equal} equal, {differ} differ, {skipped} skipped (keras {keras.__version__}, backend {keras.backend.backend()})")
     return 1 if differ else 0
 

@@ -23,7 +23,6 @@ same float32 values either way). scripts/check_weights.py does the same check in
 """
 
 import argparse
-import json
 import pathlib
 import sys
 
@@ -80,14 +79,6 @@ def build(layers):
     return nn.Sequential(*modules).eval()
 
 
-def run_files(paths):
-    files = []
-    for a in paths:
-        p = pathlib.Path(a)
-        files += [p] if p.is_file() else sorted((p / "runs").glob("*.json"))
-    return [f for f in files if (json.loads(f.read_text()).get("weights") or {}).get("arrays")]
-
-
 def main():
     ap = argparse.ArgumentParser(description="Rebuild repro's saved networks in PyTorch and check their test accuracy.")
     ap.add_argument("paths", nargs="+", metavar="RUN_FILE|RESULTS_DIR")
@@ -96,36 +87,13 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     dtype = torch.float64 if args.float64 else torch.float32
-    equal = differ = skipped = 0
-    cache = {}
-    for path in run_files(args.paths):
-        record, arrays = rd.load_run(path)
-        run = record["run"]
-        name = f"{path.parent.parent.name}/{record['runId']}"
-        try:
-            layers = rd.network_layers(record, arrays)
-        except rd.MissingStatistics as e:
-            print(f"skip {name}: {e}")
-            skipped += 1
-            continue
-        key = (run["dataset"], run.get("data", {}).get("cifar100Labels", "fine"))
-        if key not in cache:
-            cache[key] = rd.load_splits(key[0], args.data_dir, key[1])
-        splits = rd.run_splits(run, args.data_dir, splits=cache[key])
-        (x_test, y_test), x_train = splits.test, splits.train[0]
-        x = rd.run_inputs(run, x_test, x_train, arrays)                     # NHWC float32
+    def predict(layers, x):
         net = build(layers).to(dtype)
         with torch.no_grad():
             inputs = torch.from_numpy(x).permute(0, 3, 1, 2).to(dtype)       # NCHW
-            predicted = torch.cat([net(inputs[i:i + 1000]).argmax(1) for i in range(0, len(inputs), 1000)])
-        correct = int((predicted.numpy() == y_test).sum())
-        expected = rd.last_epoch_test_accuracy(record)
-        same = correct == round(expected * len(y_test))
-        equal += same
-        differ += not same
-        print(f"{'ok  ' if same else 'DIFF'} {name} {run['dataset']} {run['model']} "
-              f"{'-'.join(map(str, run.get('filters', []))) or '-'} seed {run['seed']}: "
-              f"PyTorch {correct / len(y_test):.6g} ({correct}/{len(y_test)}), run file {expected:.6g}")
+            return torch.cat([net(inputs[i:i + 1000]).argmax(1) for i in range(0, len(inputs), 1000)]).numpy()
+
+    equal, differ, skipped = rd.compare_saved_networks(args.paths, args.data_dir, "PyTorch", predict)
     print(f"{equal} equal, {differ} differ, {skipped} skipped (torch {torch.__version__}, {dtype})")
     return 1 if differ else 0
 

@@ -712,6 +712,46 @@ def last_epoch_test_accuracy(record):
     return float(value)   # "nan", "inf" strings included
 
 
+def compare_saved_networks(paths, data_dir, framework, predict):
+    """The check both example loaders (examples/keras_load.py, examples/pytorch_load.py) make:
+    for every run with saved weights in `paths` (run files or results folders), rebuild its test
+    inputs, get class predictions from `predict(layers, x)` (x NHWC float32, as repro saw it)
+    and compare the number correct with the run file's test accuracy. Prints a line per run;
+    returns (equal, differ, skipped)."""
+    files = []
+    for a in paths:
+        p = pathlib.Path(a)
+        files += [p] if p.is_file() else sorted((p / "runs").glob("*.json"))
+    files = [f for f in files if (json.loads(f.read_text()).get("weights") or {}).get("arrays")]
+    equal = differ = skipped = 0
+    cache = {}
+    for path in files:
+        record, arrays = load_run(path)
+        run = record["run"]
+        name = f"{path.parent.parent.name}/{record['runId']}"
+        try:
+            layers = network_layers(record, arrays)
+        except MissingStatistics as e:
+            print(f"skip {name}: {e}")
+            skipped += 1
+            continue
+        key = (run["dataset"], run.get("data", {}).get("cifar100Labels", "fine"))
+        if key not in cache:
+            cache[key] = load_splits(key[0], data_dir, key[1])
+        splits = run_splits(run, data_dir, splits=cache[key])
+        (x_test, y_test), x_train = splits.test, splits.train[0]
+        x = run_inputs(run, x_test, x_train, arrays)
+        correct = int((np.asarray(predict(layers, x)) == y_test).sum())
+        expected = last_epoch_test_accuracy(record)
+        same = correct == round(expected * len(y_test))
+        equal += same
+        differ += not same
+        print(f"{'ok  ' if same else 'DIFF'} {name} {run['dataset']} {run['model']} "
+              f"{'-'.join(map(str, run.get('filters', []))) or '-'} seed {run['seed']}: "
+              f"{framework} {correct / len(y_test):.6g} ({correct}/{len(y_test)}), run file {expected:.6g}")
+    return equal, differ, skipped
+
+
 def _main(argv):
     import hashlib
     if len(argv) != 1 or argv[0] not in DATASETS:
