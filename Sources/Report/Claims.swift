@@ -437,6 +437,6 @@ enum Claims {
         ] + pairClaims.map { $0.check(configs) } + [
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
          tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
-         TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history))]
+         TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history)), LearningCurves.check(configs)]
     }
 }

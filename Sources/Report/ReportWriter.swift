@@ -63,6 +63,7 @@ public enum ReportWriter {
         fig3Tables(a, into: &d)
         timings(a, into: &d)
         timeToAccuracy(a, into: &d)
+        learningCurves(a, into: &d)
         sweeps(a, into: &d)
         fig1(a, into: &d)
         fig2(a, into: &d)
