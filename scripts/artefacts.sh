@@ -2,7 +2,7 @@
 # check-artefacts.sh so that the two can never disagree. REPRO is the repro binary to call.
 
 # Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
-SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 pretraining batchnorm authors authors-clipped fig3-dip protocols pretraining-authors)
+SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations learning-curve fig3 learning-curve-steps pretraining batchnorm authors authors-clipped fig3-dip protocols pretraining-authors)
 
 # The specs whose folders keep their runs' saved weights (runs/<id>.weights/), each because
 # something reads them:

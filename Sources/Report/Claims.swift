@@ -438,7 +438,7 @@ enum Claims {
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
          tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
          TimeToAccuracy.check(configs, history: set.history),
-         TfracAutoClaim.check(Analysis.groups(set.runs))]
+         TfracAutoClaim.check(Analysis.groups(set.runs)), LearningCurves.check(configs)]
             + PretrainingClaim.checks(set) + [BatchNormClaim.check(set)]
     }
 }

@@ -15,12 +15,13 @@ import Foundation
 ///     tfrac_auto.csv       tfrac-auto.gp   dataset,series,series_label,kind,tfrac,tfrac_lo,tfrac_hi,n,acc,acc_lo,acc_hi (95% CI)
 ///     pretraining.csv      pretraining.gp  dataset,series,series_label,model,epoch,n,seconds,acc (hybrid and ConvNet; means over seeds)
 ///     batchnorm.csv        batchnorm.gp    dataset,x,label,convnet_mean,convnet_err,convnet_bn_mean,…,dmn_bn_err
+///     learning_curve.csv   learning-curve.gp dataset,panel,panel_label,series,series_label,model,n,seeds,mean,lo,hi (95% CI)
 ///
 /// Accuracies are in percent; `*_err` is the standard deviation over seeds (0 with one seed);
 /// a missing value is `nan`. Text fields never contain commas.
 public enum PlotTables {
     public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves",
-                               "time_accuracy", "tfrac_auto", "pretraining", "batchnorm"]
+                               "time_accuracy", "tfrac_auto", "pretraining", "batchnorm", "learning_curve"]
 
     /// Which script draws from which tables.
     public static let scripts: [(script: String, tables: [String])] = [
@@ -33,6 +34,7 @@ public enum PlotTables {
         ("tfrac-auto", ["tfrac_auto"]),
         ("pretraining", ["pretraining"]),
         ("batchnorm", ["batchnorm"]),
+        ("learning-curve", ["learning_curve"]),
     ]
 
     static func n(_ v: Double) -> String { CSVTable.number(v) }
@@ -191,7 +193,8 @@ public enum PlotTables {
                 ("time_accuracy", TimeToAccuracy.plotTable(ClaimRobustness.paperTextConfigs(groups: groups), history: set.history)),
                 ("tfrac_auto", TfracAutoClaim.plotTable(groups)),
                 ("pretraining", PretrainingClaim.plotTable(set)),
-                ("batchnorm", BatchNormClaim.plotTable(set))]
+                ("batchnorm", BatchNormClaim.plotTable(set)),
+                ("learning_curve", LearningCurves.plotTable(ClaimRobustness.paperTextConfigs(groups: groups)))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that

@@ -65,6 +65,7 @@ public enum ReportWriter {
         timeToAccuracy(a, into: &d)
         for line in TfracAutoClaim.markdown(a.groups) { d.p(line) }
         for line in PretrainingClaim.markdown(a.set) + BatchNormClaim.markdown(a.set) { d.p(line) }
+        learningCurves(a, into: &d)
         sweeps(a, into: &d)
         fig1(a, into: &d)
         fig2(a, into: &d)

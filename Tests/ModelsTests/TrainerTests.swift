@@ -153,4 +153,60 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("loss became"), "\($0)")
         }
     }
+
+    // MARK: fixed steps (training.steps)
+
+    /// The schedule by hand: 10 images in batches of 4 make a pass of 3 steps (4, 4, 2 images).
+    func testTrainingScheduleByHand() {
+        var c = TrainingConfig()
+        c.batchSize = 4; c.epochs = 3
+        XCTAssertEqual(TrainingSchedule(c, trainCount: 10), TrainingSchedule(steps: 9, checkpoints: [3, 6, 9]))
+        c.steps = 7  // blocks end after ⌊7/3⌋ = 2, ⌊14/3⌋ = 4 and 7 steps
+        XCTAssertEqual(TrainingSchedule(c, trainCount: 10), TrainingSchedule(steps: 7, checkpoints: [2, 4, 7]))
+        c.steps = 2  // fewer steps than blocks: one row per step
+        XCTAssertEqual(TrainingSchedule(c, trainCount: 10), TrainingSchedule(steps: 2, checkpoints: [1, 2]))
+        c.steps = nil; c.batchSize = 5  // a pass of exactly 2 full batches
+        XCTAssertEqual(TrainingSchedule(c, trainCount: 10), TrainingSchedule(steps: 6, checkpoints: [2, 4, 6]))
+    }
+
+    /// An MLP on 10 noise images, batches of 4 (passes of 4, 4, 2 images), SGD with momentum.
+    func stepsRun(steps: Int?, epochs: Int, snapshotAt: Int? = nil) throws -> (history: [EpochStats], steps: [StepInfo], weights: [[Float]], snapshot: [[Float]]?) {
+        let data = noise(count: 10, side: 4)
+        var rng = SeededRandom(seed: 55)
+        let net = multilayerPerceptron(input: Shape3(4, 4, 1), hidden: [5], classes: 3, rng: &rng)
+        var c = TrainingConfig()
+        c.optimizer = .sgd; c.learningRate = 0.05; c.batchSize = 4; c.epochs = epochs; c.steps = steps
+        let trainer = Trainer(network: net, config: c, preprocessing: .scale01)
+        var seen: [StepInfo] = [], snapshot: [[Float]]? = nil
+        trainer.onStep = { info in
+            seen.append(info)
+            if info.step == snapshotAt { snapshot = info.network.weightSnapshots() }
+        }
+        let history = try trainer.fit(train: data, test: data)
+        return (history, seen, net.weightSnapshots(), snapshot)
+    }
+
+    /// 7 fixed steps go on into a third pass and stop there: the images seen are the passes'
+    /// batch sizes summed by hand, the weights are those an epoch run has after its 7th step (the
+    /// same shuffles and batches, bit for bit), and 3 history rows are taken after steps 2, 4 and 7.
+    func testFixedStepsStopMidPass() throws {
+        let fixed = try stepsRun(steps: 7, epochs: 3)
+        XCTAssertEqual(fixed.steps.map(\.step), Array(1...7))
+        XCTAssertEqual(fixed.steps.map(\.imagesSeen), [4, 8, 10, 14, 18, 20, 24])
+        XCTAssertEqual(fixed.steps.map(\.epoch), [1, 1, 1, 2, 2, 2, 3])
+        XCTAssertEqual(fixed.history.map(\.epoch), [1, 2, 3])
+        let passes = try stepsRun(steps: nil, epochs: 3, snapshotAt: 7)
+        XCTAssertEqual(passes.steps.count, 9)
+        XCTAssertEqual(try XCTUnwrap(passes.snapshot), fixed.weights)
+    }
+
+    /// Fixed steps equal to whole passes (3 passes of ⌈10/4⌉ = 3 steps) are the epoch run: the
+    /// same history (loss, accuracies) and weights, bit for bit.
+    func testFixedStepsOfWholePassesAreTheEpochRun() throws {
+        let fixed = try stepsRun(steps: 9, epochs: 3), passes = try stepsRun(steps: nil, epochs: 3)
+        XCTAssertEqual(fixed.weights, passes.weights)
+        XCTAssertEqual(fixed.history.map(\.loss), passes.history.map(\.loss))
+        XCTAssertEqual(fixed.history.map(\.trainAccuracy), passes.history.map(\.trainAccuracy))
+        XCTAssertEqual(fixed.history.map(\.testAccuracy), passes.history.map(\.testAccuracy))
+    }
 }

@@ -65,7 +65,7 @@ public enum ParamType: Sendable {
         case let .real(lo, loIn, hi, hiIn):
             return "a number " + Self.range(lo, loIn, hi, hiIn)
         case .integer(let m): return "an integer >= \(m)"
-        case .optionalInteger(let m): return "an integer >= \(m), or null for all"
+        case .optionalInteger(let m): return "an integer >= \(m), or null"
         case .choice(let c): return "one of " + c.map { "\"\($0)\"" }.joined(separator: ", ")
         case .boolean: return "true or false"
         case let .perLayerReal(lo, loIn, hi, hiIn):
@@ -318,8 +318,11 @@ public enum Parameters {
               doc: "Images per SGD step.",
               protocolSetting: true),
         .init(.training, "epochs", \.training.epochs, .integer(min: 1), column: "epochs",
-              doc: "Passes over the training images; test accuracy is taken after each.",
+              doc: "Passes over the training images; test accuracy is taken after each (with training.steps: how many times it is taken).",
               paperText: 3),
+        .init(.training, "steps", \.training.steps, .optionalInteger(min: 1), column: "steps",
+              doc: "Train for exactly this many SGD steps instead of `epochs` whole passes (the passes continue, each reshuffled, the last cut short), taking the test accuracy `epochs` times at equal step intervals, so a history row is then a block of steps rather than a pass; null for whole passes.",
+              protocolSetting: true),
         .choice(.training, "init", \.training.initialization, column: "init",
                 doc: "How the conv and hidden dense layers that SGD trains (convnet, mlp) start: \"he\": He-normal N(0, 2/fan_in); \"glorot-uniform\": U(±√(6/(fan_in+fan_out))) with Keras's fans (conv: fan_in = k·k·C, fan_out = k·k·K), Keras's default and so the authors' code. The softmax is Glorot-uniform under both; biases start at 0.",
                 protocolSetting: true),

@@ -11,6 +11,11 @@ public struct TrainingConfig: Sendable, Hashable {
     public var momentum = 0.9
     public var batchSize = 64
     public var epochs = 3
+    /// A fixed number of SGD steps instead of `epochs` whole passes: the passes go on (each
+    /// reshuffled as usual) until `steps` steps are done, the last one cut short, and the test
+    /// accuracy is taken `epochs` times at equal step intervals (`TrainingSchedule`); nil
+    /// trains `epochs` whole passes.
+    public var steps: Int? = nil
     /// How the conv and hidden dense layers that SGD trains start (the softmax is always
     /// Glorot-uniform).
     public var initialization: WeightInitialization = .he
@@ -40,6 +45,36 @@ public struct TrainingConfig: Sendable, Hashable {
 /// One epoch of one run: what training records after each epoch, what run files keep (the
 /// outcome's `history`) and history.csv lays out, and what the report reads back from it
 /// (`Report`'s `EpochStats.histories`).
+/// When training stops and when the test accuracy is taken. A checkpoint ends a block of
+/// steps that is one history row: with whole passes (`steps` nil) every pass is a block, so
+/// the blocks are the epochs; with fixed steps, block k ends after ⌊k·steps/epochs⌋ steps
+/// (the last after exactly `steps`), wherever that falls in a pass.
+struct TrainingSchedule: Equatable, Sendable {
+    /// Total SGD steps.
+    var steps: Int
+    /// The step counts (1-based, increasing, the last = `steps`) after which a history row is taken.
+    var checkpoints: [Int]
+
+    init(steps: Int, checkpoints: [Int]) { self.steps = steps; self.checkpoints = checkpoints }
+
+    /// The schedule of `config` on `trainCount` images: a pass is ⌈trainCount/batchSize⌉ steps
+    /// (the last batch of a pass holds the remainder).
+    init(_ config: TrainingConfig, trainCount: Int) {
+        let blocks = max(1, config.epochs)
+        if let fixed = config.steps {
+            let total = max(1, fixed)
+            // Fewer steps than blocks would give empty blocks: one row per step then.
+            let rows = min(blocks, total)
+            steps = total
+            checkpoints = (1...rows).map { k in k * total / rows }
+        } else {
+            let perPass = max(1, (trainCount + max(1, config.batchSize) - 1) / max(1, config.batchSize))
+            steps = blocks * perPass
+            checkpoints = (1...blocks).map { $0 * perPass }
+        }
+    }
+}
+
 public struct EpochStats: Codable, Hashable, Sendable {
     /// 1-based.
     public var epoch: Int
@@ -174,8 +209,9 @@ public final class Trainer {
         return cache
     }
 
-    /// Trains for `config.epochs` epochs; after each, accuracy on `test` and on `validation`
-    /// (when given) goes into that epoch's stats.
+    /// Trains for `config.epochs` epochs, or `config.steps` steps (`TrainingSchedule`); at each
+    /// checkpoint, accuracy on `test` and on `validation` (when given) goes into that block's
+    /// stats (its loss and train accuracy are the running ones over the block's batches).
     public func fit(train: ImageDataset, test: ImageDataset?, validation: ImageDataset? = nil) throws -> [EpochStats] {
         precondition(train.imageSize == network.inputShape.count, "dataset images do not match the network input")
         // The workers must train from the same layer as `network`: `lossAndGradients` checks it.
@@ -184,17 +220,23 @@ public final class Trainer {
         if let test { _ = features(test) }
         let start0 = cached?.prefix ?? 0
         let hasBatchNorm = network.hasBatchNorm
+        // Fixed steps would otherwise pass over an empty set for ever.
+        guard train.count > 0 else { throw TrainingError(description: "no training images to train on") }
+        let schedule = TrainingSchedule(config, trainCount: train.count)
         var history: [EpochStats] = []
         var order = Array(0..<train.count)
         var step = 0
         var seen = 0
-        for epoch in 1...max(1, config.epochs) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            var rng = SeededRandom(seed: config.seed, stream: "shuffle-epoch-\(epoch)")
+        // The current block: its start time, running loss, correct count and images.
+        var blockStart = DispatchTime.now().uptimeNanoseconds
+        var lossSum = 0.0, correct = 0, blockImages = 0
+        var pass = 0
+        while step < schedule.steps {
+            pass += 1
+            var rng = SeededRandom(seed: config.seed, stream: "shuffle-epoch-\(pass)")
             rng.shuffle(&order)
-            var lossSum = 0.0, correct = 0
             var b = 0
-            while b < order.count {
+            while b < order.count && step < schedule.steps {
                 let n = min(config.batchSize, order.count - b)
                 let parts = shards(n)
                 order.withUnsafeBufferPointer { o in
@@ -208,7 +250,7 @@ public final class Trainer {
                 }
                 let batchLoss = parts.indices.reduce(0.0) { $0 + workers[$1].result.loss }
                 guard batchLoss.isFinite else {
-                    throw TrainingError(description: "loss became \(batchLoss) at epoch \(epoch), step \(step + 1): lower the learning rate")
+                    throw TrainingError(description: "loss became \(batchLoss) at epoch \(pass), step \(step + 1): lower the learning rate")
                 }
                 // Each shard's gradient is its own mean; weight by its share of the batch. Worker 0
                 // trains `network` itself, so its parameters are the ones stepped.
@@ -219,18 +261,23 @@ public final class Trainer {
                 correct += parts.indices.reduce(0) { $0 + workers[$1].result.correct }
                 step += 1
                 seen += n
+                blockImages += n
                 b += n
-                onStep?(StepInfo(step: step, imagesSeen: seen, epoch: epoch, network: network))
-                if step % 50 == 0 { onBatch?(epoch, Double(b) / Double(order.count)) }
+                onStep?(StepInfo(step: step, imagesSeen: seen, epoch: pass, network: network))
+                if step % 50 == 0 { onBatch?(pass, Double(b) / Double(order.count)) }
+                if step == schedule.checkpoints[history.count] {
+                    let testAccuracy = test.map { evaluate($0).accuracy } ?? .nan
+                    let validationAccuracy = validation.map { evaluate($0).accuracy }
+                    let stats = EpochStats(epoch: history.count + 1, loss: lossSum / Double(blockImages),
+                                           trainAccuracy: Double(correct) / Double(blockImages), testAccuracy: testAccuracy,
+                                           seconds: Double(DispatchTime.now().uptimeNanoseconds - blockStart) / 1e9,
+                                           validationAccuracy: validationAccuracy)
+                    history.append(stats)
+                    onEpoch?(stats)
+                    blockStart = DispatchTime.now().uptimeNanoseconds
+                    lossSum = 0; correct = 0; blockImages = 0
+                }
             }
-            let testAccuracy = test.map { evaluate($0).accuracy } ?? .nan
-            let validationAccuracy = validation.map { evaluate($0).accuracy }
-            let stats = EpochStats(epoch: epoch, loss: lossSum / Double(train.count),
-                                   trainAccuracy: Double(correct) / Double(train.count), testAccuracy: testAccuracy,
-                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
-                                   validationAccuracy: validationAccuracy)
-            history.append(stats)
-            onEpoch?(stats)
         }
         return history
     }
