@@ -437,6 +437,7 @@ enum Claims {
         ] + pairClaims.map { $0.check(configs) } + [
          tpcInteriorOptimum(sweeps), tpcOneHurts(sweeps), tvInteriorOptimum(sweeps), tvOneNotBest(sweeps),
          tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
-         TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history))]
+         TimeToAccuracy.check(configs, history: ClaimRobustness.histories(set.history)),
+         PCAReuse.check(sweeps, provenance: set.provenance)]
     }
 }

@@ -12,12 +12,13 @@ import Foundation
 ///     fig3_sweep.csv       fig3-bottom.gp  param,series,series_label,value,n,mean,err,baseline_mean,baseline_err
 ///     robustness_curves.csv robustness.gp  dataset,series,series_label,epoch,n,mean,lo,hi (DMN − ConvNet, points; 95% CI)
 ///     time_accuracy.csv    time-accuracy.gp dataset,series,series_label,model,epoch,n,seconds,acc (means over seeds)
+///     pca_reuse.csv        pca-reuse.gp    param,series,series_label,seed,point,value,build_s,role,reuse,limit_s
 ///
 /// Accuracies are in percent; `*_err` is the standard deviation over seeds (0 with one seed);
 /// a missing value is `nan`. Text fields never contain commas.
 public enum PlotTables {
     public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves",
-                               "time_accuracy"]
+                               "time_accuracy", "pca_reuse"]
 
     /// Which script draws from which tables.
     public static let scripts: [(script: String, tables: [String])] = [
@@ -27,6 +28,7 @@ public enum PlotTables {
         ("fig3-bottom", ["fig3_sweep"]),
         ("robustness", ["robustness_curves"]),
         ("time-accuracy", ["time_accuracy"]),
+        ("pca-reuse", ["pca_reuse"]),
     ]
 
     static func n(_ v: Double) -> String { CSVTable.number(v) }
@@ -185,7 +187,8 @@ public enum PlotTables {
                 ("fig3_sweep", fig3Sweep(sweeps)),
                 ("robustness_curves", ClaimRobustness.curves(runs: set.runs, history: set.history)),
                 ("time_accuracy", TimeToAccuracy.plotTable(ClaimRobustness.paperTextConfigs(groups: groups),
-                                                           history: ClaimRobustness.histories(set.history)))]
+                                                           history: ClaimRobustness.histories(set.history))),
+                ("pca_reuse", PCAReuse.plotTable(set, sweeps: sweeps))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that

@@ -64,6 +64,7 @@ public enum ReportWriter {
         timings(a, into: &d)
         timeToAccuracy(a, into: &d)
         sweeps(a, into: &d)
+        PCAReuse.section(a, into: &d)
         fig1(a, into: &d)
         fig2(a, into: &d)
         figureLinks(figures, into: &d)

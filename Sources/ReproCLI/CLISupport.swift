@@ -105,8 +105,12 @@ enum CLI {
         options.weights = WeightSaving(rawValue: execution.weights) ?? .auto
         options.shard = shard
         options.blasThreads = blas.threads
+        options.pcaCache = execution.pcaCache
         options.handleSignals = true
-        let runner = ExperimentRunner(executor: makeDefaultExecutor(), folder: folder, options: options,
+        let quiet = common.quiet
+        let executor = makeDefaultExecutor(pcaCache: PCACacheMode(rawValue: execution.pcaCache) ?? .on, folder: folder.url,
+                                           warn: { if !quiet { err("warning: " + $0) } })
+        let runner = ExperimentRunner(executor: executor, folder: folder, options: options,
                                       progress: ProgressReporting.make(quiet: common.quiet))
         let summary: RunSummary
         do {

@@ -62,6 +62,16 @@ public struct ExecutionOptions: ParsableArguments {
         """, valueName: "auto|all|none"))
     public var weights: String = "auto"
 
+    // Not a spec key either: reused spectra are the bytes a run would compute, so the cache
+    // changes build times only, never a result or a run id.
+    @Option(name: .long, help: ArgumentHelp("""
+        Reuse each DMN layer's class density matrices and their eigenvectors between runs that \
+        differ only in T_v, T_PC, the filter count mode, the similarity, the visit order or the \
+        sign rule (one PCA for all thresholds; results are bit for bit those without it): on = in \
+        memory and on disk in <output folder>/cache/pca/, memory = in this process only, off.
+        """, valueName: "on|memory|off"))
+    public var pcaCache: String = "on"
+
     public init() {}
 
     public func validate() throws {
@@ -69,6 +79,9 @@ public struct ExecutionOptions: ParsableArguments {
         if let s = shard, case .failure(let e) = Shard.parse(s) { throw ValidationError("--shard: \(e.message)") }
         guard WeightSaving(rawValue: weights) != nil else {
             throw ValidationError("--weights: found '\(weights)'; expected one of " + WeightSaving.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard PCACacheMode(rawValue: pcaCache) != nil else {
+            throw ValidationError("--pca-cache: found '\(pcaCache)'; expected one of " + PCACacheMode.allCases.map(\.rawValue).joined(separator: ", "))
         }
     }
 

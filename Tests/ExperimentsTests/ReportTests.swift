@@ -485,7 +485,7 @@ final class ReportTests: XCTestCase {
         }
         // Each claim appears with one of the three verdicts.
         let a = ReportAnalysis(set)
-        XCTAssertEqual(a.claims.count, 14)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift, TimeToAccuracy.swift)
+        XCTAssertEqual(a.claims.count, 15)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift, TimeToAccuracy.swift), PCAReuseClaim.swift
         XCTAssertEqual(a.claims.first { $0.id == "mnist-within-1pt" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "cifar10-above" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "tpc-interior-optimum" }?.verdict, .supported)

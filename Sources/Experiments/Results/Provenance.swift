@@ -24,6 +24,9 @@ struct Provenance: Codable, Sendable {
     /// "I/N" when sharded.
     public var shard: String?
     public var executor: String
+    /// `--pca-cache` of the run (on, memory, off): whether runs reused the layers' spectra, so
+    /// that a build's seconds can be read (nil in folders written before it existed: no reuse).
+    var pcaCache: String?
     var started: String
     public var finished: String?
     var runsPlanned: Int

@@ -148,13 +148,27 @@ func filterMatrix(_ filters: [[Double]], dimension n: Int) -> [Float] {
 /// rather than Keras's 0 and 1, and the next layer's filters are built from the outputs of
 /// this normalised layer (γ = 1, β = 0, those statistics): what the network computes before
 /// SGD moves γ and β.
-public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preprocessing: Preprocessing,
+///
+/// With `reuse`, each dmn/pca layer's spectra come from `reuse.store` under a key naming
+/// everything that determines them (`layerSpectraKey`), and are computed only when the store
+/// does not have them; the layers are bit for bit those built without it. `data` is then
+/// evaluated only when needed (densities not in the store, or statistics for batch
+/// normalisation or standardisation), so a build from stored spectra does not form the subset.
+public func buildFeatureLayers(arch: Architecture, data makeData: @autoclosure () -> ImageDataset, preprocessing: Preprocessing,
                                filters kind: FeatureFilters, options: DMNOptions, seed: UInt64,
-                               batchNorm: BatchNormSettings? = nil) throws
+                               batchNorm: BatchNormSettings? = nil, reuse: SpectraReuse? = nil) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
     var layers: [Layer] = []
     var reports: [BuiltLayerReport] = []
     var shape = arch.input
+    var filtersBelow: [[Float]] = []
+    var formed: ImageDataset?
+    func images() -> ImageDataset {
+        if let d = formed { return d }
+        let d = makeData()
+        formed = d
+        return d
+    }
     for (l, count) in arch.convFilters.enumerated() {
         let start = DispatchTime.now().uptimeNanoseconds
         let n = arch.kernel * arch.kernel * shape.channels
@@ -172,15 +186,25 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         case .dmn, .pca:
             let groups = kind == .dmn ? arch.classes : 1
             let source: PatchSource = options.patchStride == .kernel ? .convGrid(kernel: arch.kernel) : .conv(kernel: arch.kernel)
-            let densities = accumulateDensities(data: data, preprocessing: preprocessing, prefix: layers,
-                                                source: source, groups: groups,
-                                                groupOf: kind == .dmn ? { $0 } : { _ in 0 }, chunkImages: options.chunkImages)
-            let empty = densities.indices.filter { densities[$0].count == 0 }
-            guard empty.isEmpty else {
-                throw FilterSelectionError(description: "layer \(l + 1): no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
+            let prefix = layers
+            func computeSpectra() throws -> [ClassSpectrum] {
+                let densities = accumulateDensities(data: images(), preprocessing: preprocessing, prefix: prefix,
+                                                    source: source, groups: groups,
+                                                    groupOf: kind == .dmn ? { $0 } : { _ in 0 }, chunkImages: options.chunkImages)
+                let empty = densities.indices.filter { densities[$0].count == 0 }
+                guard empty.isEmpty else {
+                    throw FilterSelectionError(description: "no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
+                }
+                return try spectra(of: densities, centred: options.centre)
             }
             do {
-                layerSpectra = try spectra(of: densities, centred: options.centre)
+                if let reuse {
+                    let key = layerSpectraKey(dataKey: reuse.dataKey, kind: kind, groups: groups, layer: l, input: shape,
+                                              kernel: arch.kernel, options: options, batchNorm: batchNorm, filtersBelow: filtersBelow)
+                    layerSpectra = try reuse.store.spectra(key: key, compute: computeSpectra)
+                } else {
+                    layerSpectra = try computeSpectra()
+                }
                 selection = try selectFilters(layerSpectra, tv: options.tv(forLayer: l), options: options, fixedCount: count)
             } catch let e as FilterSelectionError {
                 throw FilterSelectionError(description: "layer \(l + 1): \(e.description)")
@@ -190,11 +214,12 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         }
         let k = selection.filters.count
         let weights = filterMatrix(selection.filters, dimension: n)
+        filtersBelow.append(weights)
         switch options.activation {
         case let activation where batchNorm != nil:
             let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel, weights: weights)
             conv.trainable = false
-            let (mean, std) = channelStatistics(data: data, preprocessing: preprocessing, prefix: layers + [conv],
+            let (mean, std) = channelStatistics(data: images(), preprocessing: preprocessing, prefix: layers + [conv],
                                                 chunkImages: options.chunkImages)
             layers += normalizedConv(conv, layer: l + 1, activation: activation == .relu, settings: batchNorm!,
                                      runningMean: mean, runningVariance: std.map { $0 * $0 })
@@ -210,7 +235,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             layers += [conv, pool]
         }
         if options.normalization == .standardize {
-            let (mean, std) = channelStatistics(data: data, preprocessing: preprocessing, prefix: layers,
+            let (mean, std) = channelStatistics(data: images(), preprocessing: preprocessing, prefix: layers,
                                                 chunkImages: options.chunkImages)
             let norm = ChannelStandardize(name: "standardize\(l + 1)", shape: layers.last!.outputShape,
                                           mean: mean, std: std)
