@@ -127,10 +127,14 @@ enum PCAReuse {
         let all = series(sweeps, reusing: reusingSpecs(set.provenance)).series
         return (["dataset", "filters", "swept", "seed", "reuse", "points", "first point", "first build", "further builds (median)",
                  "largest further / first", "judged"],
-                all.map { s in
-                    [s.dataset.displayName, s.filters.replacingOccurrences(of: "-", with: "+"), symbol(s.param), s.seed, s.reuse ? "yes" : "no",
-                     String(s.seconds.count), s.labels[s.first], ms(s.seconds[s.first]), ms(Stats.median(s.further)), percent(s.ratio),
-                     s.judged ? (s.ratio <= limit ? "yes, within 5%" : "yes, above 5%") : (s.layers > 1 ? "no (\(s.layers) layers)" : "no (no reuse)")]
+                all.map { s -> [String] in
+                    let judged: String
+                    if s.judged { judged = s.ratio <= limit ? "yes, within 5%" : "yes, above 5%" }
+                    else { judged = s.layers > 1 ? "no (\(s.layers) layers)" : "no (no reuse)" }
+                    let filters = s.filters.replacingOccurrences(of: "-", with: "+")
+                    let first = s.first
+                    return [s.dataset.displayName, filters, symbol(s.param), s.seed, s.reuse ? "yes" : "no", String(s.seconds.count),
+                            s.labels[first], ms(s.seconds[first]), ms(Stats.median(s.further)), percent(s.ratio), judged]
                 })
     }
 

@@ -109,7 +109,7 @@ enum CLI {
         options.handleSignals = true
         let quiet = common.quiet
         let executor = makeDefaultExecutor(pcaCache: PCACacheMode(rawValue: execution.pcaCache) ?? .on, folder: folder.url,
-                                           warn: { if !quiet { err("warning: " + $0) } })
+                                           warn: { if !quiet { CLI.err("warning: " + $0) } })
         let runner = ExperimentRunner(executor: executor, folder: folder, options: options,
                                       progress: ProgressReporting.make(quiet: common.quiet))
         let summary: RunSummary

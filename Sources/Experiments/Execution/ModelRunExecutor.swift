@@ -15,7 +15,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
     /// in every run.
     var spectraCache: SpectraCache?
 
-    public init(spectraCache: SpectraCache? = nil) { self.spectraCache = spectraCache }
+    init(spectraCache: SpectraCache? = nil) { self.spectraCache = spectraCache }
 
     public func execute(_ run: ResolvedRun, dataDirectory: URL,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {

@@ -118,20 +118,20 @@ final class SpectraCache: SpectraStore, @unchecked Sendable {
 
     static func encode(_ spectra: [ClassSpectrum], key: String) -> Data {
         var out = magic
-        func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        func put(_ vs: [Double]) {
+        func putWord(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        func putDoubles(_ vs: [Double]) {
             var words = vs.map { $0.bitPattern.littleEndian }
             words.withUnsafeMutableBytes { out.append(contentsOf: $0) }
         }
         let keyBytes = Data(key.utf8)
-        put(UInt64(keyBytes.count))
+        putWord(UInt64(keyBytes.count))
         out.append(keyBytes)
-        put(UInt64(spectra.count))
+        putWord(UInt64(spectra.count))
         for s in spectra {
-            put(UInt64(s.eigen.n))
-            put(s.eigen.values)
-            put(s.eigen.vectors)
-            put(s.mean)
+            putWord(UInt64(s.eigen.n))
+            putDoubles(s.eigen.values)
+            putDoubles(s.eigen.vectors)
+            putDoubles(s.mean)
         }
         out.append(Data(StableHash.digest(out)))
         return out
