@@ -2,7 +2,7 @@
 # check-artefacts.sh so that the two can never disagree. REPRO is the repro binary to call.
 
 # Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
-SPECS=(quick own-data fig3-fashion pca-reuse-tpc pca-reuse-tv fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 authors authors-clipped protocols)
+SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations fig3 authors authors-clipped protocols)
 
 # `repro plot`, silent unless it fails; then its errors (not its "wrote" lines) go to stderr.
 plot_quietly() {
