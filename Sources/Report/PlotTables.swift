@@ -16,12 +16,13 @@ import Foundation
 ///     pretraining.csv      pretraining.gp  dataset,series,series_label,model,epoch,n,seconds,acc (hybrid and ConvNet; means over seeds)
 ///     batchnorm.csv        batchnorm.gp    dataset,x,label,convnet_mean,convnet_err,convnet_bn_mean,…,dmn_bn_err
 ///     learning_curve.csv   learning-curve.gp dataset,panel,panel_label,series,series_label,model,n,seeds,mean,lo,hi (95% CI)
+///     pca_reuse.csv        pca-reuse.gp    param,series,series_label,seed,point,value,build_s,role,reuse,limit_s
 ///
 /// Accuracies are in percent; `*_err` is the standard deviation over seeds (0 with one seed);
 /// a missing value is `nan`. Text fields never contain commas.
 public enum PlotTables {
     public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves",
-                               "time_accuracy", "tfrac_auto", "pretraining", "batchnorm", "learning_curve"]
+                               "time_accuracy", "tfrac_auto", "pretraining", "batchnorm", "learning_curve", "pca_reuse"]
 
     /// Which script draws from which tables.
     public static let scripts: [(script: String, tables: [String])] = [
@@ -35,6 +36,7 @@ public enum PlotTables {
         ("pretraining", ["pretraining"]),
         ("batchnorm", ["batchnorm"]),
         ("learning-curve", ["learning_curve"]),
+        ("pca-reuse", ["pca_reuse"]),
     ]
 
     static func n(_ v: Double) -> String { CSVTable.number(v) }
@@ -194,7 +196,8 @@ public enum PlotTables {
                 ("tfrac_auto", TfracAutoClaim.plotTable(groups)),
                 ("pretraining", PretrainingClaim.plotTable(set)),
                 ("batchnorm", BatchNormClaim.plotTable(set)),
-                ("learning_curve", LearningCurves.plotTable(ClaimRobustness.paperTextConfigs(groups: groups)))]
+                ("learning_curve", LearningCurves.plotTable(ClaimRobustness.paperTextConfigs(groups: groups))),
+                ("pca_reuse", PCAReuse.plotTable(set, sweeps: sweeps))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that

@@ -67,6 +67,7 @@ public enum ReportWriter {
         for line in PretrainingClaim.markdown(a.set) + BatchNormClaim.markdown(a.set) { d.p(line) }
         learningCurves(a, into: &d)
         sweeps(a, into: &d)
+        PCAReuse.section(a, into: &d)
         fig1(a, into: &d)
         fig2(a, into: &d)
         figureLinks(figures, into: &d)

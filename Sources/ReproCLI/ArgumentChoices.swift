@@ -10,6 +10,9 @@ import Models
 /// `repro run|sweep --weights`.
 extension WeightSaving: ExpressibleByArgument {}
 
+/// `repro run|sweep --pca-cache`.
+extension PCACacheMode: ExpressibleByArgument {}
+
 /// `repro sweep --param`: the sweepable entries of the parameter table, then `filters`.
 extension SweepParameter: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }

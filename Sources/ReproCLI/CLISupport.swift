@@ -106,8 +106,12 @@ enum CLI {
         options.weights = execution.weights
         options.shard = shard
         options.threads = threads.layout
+        options.pcaCache = execution.pcaCache
         options.handleSignals = true
-        let runner = ExperimentRunner(executor: makeDefaultExecutor(), folder: folder, options: options,
+        let quiet = common.quiet
+        let executor = makeDefaultExecutor(pcaCache: execution.pcaCache, folder: folder.url,
+                                           warn: { if !quiet { CLI.err("warning: " + $0) } })
+        let runner = ExperimentRunner(executor: executor, folder: folder, options: options,
                                       progress: ProgressReporting.make(quiet: common.quiet))
         let summary: RunSummary
         do {

@@ -63,6 +63,16 @@ public struct ExecutionOptions: ParsableArguments {
         """, valueName: "which"))
     public var weights: WeightSaving = .auto
 
+    // Not a spec key either: reused spectra are the bytes a run would compute, so the cache
+    // changes build times only, never a result or a run id.
+    @Option(name: .long, help: ArgumentHelp("""
+        Reuse each DMN layer's class density matrices and their eigenvectors between runs that \
+        differ only in T_v, T_PC, the filter count mode, the similarity, the visit order or the \
+        sign rule (one PCA for all thresholds; results are bit for bit those without it): on = in \
+        memory and on disk in <output folder>/cache/pca/, memory = in this process only, off.
+        """, valueName: "on|memory|off"))
+    public var pcaCache: PCACacheMode = .on
+
     public init() {}
 
     public func validate() throws {

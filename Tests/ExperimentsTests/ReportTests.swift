@@ -518,7 +518,7 @@ final class ReportTests: XCTestCase {
         }
         // Each claim appears with one of the three verdicts.
         let a = ReportAnalysis(set)
-        XCTAssertEqual(a.claims.count, 18)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift, TimeToAccuracy.swift), automatic T_frac (TfracAutoClaim.swift), pretraining and BN (no data: one each), less data (LearningCurveClaim.swift)
+        XCTAssertEqual(a.claims.count, 19)  // Fig. 1, Fig. 3 (10), Fig. 2 (Fig2Claim.swift), §3.2 (TrainingCostClaim.swift, TimeToAccuracy.swift), automatic T_frac (TfracAutoClaim.swift), pretraining and BN (no data: one each), less data (LearningCurveClaim.swift), PCAReuseClaim.swift
         XCTAssertEqual(a.claims.first { $0.id == "mnist-within-1pt" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "cifar10-above" }?.verdict, .supported)
         XCTAssertEqual(a.claims.first { $0.id == "tpc-interior-optimum" }?.verdict, .supported)

@@ -233,7 +233,14 @@ enum Tables {
         let fm = FileManager.default
         for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
             let known = name.hasSuffix(".csv") || name == "provenance.json" || name == ".lock" || name == ".locks" || name == "runs"
+                || name == "cache"
             XCTAssertTrue(known || (name.hasPrefix("tmp-") && name.hasSuffix(".partial")), "unexpected file \(name)", file: file, line: line)
+        }
+        // The PCA cache (`--pca-cache on`) holds whole entries only, and partial temps a kill left.
+        let pca = dir.appendingPathComponent(SpectraCache.folder)
+        for name in (try? fm.contentsOfDirectory(atPath: pca.path)) ?? [] {
+            XCTAssertTrue(name.hasSuffix("." + SpectraCache.fileExtension) || (name.hasPrefix("tmp-") && name.hasSuffix(".partial")),
+                          "unexpected file \(SpectraCache.folder)/\(name)", file: file, line: line)
         }
         for name in (try? fm.contentsOfDirectory(atPath: folder.runsDirectory.path)) ?? [] {
             if name.hasSuffix(".weights") {

@@ -11,7 +11,11 @@ struct RunError: Error, CustomStringConvertible {
 /// names, trains what is trainable, and reports accuracies, filter counts, timings, the
 /// per-epoch history and the λ records.
 struct ModelRunExecutor: WeightSavingExecutor {
-    init() {}
+    /// Where the DMN layers' spectra are kept between runs (`--pca-cache`); nil computes them
+    /// in every run.
+    var spectraCache: SpectraCache?
+
+    init(spectraCache: SpectraCache? = nil) { self.spectraCache = spectraCache }
 
     func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout,
                         progress: @escaping @Sendable (RunProgress) -> Void) throws -> RunOutcome {
@@ -39,10 +43,18 @@ struct ModelRunExecutor: WeightSavingExecutor {
         var validation: ImageDataset? = splits.validation
         if run.data.validation > 0 { (train, validation) = train.stratifiedSplit(heldOutFraction: run.data.validation, seed: run.seed) }
         let test = run.data.testLimit.map { min($0, splits.test.count) }.map { splits.test.stratifiedSubset(count: $0, seed: 0) } ?? splits.test
+        var reuse: SpectraReuse? = nil
+        if let spectraCache, ([.dmn, .pca, .hybrid] as [ModelKind]).contains(run.model) {
+            let resize: ImageResize = run.dataset.isBuiltin ? .keep : run.data.resize
+            let fingerprint = TrainingSetFingerprint.of(splits.train, cacheKey: DatasetCache.key(run.dataset, dataDirectory: dataDirectory,
+                                                                                                labels: run.data.cifar100Labels, resize: resize))
+            reuse = SpectraReuse(store: spectraCache, dataKey: Self.buildImagesKey(run, trainingSet: fingerprint))
+        }
         switch run.kind {
         case .classify, .convergence:
             var weights: RunWeights? = nil
-            let outcome = try trainModel(run, train: train, test: test, validation: validation, threads: threads, progress: progress,
+            let outcome = try trainModel(run, train: train, test: test, validation: validation, threads: threads, reuse: reuse,
+                                         progress: progress,
                                          trained: saveWeights ? { weights = RunWeights(network: $0, built: $1, preprocessing: $2) } : nil)
             return (outcome, weights)
         case .fluctuation:
@@ -50,12 +62,24 @@ struct ModelRunExecutor: WeightSavingExecutor {
         }
     }
 
+    /// What determines the images a DMN build sees and their preprocessing, for
+    /// `layerSpectraKey`: the loaded training set (by content, after any resize), then exactly
+    /// the steps above and in `trainModel` that derive the build images from it, with their seeds.
+    static func buildImagesKey(_ run: ResolvedRun, trainingSet fingerprint: String) -> String {
+        "training set sha256 \(fingerprint) (\(run.dataset.rawValue), CIFAR-100 labels \(run.data.cifar100Labels.rawValue)); "
+            + "train limit \(run.data.trainLimit.map(String.init) ?? "none") (seed 0); "
+            + "validation \(run.data.validation) (seed \(run.seed)); "
+            + "preprocessing \(run.data.preprocessing.rawValue) (seed \(run.seed)); "
+            + "T_frac \(run.dmn.tfrac) (seed \(run.seed))"
+    }
+
     private func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
     /// `trained`, when given, sees the network after training, the built layers' reports and the
     /// input preprocessing fitted to the training images.
     func trainModel(_ run: ResolvedRun, train: ImageDataset, test: ImageDataset, validation: ImageDataset? = nil,
-                    threads: ThreadLayout, progress: @escaping @Sendable (RunProgress) -> Void,
+                    threads: ThreadLayout, reuse: SpectraReuse? = nil,
+                    progress: @escaping @Sendable (RunProgress) -> Void,
                     trained: ((Sequential, [BuiltLayerReport], Preprocessing) -> Void)? = nil) throws -> RunOutcome {
         let preprocessing = train.preprocessing(run.data.preprocessing, seed: run.seed)
         let input = Shape3(train.height, train.width, train.channels)
@@ -84,14 +108,16 @@ struct ModelRunExecutor: WeightSavingExecutor {
             let opts = run.dmn
             let kind: FeatureFilters = run.model == .pca ? .pca : run.model == .random ? .random : .dmn
             // A numeric T_frac picks the build images here; "auto" lets each layer pick its own.
-            let subset: ImageDataset
-            switch opts.tfrac {
-            case .fraction(let f) where kind != .random: subset = train.stratifiedSubset(fraction: f, seed: run.seed)
-            default: subset = train
+            // The subset is formed only if the build needs the images (not when every layer's
+            // spectra are reused and no statistics are taken).
+            func buildImages() -> ImageDataset {
+                if case .fraction(let f) = opts.tfrac, kind != .random { return train.stratifiedSubset(fraction: f, seed: run.seed) }
+                return train
             }
-            let built = try buildFeatureLayers(arch: arch, data: subset, preprocessing: preprocessing,
+            let built = try buildFeatureLayers(arch: arch, data: buildImages(), preprocessing: preprocessing,
                                                filters: kind, options: opts, seed: run.seed,
-                                               batchNorm: run.training.batchNormSettings, threads: threads)
+                                               batchNorm: run.training.batchNormSettings, threads: threads,
+                                               reuse: kind == .random ? nil : reuse)
             if run.model == .hybrid { for layer in built.layers { layer.trainable = true } }
             network = arch.network(features: built.layers, rng: &rng)
             outcome.filterCounts = built.reports.map(\.filters)

@@ -6,6 +6,8 @@ import Foundation
 /// version this replaced are unchanged). The spec hash equals `sha256sum FILE` (first 12 hex
 /// digits).
 enum StableHash {
+    /// The 32 bytes of SHA-256 of the bytes.
+    static func digest<D: DataProtocol>(_ data: D) -> [UInt8] { Array(SHA256.hash(data: data)) }
     /// Full SHA-256 hex of the bytes.
     static func sha256Hex<D: DataProtocol>(_ data: D) -> String { hex(SHA256.hash(data: data)) }
     static func hex<S: Sequence>(_ digest: S) -> String where S.Element == UInt8 {

@@ -75,6 +75,9 @@ public struct RunnerOptions: Sendable {
     public var handleSignals = false
     /// Which runs save their layers' weights beside the run file (see `WeightSaving`).
     public var weights: WeightSaving = .auto
+    /// Whether the executor reuses the DMN layers' spectra (`--pca-cache`), recorded in
+    /// provenance.json (build times depend on it); nil when the executor has no such cache.
+    public var pcaCache: PCACacheMode? = nil
     public init(dataDirectory: URL, spec: SpecReference) {
         self.dataDirectory = dataDirectory; self.spec = spec
     }
@@ -172,9 +175,10 @@ public final class ExperimentRunner: @unchecked Sendable {
         summary.planned = plan.count
         let todo = selectPending(plan, into: &summary)
         let skipped = summary.skippedOk + summary.skippedFailed + summary.skippedInfeasible
-        let provenance = Provenance(specFile: options.spec.file, specName: options.spec.name, specHash: options.spec.hash,
+        var provenance = Provenance(specFile: options.spec.file, specName: options.spec.name, specHash: options.spec.hash,
                                     threads: options.threads, jobs: options.jobs, shard: options.shard?.description,
                                     executor: executorName, runsPlanned: plan.count, runsSkipped: skipped)
+        provenance.pcaCache = options.pcaCache
         // A call with nothing left to run changes nothing: resuming a finished folder must not
         // replace the provenance of the invocation that made its runs with its own.
         let writesProvenance = !todo.isEmpty || !FileManager.default.fileExists(atPath: folder.provenanceFile.path)

@@ -27,6 +27,9 @@ struct Provenance: Codable, Sendable {
     /// "I/N" when sharded.
     var shard: String?
     var executor: String
+    /// `--pca-cache` of the run: whether runs reused the layers' spectra, so that a build's
+    /// seconds can be read (nil in folders written before it existed: no reuse).
+    var pcaCache: PCACacheMode?
     var started: String
     var finished: String?
     var runsPlanned: Int

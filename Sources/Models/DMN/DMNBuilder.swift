@@ -168,13 +168,32 @@ func filterMatrix(_ filters: [[Double]], dimension n: Int) -> [Float] {
 /// SGD moves γ and β.
 ///
 /// `threads` is the run's layout: its workers accumulate the class densities in parallel.
-public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preprocessing: Preprocessing,
+///
+/// With `reuse`, each dmn/pca layer's spectra come from `reuse.store` under a key naming
+/// everything that determines them (`layerSpectraKey`), and are computed only when the store
+/// does not have them; the layers are bit for bit those built without it. `data` is then
+/// evaluated only when needed (densities not in the store, or statistics for batch
+/// normalisation or standardisation), so a build from stored spectra does not form the subset.
+/// Under `dmn.tfrac: "auto"` nothing is reused: each layer's images come from a search over
+/// fractions (`chooseTrainingFraction`) that is itself the costly part and that the key does
+/// not describe.
+public func buildFeatureLayers(arch: Architecture, data makeData: @autoclosure () -> ImageDataset, preprocessing: Preprocessing,
                                filters kind: FeatureFilters, options: DMNOptions, seed: UInt64,
-                               batchNorm: BatchNormSettings? = nil, threads: ThreadLayout = .serial) throws
+                               batchNorm: BatchNormSettings? = nil, threads: ThreadLayout = .serial,
+                               reuse requestedReuse: SpectraReuse? = nil) throws
     -> (layers: [Layer], reports: [BuiltLayerReport]) {
+    let reuse = options.tfrac == .auto ? nil : requestedReuse
     var layers: [Layer] = []
     var reports: [BuiltLayerReport] = []
     var shape = arch.input
+    var filtersBelow: [[Float]] = []
+    var formed: ImageDataset?
+    func images() -> ImageDataset {
+        if let d = formed { return d }
+        let d = makeData()
+        formed = d
+        return d
+    }
     for (l, count) in arch.convFilters.enumerated() {
         let start = DispatchTime.now().uptimeNanoseconds
         let n = arch.kernel * arch.kernel * shape.channels
@@ -183,14 +202,17 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         let source: PatchSource = options.patchStride == .kernel ? .convGrid(kernel: arch.kernel) : .conv(kernel: arch.kernel)
         let groups = kind == .dmn ? arch.classes : 1
         let groupOf: (Int) -> Int = kind == .dmn ? { $0 } : { _ in 0 }
-        var layerData = data
+        // The images of this layer's densities and statistics: the build images, or under
+        // "auto" the subset this layer chose.
+        var chosenImages: ImageDataset? = nil
         var fractionChoice: FractionChoice? = nil
         if options.tfrac == .auto && kind != .random {
-            let choice = chooseTrainingFraction(train: data, preprocessing: preprocessing, prefix: layers, source: source,
+            let choice = chooseTrainingFraction(train: images(), preprocessing: preprocessing, prefix: layers, source: source,
                                                 groups: groups, groupOf: groupOf, options: options, seed: seed)
-            layerData = data.stratifiedSubset(fraction: choice.fraction, seed: seed)
+            chosenImages = images().stratifiedSubset(fraction: choice.fraction, seed: seed)
             fractionChoice = choice
         }
+        func layerData() -> ImageDataset { chosenImages ?? images() }
         switch kind {
         case .random:
             var rng = SeededRandom(seed: seed, stream: "random-filters-layer-\(l)")
@@ -201,15 +223,25 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             }
             selection = FilterSelection(filters: vs, origins: vs.indices.map { _ in (0, 0) }, relaxedTv: false, keptPerClass: [])
         case .dmn, .pca:
-            let densities = accumulateDensities(data: layerData, preprocessing: preprocessing, prefix: layers,
-                                                source: source, groups: groups, groupOf: groupOf, chunkImages: options.chunkImages,
-                                                threads: threads)
-            let empty = densities.indices.filter { densities[$0].count == 0 }
-            guard empty.isEmpty else {
-                throw FilterSelectionError(description: "layer \(l + 1): no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
+            let prefix = layers
+            func computeSpectra() throws -> [ClassSpectrum] {
+                let densities = accumulateDensities(data: layerData(), preprocessing: preprocessing, prefix: prefix,
+                                                    source: source, groups: groups, groupOf: groupOf,
+                                                    chunkImages: options.chunkImages, threads: threads)
+                let empty = densities.indices.filter { densities[$0].count == 0 }
+                guard empty.isEmpty else {
+                    throw FilterSelectionError(description: "no training images of class \(empty.map(String.init).joined(separator: ", ")) in the T_frac subset; raise dmn.tfrac")
+                }
+                return try spectra(of: densities, centred: options.centre)
             }
             do {
-                layerSpectra = try spectra(of: densities, centred: options.centre)
+                if let reuse {
+                    let key = layerSpectraKey(dataKey: reuse.dataKey, kind: kind, groups: groups, layer: l, input: shape,
+                                              kernel: arch.kernel, options: options, batchNorm: batchNorm, filtersBelow: filtersBelow)
+                    layerSpectra = try reuse.store.spectra(key: key, compute: computeSpectra)
+                } else {
+                    layerSpectra = try computeSpectra()
+                }
                 selection = try selectFilters(layerSpectra, tv: options.tv(forLayer: l), options: options, fixedCount: count)
             } catch let e as FilterSelectionError {
                 throw FilterSelectionError(description: "layer \(l + 1): \(e.description)")
@@ -219,11 +251,12 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
         }
         let k = selection.filters.count
         let weights = filterMatrix(selection.filters, dimension: n)
+        filtersBelow.append(weights)
         switch options.activation {
         case let activation where batchNorm != nil:
             let conv = Conv2D(name: "conv\(l + 1)", input: shape, filters: k, kernel: arch.kernel, weights: weights)
             conv.trainable = false
-            let (mean, std) = channelStatistics(data: layerData, preprocessing: preprocessing, prefix: layers + [conv],
+            let (mean, std) = channelStatistics(data: layerData(), preprocessing: preprocessing, prefix: layers + [conv],
                                                 chunkImages: options.chunkImages)
             layers += normalizedConv(conv, layer: l + 1, activation: activation == .relu, settings: batchNorm!,
                                      runningMean: mean, runningVariance: std.map { $0 * $0 })
@@ -239,7 +272,7 @@ public func buildFeatureLayers(arch: Architecture, data: ImageDataset, preproces
             layers += [conv, pool]
         }
         if options.normalization == .standardize {
-            let (mean, std) = channelStatistics(data: layerData, preprocessing: preprocessing, prefix: layers,
+            let (mean, std) = channelStatistics(data: layerData(), preprocessing: preprocessing, prefix: layers,
                                                 chunkImages: options.chunkImages)
             let norm = ChannelStandardize(name: "standardize\(l + 1)", shape: layers.last!.outputShape,
                                           mean: mean, std: std)

@@ -7,6 +7,11 @@ public struct ClassSpectrum: Sendable {
     /// Class-mean input, for orienting signs.
     public let mean: [Double]
 
+    public init(eigen: SymmetricEigen, mean: [Double]) {
+        precondition(mean.count == eigen.n, "ClassSpectrum: mean of \(mean.count) entries for n = \(eigen.n)")
+        self.eigen = eigen; self.mean = mean
+    }
+
     /// Leading eigenvectors whose eigenvalues explain a fraction `tv` of the trace
     /// (negative round-off eigenvalues count as 0). At least one is kept.
     func keptCount(tv: Double) -> Int {

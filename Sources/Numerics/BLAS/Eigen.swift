@@ -13,6 +13,13 @@ public struct SymmetricEigen: Sendable {
     public let vectors: [Double]
 
     public func vector(_ i: Int) -> ArraySlice<Double> { vectors[(i * n)..<((i + 1) * n)] }
+
+    /// A decomposition computed before (the DMN's spectra cache reads them back from disk).
+    public init(n: Int, values: [Double], vectors: [Double]) {
+        precondition(values.count == n && vectors.count == n * n,
+                     "SymmetricEigen: \(values.count) values and \(vectors.count) vector entries for n = \(n)")
+        self.n = n; self.values = values; self.vectors = vectors
+    }
 }
 
 /// Symmetric eigen-solve of the n×n row-major matrix `a` (only its upper triangle is read)
