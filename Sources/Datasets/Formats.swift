@@ -2,8 +2,8 @@ import Foundation
 
 /// A problem with one data file, naming the file.
 public struct DatasetError: Error, CustomStringConvertible, Equatable {
-    public let file: String
-    public let problem: String
+    let file: String
+    let problem: String
     public var description: String { "\(file): \(problem)" }
 
     public init(file: String, problem: String) {

@@ -9,7 +9,7 @@ public enum BuiltinDataset: String, CaseIterable, Codable, Sendable {
     case cifar100
 
     /// Height, width and channels of every image (what `validate` checks architectures against).
-    public var imageShape: (height: Int, width: Int, channels: Int) {
+    var imageShape: (height: Int, width: Int, channels: Int) {
         switch self {
         case .mnist, .fashionMNIST: return (28, 28, 1)
         case .cifar10, .cifar100: return (32, 32, 3)
@@ -17,7 +17,7 @@ public enum BuiltinDataset: String, CaseIterable, Codable, Sendable {
     }
 
     /// The name as papers print it ("CIFAR-10").
-    public var displayName: String {
+    var displayName: String {
         switch self {
         case .mnist: return "MNIST"
         case .fashionMNIST: return "Fashion-MNIST"
@@ -34,9 +34,9 @@ public struct OwnDataSource: Hashable, Sendable {
     public var path: String
     /// The path as the spec wrote it (what run files record: absolute paths name one machine).
     public var written: String
-    public var height: Int
-    public var width: Int
-    public var channels: Int
+    var height: Int
+    var width: Int
+    var channels: Int
     public var numClasses: Int
     /// Why the images cannot be used at their own size (an image folder whose images differ in
     /// size: the two files and sizes), or nil; `height` and `width` are then the first image's,
@@ -77,7 +77,7 @@ public struct DatasetName: Hashable, Sendable, Codable, CustomStringConvertible 
     /// The built-in datasets, in their fixed order.
     public static let allCases: [DatasetName] = BuiltinDataset.allCases.map { DatasetName($0) }
 
-    public init(_ b: BuiltinDataset) {
+    init(_ b: BuiltinDataset) {
         rawValue = b.rawValue; builtin = b; contentHash = nil; source = nil
     }
 
@@ -169,7 +169,7 @@ public struct ImageDataset: Sendable {
     public var imageSize: Int { height * width * channels }
 
     /// Checks (with preconditions) that the sizes agree and every label is in 0..<numClasses.
-    public init(images: [UInt8], labels: [Int32], height: Int, width: Int, channels: Int, numClasses: Int) {
+    init(images: [UInt8], labels: [Int32], height: Int, width: Int, channels: Int, numClasses: Int) {
         precondition(height > 0 && width > 0 && channels > 0 && numClasses >= 0,
                      "ImageDataset: bad shape \(height)×\(width)×\(channels), \(numClasses) classes")
         precondition(images.count == labels.count * height * width * channels,
@@ -316,9 +316,9 @@ public struct DatasetSplits: Sendable {
     /// The dataset's own validation split (a NumPy archive's x_val, y_val), used whole as the
     /// runs' validation set; nil when it has none (`data.validation` may then hold one out).
     public var validation: ImageDataset?
-    public let name: DatasetName
+    let name: DatasetName
 
-    public init(train: ImageDataset, test: ImageDataset, validation: ImageDataset? = nil, name: DatasetName) {
+    init(train: ImageDataset, test: ImageDataset, validation: ImageDataset? = nil, name: DatasetName) {
         self.train = train
         self.test = test
         self.validation = validation
@@ -326,7 +326,7 @@ public struct DatasetSplits: Sendable {
     }
 
     /// Every split's images resized (`ImageDataset.resized`); `.keep` leaves them as they are.
-    public func resized(_ resize: ImageResize) -> DatasetSplits {
+    func resized(_ resize: ImageResize) -> DatasetSplits {
         guard case let .to(h, w) = resize else { return self }
         return DatasetSplits(train: train.resized(height: h, width: w), test: test.resized(height: h, width: w),
                              validation: validation?.resized(height: h, width: w), name: name)
@@ -369,7 +369,7 @@ public enum Preprocessing: Sendable, Equatable {
 extension ImageDataset {
     /// Per-channel mean and (population, divide-by-N) standard deviation of pixel/255 over the
     /// whole set, computed exactly from per-channel byte histograms in Double. Zeros when empty.
-    public func channelStatistics() -> (mean: [Float], std: [Float]) {
+    func channelStatistics() -> (mean: [Float], std: [Float]) {
         let c = channels
         guard count > 0 else { return ([Float](repeating: 0, count: c), [Float](repeating: 0, count: c)) }
         var hist = [Int](repeating: 0, count: 256 * c)
@@ -413,7 +413,7 @@ extension ImageDataset {
     }
 
     /// The float each byte value becomes, per channel: table[c × 256 + v], computed in Double.
-    public func lookupTable(for preprocessing: Preprocessing) -> [Float] {
+    func lookupTable(for preprocessing: Preprocessing) -> [Float] {
         var table = [Float](repeating: 0, count: 256 * channels)
         switch preprocessing {
         case .scale01:
@@ -480,7 +480,7 @@ extension ImageDataset {
     }
 
     /// `fillBatch` into a new array.
-    public func batch<C: Collection>(indices: C, preprocessing: Preprocessing) -> [Float] where C.Element == Int {
+    func batch<C: Collection>(indices: C, preprocessing: Preprocessing) -> [Float] where C.Element == Int {
         let n = indices.count * imageSize
         if n == 0 { return [] }
         return [Float](unsafeUninitializedCapacity: n) { buf, initialized in
@@ -490,7 +490,7 @@ extension ImageDataset {
     }
 
     /// `.standardize` with this set's channel statistics (the usual choice: the training set's).
-    public func standardization() -> Preprocessing {
+    func standardization() -> Preprocessing {
         let s = channelStatistics()
         return .standardize(mean: s.mean, std: s.std)
     }

@@ -124,7 +124,7 @@ public enum ImageFolder {
     /// first that differs is refused, naming it and data.resize); with a size, each image is
     /// decoded at its own size and resized (`resizeAreaAverage`). Channels: grayscale when
     /// every image is, else RGB, a grayscale image's value repeated in its three channels.
-    public static func load(path root: String, resize: ImageResize = .keep) throws -> DatasetSplits {
+    static func load(path root: String, resize: ImageResize = .keep) throws -> DatasetSplits {
         let survey = try survey(root)
         if case .keep = resize, let mixed = survey.mixedSizes { throw mixed }
         let l = survey.listing, channels = survey.channels
@@ -171,5 +171,5 @@ public enum ImageFolder {
     }
 
     /// The class names, in label order.
-    public static func classes(_ root: String) throws -> [String] { try list(root).classes }
+    static func classes(_ root: String) throws -> [String] { try list(root).classes }
 }

@@ -37,7 +37,7 @@ public struct DatasetReport: Sendable {
 
 /// Reports, for every dataset in `DatasetName.allCases` order, which files are present under
 /// `dataDir`, their CRC-32 checksums, and the train/test counts the headers give.
-public func datasetInventory(dataDir: URL) -> [DatasetReport] {
+func datasetInventory(dataDir: URL) -> [DatasetReport] {
     datasetInventory(dataDir: dataDir, computeChecksums: true)
 }
 

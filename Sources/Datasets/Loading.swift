@@ -3,15 +3,15 @@ import Foundation
 /// Where the datasets live: the `--data-dir` style flag, else $REPRO_DATA, else
 /// ~/.cache/repro-data.
 public enum DataDirectory {
-    public static let environmentVariable = "REPRO_DATA"
+    static let environmentVariable = "REPRO_DATA"
     /// Where the Debian package `dataset-fashion-mnist` installs its (gzipped) files; used for
     /// Fashion-MNIST when the data directory has no `fashion-mnist/`.
     public static let systemFashionMNISTPath = "/usr/share/datasets/fashion-mnist"
 
     /// "$HOME/.cache/repro-data".
-    public static var defaultPath: String { defaultPath(environment: ProcessInfo.processInfo.environment) }
+    static var defaultPath: String { defaultPath(environment: ProcessInfo.processInfo.environment) }
 
-    public static func defaultPath(environment: [String: String]) -> String {
+    static func defaultPath(environment: [String: String]) -> String {
         var home = environment["HOME"] ?? ""
         if home.isEmpty { home = NSHomeDirectory() }
         return (home as NSString).appendingPathComponent(".cache/repro-data")
@@ -22,7 +22,7 @@ public enum DataDirectory {
         resolve(flag: flag, environment: ProcessInfo.processInfo.environment)
     }
 
-    public static func resolve(flag: String?, environment: [String: String]) -> URL {
+    static func resolve(flag: String?, environment: [String: String]) -> URL {
         let path: String
         if let flag, !flag.isEmpty {
             path = flag
@@ -149,7 +149,7 @@ public func loadDataset(_ name: DatasetName, from dataDir: URL,
 
 /// As `loadDataset(_:from:cifar100Labels:)` with another Fashion-MNIST fallback directory
 /// (nil: none, only `dataDir/fashion-mnist`).
-public func loadDataset(_ dataset: DatasetName, from dataDir: URL, cifar100Labels: CIFAR100LabelSet = .fine,
+func loadDataset(_ dataset: DatasetName, from dataDir: URL, cifar100Labels: CIFAR100LabelSet = .fine,
                         fashionMNISTFallback fashionFallback: String?, resize: ImageResize = .keep) throws -> DatasetSplits {
     guard let name = dataset.builtin else {
         guard let source = dataset.source else {

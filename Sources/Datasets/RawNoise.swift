@@ -12,11 +12,11 @@ import Numerics
 /// batch, epoch, subset (T_frac, train limit, validation split) and model of a run: the DMN's
 /// density matrices and the classifier see the same noisy image, as in the authors' code,
 /// which adds `rand` to each image once. Two byte-identical images get the same noise.
-public enum RawNoise {
+enum RawNoise {
     /// FNV-1a-style hash over the bytes taken eight at a time (little-endian words, so the
     /// same on every platform), seeded by `seed`, finished by SplitMix64's mixer.
     @inline(__always)
-    public static func key(image p: UnsafePointer<UInt8>, count: Int, seed: UInt64) -> UInt64 {
+    static func key(image p: UnsafePointer<UInt8>, count: Int, seed: UInt64) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ (seed &* 0x9E37_79B9_7F4A_7C15)
         let raw = UnsafeRawPointer(p)
         var i = 0
@@ -35,7 +35,7 @@ public enum RawNoise {
 
     /// Adds the image's noise to `out[0..<count]` (the image's floats, already filled).
     @inline(__always)
-    public static func add(to out: UnsafeMutablePointer<Float>, image p: UnsafePointer<UInt8>, count: Int, seed: UInt64) {
+    static func add(to out: UnsafeMutablePointer<Float>, image p: UnsafePointer<UInt8>, count: Int, seed: UInt64) {
         var rng = SeededRandom(seed: key(image: p, count: count, seed: seed))
         var k = 0
         while k &+ 1 < count {

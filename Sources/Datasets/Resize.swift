@@ -8,7 +8,7 @@ public enum ImageResize: Hashable, Sendable, CustomStringConvertible {
 
     /// The largest height or width a spec may ask for (a bound against typos such as
     /// "2800x2800" for "28x28": one such image batch would not fit in memory).
-    public static let maxSide = 4096
+    static let maxSide = 4096
 
     /// The spec's spelling, "HxW" (height first, as shapes are printed); nil for `keep`.
     public var spelling: String? {
@@ -50,7 +50,7 @@ public enum ImageResize: Hashable, Sendable, CustomStringConvertible {
 ///
 /// `source`: inH × inW × channels uint8, row-major, channels interleaved (HWC).
 /// `destination`: outH × outW × channels uint8, HWC, overwritten.
-public func resizeAreaAverage(_ source: UnsafeBufferPointer<UInt8>, inHeight inH: Int, inWidth inW: Int, channels: Int,
+func resizeAreaAverage(_ source: UnsafeBufferPointer<UInt8>, inHeight inH: Int, inWidth inW: Int, channels: Int,
                               into destination: UnsafeMutableBufferPointer<UInt8>, outHeight outH: Int, outWidth outW: Int) {
     precondition(inH > 0 && inW > 0 && outH > 0 && outW > 0 && channels > 0)
     precondition(source.count == inH * inW * channels && destination.count == outH * outW * channels)
@@ -93,7 +93,7 @@ func areaOverlaps(input: Int, output: Int) -> [[(Int, Int64)]] {
 
 extension ImageDataset {
     /// Every image resized to `height` × `width` (`resizeAreaAverage`); labels and classes unchanged.
-    public func resized(height outH: Int, width outW: Int) -> ImageDataset {
+    func resized(height outH: Int, width outW: Int) -> ImageDataset {
         let c = channels, inSize = height * width * c, outSize = outH * outW * c
         var out = [UInt8](repeating: 0, count: count * outSize)
         images.withUnsafeBufferPointer { src in

@@ -10,7 +10,7 @@ extension ImageDataset {
     /// for each class in label order, its indices in ascending order and k_c steps of a
     /// partial Fisher–Yates shuffle (step i swaps position i with i + nextInt(below: n_c − i));
     /// the first k_c positions are held out.
-    public func stratifiedSplitIndices(heldOutFraction fraction: Double, seed: UInt64) -> (kept: [Int], heldOut: [Int]) {
+    func stratifiedSplitIndices(heldOutFraction fraction: Double, seed: UInt64) -> (kept: [Int], heldOut: [Int]) {
         precondition(fraction.isFinite && fraction > 0 && fraction < 1,
                      "stratifiedSplitIndices: fraction \(fraction) outside (0, 1)")
         var rng = SeededRandom(seed: seed, stream: "validation-split")

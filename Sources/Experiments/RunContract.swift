@@ -41,14 +41,14 @@ public struct ResolvedRun: Hashable, Sendable {
     public var seed: UInt64 = 1
     public var dmn = DMNOptions()
     /// The `training` section; its `seed` is the run's seed (set by the executor).
-    public var training = TrainingConfig()
-    public var data = DataOptions()
-    public var convergence = ConvergenceOptions()
-    public init() {}
+    var training = TrainingConfig()
+    var data = DataOptions()
+    var convergence = ConvergenceOptions()
+    init() {}
 
     /// Height, width and channels of the images the run's model sees: the dataset's, or
     /// `data.resize`'s size for a dataset given by path.
-    public var imageShape: (height: Int, width: Int, channels: Int) {
+    var imageShape: (height: Int, width: Int, channels: Int) {
         let native = dataset.imageShape
         if !dataset.isBuiltin, case let .to(h, w) = data.resize { return (h, w, native.channels) }
         return native
@@ -56,7 +56,7 @@ public struct ResolvedRun: Hashable, Sendable {
 }
 
 /// The spec's `data` section.
-public struct DataOptions: Hashable, Sendable {
+struct DataOptions: Hashable, Sendable {
     var preprocessing: PreprocessingMethod = .scale
     var cifar100Labels: CIFAR100LabelSet = .fine
     /// Use only the first N training / test images (after a seeded stratified pick); nil = all.
@@ -70,16 +70,16 @@ public struct DataOptions: Hashable, Sendable {
     /// The size every image of a dataset given by path is resized to (`resizeAreaAverage`);
     /// `.keep`: their own size, which must then be one size.
     var resize: ImageResize = .keep
-    public init() {}
+    init() {}
 }
 
 /// The spec's `convergence` section (Fig. 1's λ recording, also done for classify runs).
-public struct ConvergenceOptions: Hashable, Sendable {
+struct ConvergenceOptions: Hashable, Sendable {
     /// Record λ every `lambdaEvery` steps.
     var lambdaEvery = 1
     /// Trailing moving-average window of the de-trended λ, in records.
     var smoothingWindow = 50
-    public init() {}
+    init() {}
 }
 
 /// A free-form table a run kind produces beyond the common ones (Fig. 2's increments).
@@ -103,19 +103,19 @@ public struct RunOutcome: Codable, Hashable, Sendable {
     var tfracChosen: [Double]? = nil
     var buildSeconds: Double = 0
     var sgdSeconds: Double = 0
-    public var history: [EpochStats] = []
+    var history: [EpochStats] = []
     var lambdas: [ConvergenceRecorder.Record] = []
     var extraTables: [ExtraTable] = []
-    public init() {}
+    init() {}
 }
 
 /// Progress a run reports while it works, for the orchestrator's progress line.
 public struct RunProgress: Sendable {
     var phase: String          // "build", "train", "eval"
-    public var epoch: Int
-    public var epochs: Int
+    var epoch: Int
+    var epochs: Int
     var fraction: Double       // of the whole run, 0…1
-    public init(phase: String, epoch: Int, epochs: Int, fraction: Double) {
+    init(phase: String, epoch: Int, epochs: Int, fraction: Double) {
         self.phase = phase; self.epoch = epoch; self.epochs = epochs; self.fraction = fraction
     }
 }

@@ -24,7 +24,7 @@ public enum FloatEnvironment {
     }
 
     /// Whether this thread flushes subnormals (nil on a CPU family that is not handled).
-    public static var flushesSubnormals: Bool? {
+    static var flushesSubnormals: Bool? {
         switch repro_flushes_subnormals() {
         case 1: return true
         case 0: return false

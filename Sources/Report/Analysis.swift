@@ -3,48 +3,48 @@ import Experiments
 import Foundation
 
 /// Runs of one spec with the same configuration apart from the seed.
-public struct RunGroup: Sendable {
-    public var spec: String
+struct RunGroup: Sendable {
+    var spec: String
     var kind: ExperimentKind
-    public var dataset: DatasetName
-    public var model: ModelKind
+    var dataset: DatasetName
+    var model: ModelKind
     /// Filter counts as in runs.csv, `-`-joined ("4-15"); empty for the baseline.
-    public var filters: String
+    var filters: String
     /// The parameter columns of runs.csv (tpc, tv, …, test_limit, …) and their values: every
     /// column of `Parameters.all` (those of its runs, which share them).
     var settings: [String: ParamValue]
     /// Runs with status ok, in table order.
     var okRuns: [RunRow]
     /// Runs that are not ok: failed, or infeasible (the method cannot build them, by design).
-    public var failed: Int
-    public var infeasible: Int
+    var failed: Int
+    var infeasible: Int
     /// Test accuracy (0…1) of the ok runs over seeds.
-    public var accuracy: Summary
+    var accuracy: Summary
 
-    public var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
+    var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
     /// The method cannot build this configuration: some of its runs are recorded infeasible
     /// and the ok ones give no interval. Claims leave it out of their verdicts and name it.
-    public var cannotBuild: Bool { infeasible > 0 && accuracy.n < 2 }
-    public var seeds: [UInt64] { okRuns.map(\.seed) }
+    var cannotBuild: Bool { infeasible > 0 && accuracy.n < 2 }
+    var seeds: [UInt64] { okRuns.map(\.seed) }
     /// "4+15" for display.
     var filtersLabel: String { filters.isEmpty ? "–" : filters.replacingOccurrences(of: "-", with: "+") }
     /// The value of a parameter column (`.none` for a column that is not one).
     func setting(_ column: String) -> ParamValue { settings[column] ?? ParamValue.none }
     /// The median over the ok runs of a measured column (`\.buildSeconds`, …).
-    public func median(_ field: KeyPath<RunRow, Double>) -> Double { Stats.median(okRuns.map { $0[keyPath: field] }) }
+    func median(_ field: KeyPath<RunRow, Double>) -> Double { Stats.median(okRuns.map { $0[keyPath: field] }) }
 }
 
 /// One bar group of Fig. 3 top: a DMN configuration and the ConvNet with the same filters,
 /// training and data settings in the same spec, and the baseline of that spec and dataset.
-public struct Fig3Config: Sendable {
-    public var spec: String
-    public var dataset: DatasetName
-    public var filters: String
+struct Fig3Config: Sendable {
+    var spec: String
+    var dataset: DatasetName
+    var filters: String
     var label: String
-    public var dmn: RunGroup?
-    public var convnet: RunGroup?
-    public var baseline: RunGroup?
-    public var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
+    var dmn: RunGroup?
+    var convnet: RunGroup?
+    var baseline: RunGroup?
+    var layers: Int { filters.isEmpty ? 0 : filters.split(separator: "-").count }
 }
 
 struct SweepPoint: Sendable {
@@ -56,13 +56,13 @@ struct SweepPoint: Sendable {
 }
 
 /// DMN runs of one spec that differ only in one parameter (tpc, tv or tfrac) and the seed.
-public struct ParameterSweep: Sendable {
-    public var param: String
-    public var spec: String
-    public var dataset: DatasetName
-    public var filters: String
+struct ParameterSweep: Sendable {
+    var param: String
+    var spec: String
+    var dataset: DatasetName
+    var filters: String
     var points: [SweepPoint]
-    public var baseline: RunGroup?
+    var baseline: RunGroup?
     var label: String { "\(dataset.displayName) (filters \(filters.replacingOccurrences(of: "-", with: "+")))" }
 }
 
@@ -85,8 +85,8 @@ struct Fig1Early: Sendable {
     var totalSteps: Int
 }
 
-public struct TimingRow: Sendable {
-    public var dataset: DatasetName
+struct TimingRow: Sendable {
+    var dataset: DatasetName
     var label: String
     var dmnRuns: Int
     var dmnBuild: Double

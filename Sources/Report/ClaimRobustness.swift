@@ -12,41 +12,41 @@ import Models
 /// A claim judged under one protocol: one spec's settings (the DMN's and the shared
 /// training/data ones), a training budget (the first `budget` epochs of the runs) and a
 /// selection rule.
-public struct RobustnessRow: Sendable {
-    public var claimId: String
-    public var dataset: DatasetName
-    public var spec: String
+struct RobustnessRow: Sendable {
+    var claimId: String
+    var dataset: DatasetName
+    var spec: String
     /// The protocol's key (spec and every setting but epochs and selection), shared by its budgets and rules.
-    public var protocolKey: String
+    var protocolKey: String
     /// Values of the factor columns that vary among this claim's protocols.
-    public var factors: [String: String]
-    public var budget: Int
-    public var rule: SelectionRule
-    public var verdict: Verdict
+    var factors: [String: String]
+    var budget: Int
+    var rule: SelectionRule
+    var verdict: Verdict
     /// Per filter configuration: the paired per-seed DMN − ConvNet difference (fractions).
-    public var differences: [(label: String, diff: Summary)]
+    var differences: [(label: String, diff: Summary)]
     /// Whether this is the paper's text protocol (scaled inputs, ReLU, no output
     /// normalisation, stride-1 patches, 3 epochs, final epoch), possibly on a training set
     /// reduced by a validation hold-out.
-    public var paperText: Bool
+    var paperText: Bool
 }
 
 /// One claim's robustness table.
-public struct ClaimRobustnessTable: Sendable {
-    public var claimId: String
-    public var claim: String
-    public var dataset: DatasetName
-    public var factorColumns: [String]
-    public var rows: [RobustnessRow]
+struct ClaimRobustnessTable: Sendable {
+    var claimId: String
+    var claim: String
+    var dataset: DatasetName
+    var factorColumns: [String]
+    var rows: [RobustnessRow]
 }
 
-public enum ClaimRobustness {
+enum ClaimRobustness {
     /// The columns that describe a protocol (besides the spec); the rest are shown only when
     /// they vary.
     /// Declared in the parameter table (`ParameterDefinition.protocolSetting`).
-    public static let protocolColumns = Parameters.protocolColumns
+    static let protocolColumns = Parameters.protocolColumns
     /// Budgets shown in the tables (those ≤ the runs' epochs, plus the runs' epochs).
-    public static let budgets = [1, 3, 5, 10, 20, 50]
+    static let budgets = [1, 3, 5, 10, 20, 50]
 
     /// The values of the paper's text protocol; a column absent from the table (older
     /// results) counts as its default.
@@ -62,18 +62,18 @@ public enum ClaimRobustness {
 
     /// The Fig. 3 configurations the top-level claims are judged on, built from the groups of
     /// the paper's text protocol only (so their labels are not disambiguated against others).
-    public static func paperTextConfigs(groups: [RunGroup]) -> [Fig3Config] {
+    static func paperTextConfigs(groups: [RunGroup]) -> [Fig3Config] {
         Analysis.fig3Configs(groups.filter { ($0.model != .dmn && $0.model != .convnet) || isPaperText($0) })
     }
 
     /// `configs` restricted to the paper's text protocol.
-    public static func paperTextConfigs(_ configs: [Fig3Config]) -> [Fig3Config] {
+    static func paperTextConfigs(_ configs: [Fig3Config]) -> [Fig3Config] {
         configs.filter { c in [c.dmn, c.convnet].allSatisfy { $0.map { isPaperText($0) } ?? true } }
     }
 
     /// Test accuracy of a run under `rule` within the first `budget` epochs; NaN when the
     /// history is shorter than the budget or the rule cannot choose.
-    public static func accuracy(_ h: [EpochStats], budget: Int, rule: SelectionRule) -> Double {
+    static func accuracy(_ h: [EpochStats], budget: Int, rule: SelectionRule) -> Double {
         guard h.count >= budget, budget >= 1 else { return .nan }
         return rule.select(h, budget: budget)?.testAccuracy ?? .nan
     }
@@ -141,7 +141,7 @@ public enum ClaimRobustness {
     }
 
     /// Every claim's table over the protocols in `runs` (with their `history`, by run id).
-    public static func analyse(runs: [RunRow], history hist: [String: [EpochStats]]) -> [ClaimRobustnessTable] {
+    static func analyse(runs: [RunRow], history hist: [String: [EpochStats]]) -> [ClaimRobustnessTable] {
         guard !hist.isEmpty else { return [] }
         let pairs = Analysis.fig3Configs(Analysis.groups(runs)).compactMap(Pair.init)
         var tables: [ClaimRobustnessTable] = []
@@ -216,7 +216,7 @@ public enum ClaimRobustness {
     }
 
     /// The markdown section (empty when the results hold no per-epoch history of DMN/ConvNet pairs).
-    public static func markdown(_ tables: [ClaimRobustnessTable]) -> [String] {
+    static func markdown(_ tables: [ClaimRobustnessTable]) -> [String] {
         guard !tables.isEmpty else { return [] }
         var out: [String] = []
         func p(_ s: String = "") { out.append(s) }
@@ -273,7 +273,7 @@ public enum ClaimRobustness {
     /// configurations, then mean and 95% t interval over seeds.
     ///
     ///     dataset,series,series_label,epoch,n,mean,lo,hi
-    public static func curves(runs: [RunRow], history hist: [String: [EpochStats]]) -> CSVTable {
+    static func curves(runs: [RunRow], history hist: [String: [EpochStats]]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "series", "series_label", "epoch", "n", "mean", "lo", "hi"])
         guard !hist.isEmpty else { return t }
         let pairs = Analysis.fig3Configs(Analysis.groups(runs)).compactMap(Pair.init)

@@ -17,10 +17,10 @@ struct Finding: Sendable {
 
 /// One claim of the paper checked against the data.
 public struct ClaimCheck: Sendable {
-    public var id: String
+    var id: String
     public var claim: String
     /// How the verdict is computed, in words (printed in the report).
-    public var rule: String
+    var rule: String
     public var verdict: Verdict
     /// One line with the deciding numbers, or what data are missing.
     public var summary: String

@@ -7,39 +7,39 @@ import Foundation
 /// fluctuation run, then over seeds (a run's increments are correlated — the same images
 /// feed every eigenvalue and every later N — so the seeds, each a different image order,
 /// are the independent replicates the intervals are taken over).
-public enum Fig2Check {
+enum Fig2Check {
     /// The statistics of one fluctuation run.
-    public struct RunStats: Sendable {
-        public var dataset: DatasetName
-        public var runId: String
+    struct RunStats: Sendable {
+        var dataset: DatasetName
+        var runId: String
         /// OLS slope of log(variance of s in an N bucket) on log(bucket's geometric-mean N),
         /// buckets [1,1], [2,3], [4,7], …; the last bucket is used only if it holds at least
         /// half the increments of the one before (a short tail bucket is noisy).
-        public var slope: Double
+        var slope: Double
         /// The same slope over the buckets from N = 16 on (information only).
-        public var slopeLargeN: Double
+        var slopeLargeN: Double
         /// Mean of all s divided by their standard deviation.
-        public var standardizedMean: Double
-        public var skewness: Double
-        public var excessKurtosis: Double
-        public var count: Int
+        var standardizedMean: Double
+        var skewness: Double
+        var excessKurtosis: Double
+        var count: Int
         /// Slope, skewness and excess kurtosis of the leading eigenvalue's increments alone
         /// (μ = 0; information only: the pooled ones mix every rank's fluctuations).
-        public var leading: (slope: Double, skewness: Double, excessKurtosis: Double) = (.nan, .nan, .nan)
+        var leading: (slope: Double, skewness: Double, excessKurtosis: Double) = (.nan, .nan, .nan)
     }
 
     /// The variance slope must be within ±slopeBound for "does not depend on N": over
     /// N = 1…300 that is a change of the variance by at most 300^0.05 ≈ 1.33×.
-    public static let slopeBound = 0.05
+    static let slopeBound = 0.05
     /// "Zero mean": the mean within a tenth of a standard deviation of 0.
-    public static let meanBound = 0.1
+    static let meanBound = 0.1
     /// "Gaussian": |skewness| ≤ 0.5 and |excess kurtosis| ≤ 1 (moderate departures allowed;
     /// with ~10⁴ increments their sampling errors, √(6/n) and √(24/n), are below 0.05).
-    public static let skewBound = 0.5
-    public static let kurtosisBound = 1.0
+    static let skewBound = 0.5
+    static let kurtosisBound = 1.0
 
     /// Increments (N, s) per fluctuation run of the set, with its dataset.
-    public static func runs(_ set: ResultSet) -> [(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)], leading: [(n: Int, s: Double)])] {
+    static func runs(_ set: ResultSet) -> [(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)], leading: [(n: Int, s: Double)])] {
         var datasetOf: [String: DatasetName] = [:]
         for r in set.runs where r.kind == .fluctuation && r.status == .ok { datasetOf[r.runId] = r.dataset }
         var incs: [String: [(n: Int, s: Double)]] = [:]
@@ -58,7 +58,7 @@ public enum Fig2Check {
     }
 
     /// Sample variance per power-of-two bucket of N: (geometric-mean N, variance, count).
-    public static func bucketVariances(_ increments: [(n: Int, s: Double)]) -> [(n: Double, variance: Double, count: Int)] {
+    static func bucketVariances(_ increments: [(n: Int, s: Double)]) -> [(n: Double, variance: Double, count: Int)] {
         var buckets: [Int: [Double]] = [:]
         for (n, s) in increments where n >= 1 { buckets[Int.bitWidth - 1 - n.leadingZeroBitCount, default: []].append(s) }
         return buckets.keys.sorted().compactMap { b in
@@ -71,7 +71,7 @@ public enum Fig2Check {
     }
 
     /// OLS slope of y on x (NaN with fewer than 2 distinct x).
-    public static func slope(x: [Double], y: [Double]) -> Double {
+    static func slope(x: [Double], y: [Double]) -> Double {
         guard x.count == y.count, x.count >= 2 else { return .nan }
         let mx = Stats.mean(x), my = Stats.mean(y)
         var sxy = 0.0, sxx = 0.0
@@ -80,7 +80,7 @@ public enum Fig2Check {
     }
 
     /// Sample skewness g1 = m3/m2^1.5 and excess kurtosis g2 = m4/m2² − 3 (central moments with divisor n).
-    public static func shape(_ v: [Double]) -> (skewness: Double, excessKurtosis: Double) {
+    static func shape(_ v: [Double]) -> (skewness: Double, excessKurtosis: Double) {
         guard v.count >= 3 else { return (.nan, .nan) }
         let m = Stats.mean(v)
         var m2 = 0.0, m3 = 0.0, m4 = 0.0
@@ -91,7 +91,7 @@ public enum Fig2Check {
         return (m3 / pow(m2, 1.5), m4 / (m2 * m2) - 3)
     }
 
-    public static func stats(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)],
+    static func stats(dataset: DatasetName, runId: String, increments: [(n: Int, s: Double)],
                              leading: [(n: Int, s: Double)] = []) -> RunStats {
         var r = pooledStats(dataset: dataset, runId: runId, increments: increments)
         if !leading.isEmpty {
@@ -118,16 +118,16 @@ public enum Fig2Check {
     /// Supported when the 95% interval over seeds lies within [−bound, bound]; not supported
     /// when it lies wholly outside it; inconclusive when it straddles a bound or there are
     /// fewer than 2 seeds.
-    public static func withinBound(_ s: Summary, _ bound: Double) -> Verdict {
+    static func withinBound(_ s: Summary, _ bound: Double) -> Verdict {
         guard s.hasInterval else { return .inconclusive }
         if s.lo >= -bound && s.hi <= bound { return .supported }
         if s.lo > bound || s.hi < -bound { return .notSupported }
         return .inconclusive
     }
 
-    public static let claimText = "Fig. 2 (bottom): the eigenvalue increments of ρ_c scaled by N/λ are Gaussian with zero mean and a variance independent of N (MNIST as the paper; other datasets as an extension)"
+    static let claimText = "Fig. 2 (bottom): the eigenvalue increments of ρ_c scaled by N/λ are Gaussian with zero mean and a variance independent of N (MNIST as the paper; other datasets as an extension)"
 
-    public static let rule = "Per fluctuation run (one seed = one image order, 3×3 patches, every class and eigenvalue pooled): "
+    static let rule = "Per fluctuation run (one seed = one image order, 3×3 patches, every class and eigenvalue pooled): "
         + "b = OLS slope of log(variance of the scaled increments in N buckets [1], [2,3], [4,7], …) on log(geometric-mean N) "
         + "(a last bucket with fewer than half the increments of the one before is dropped); the mean of the increments over their standard deviation; their skewness and excess kurtosis. "
         + "Over the seeds of a dataset each gets a 95% t interval. Each part is supported when its interval lies within its bound, "
@@ -136,7 +136,7 @@ public enum Fig2Check {
         + "A dataset is supported when all four parts are, not supported when any is not. The verdict is MNIST's; other datasets are shown as an extension and not counted. "
         + "Fewer than 2 seeds: inconclusive. The slope over N ≥ 16 is shown for information: to first order an image contributing x moves λ by (x − λ)/(N+1), so s ≈ (N/(N+1))·(x/λ − 1), whose variance carries a factor (N/(N+1))² rising from 1/4 at N = 1 towards 1: a dependence on N is expected at small N. So are the statistics of the leading eigenvalue alone (μ = 0): pooling every rank mixes distributions of different widths, and the smallest eigenvalues' relative increments have heavy tails."
 
-    public static func check(_ runs: [RunStats]) -> ClaimCheck {
+    static func check(_ runs: [RunStats]) -> ClaimCheck {
         let id = "fig2-gaussian-increments"
         guard !runs.isEmpty else {
             return ClaimCheck(id: id, claim: claimText, rule: rule, verdict: .inconclusive,
@@ -169,7 +169,7 @@ public enum Fig2Check {
     }
 
     /// The claim for a result set (the hook in `Claims.all`).
-    public static func check(_ set: ResultSet) -> ClaimCheck {
+    static func check(_ set: ResultSet) -> ClaimCheck {
         check(runs(set).map { stats(dataset: $0.dataset, runId: $0.runId, increments: $0.increments, leading: $0.leading) })
     }
 }

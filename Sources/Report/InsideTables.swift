@@ -9,10 +9,10 @@ import Models
 /// similarity matrix of the DMN's kept filters with T_PC.
 public enum InsideTables {
     /// A run with saved weights and where its files are.
-    public struct SavedRun {
-        public var record: RunRecord
-        public var runs: URL
-        public var manifest: WeightManifest
+    struct SavedRun {
+        var record: RunRecord
+        var runs: URL
+        var manifest: WeightManifest
         func url(_ file: String) -> URL { runs.appendingPathComponent(manifest.directory).appendingPathComponent(file) }
         /// The first conv layer's weights, shape (k, k, C, K).
         func firstLayer() throws -> (shape: [Int], values: [Float])? {
@@ -26,7 +26,7 @@ public enum InsideTables {
     }
 
     /// Ok classify runs with saved weights in `folders`, a run id once (first folder wins).
-    public static func savedRuns(_ folders: [URL]) -> [SavedRun] {
+    static func savedRuns(_ folders: [URL]) -> [SavedRun] {
         var seen = Set<String>()
         var out: [SavedRun] = []
         for f in folders {
@@ -43,12 +43,12 @@ public enum InsideTables {
     }
 
     /// Models of the gallery, in its row order.
-    public static let galleryModels: [ModelKind] = [.dmn, .pca, .random, .convnet, .hybrid]
+    static let galleryModels: [ModelKind] = [.dmn, .pca, .random, .convnet, .hybrid]
 
     /// One tile per first-layer filter: 0…255 RGB pixels of a (k, k) tile, the filter scaled by
     /// its own largest |w| so that 0 is mid-grey (128) and ±max are 0/255 (grey tiles for one
     /// channel, colour for three).
-    public static func tile(shape: [Int], values: [Float], filter f: Int) -> [[(r: Int, g: Int, b: Int)]] {
+    static func tile(shape: [Int], values: [Float], filter f: Int) -> [[(r: Int, g: Int, b: Int)]] {
         let (k, c, kk) = (shape[0], shape[2], shape[3])
         func w(_ dy: Int, _ dx: Int, _ ch: Int) -> Double { Double(values[((dy * k + dx) * c + ch) * kk + f]) }
         var m = 0.0
@@ -66,7 +66,7 @@ public enum InsideTables {
     /// configurations first) with the gallery's first-layer filter count: the count the most
     /// models have saved runs of, the largest among those (a DMN count that is infeasible on
     /// this dataset must not leave the DMN out of its own gallery).
-    public static func gallery(_ runs: [SavedRun], dataset: DatasetName) throws -> (pixels: CSVTable, labels: CSVTable)? {
+    static func gallery(_ runs: [SavedRun], dataset: DatasetName) throws -> (pixels: CSVTable, labels: CSVTable)? {
         let mine = runs.filter { $0.record.run.dataset == dataset && galleryModels.contains($0.record.run.model) }
         let counts = Set(mine.compactMap { $0.record.run.filters.first })
         func models(_ k: Int) -> Int { Set(mine.filter { $0.record.run.filters.first == k }.map(\.record.run.model)).count }
@@ -116,7 +116,7 @@ public enum InsideTables {
     /// Spectra of one DMN run: layer, class, rank (1-based), eigenvalue, share, cumulative, tv,
     /// and per layer and class the count T_v keeps (the first rank whose cumulative share
     /// reaches T_v, as `ClassSpectrum.keptCount` decides).
-    public static func spectra(_ run: SavedRun) throws -> (spectra: CSVTable, kept: CSVTable)? {
+    static func spectra(_ run: SavedRun) throws -> (spectra: CSVTable, kept: CSVTable)? {
         guard let t = try run.table(run.manifest.spectra) else { return nil }
         var s = CSVTable(header: ["layer", "class", "rank", "eigenvalue", "share", "cumulative", "tv"])
         var kept = CSVTable(header: ["layer", "class", "kept", "tv", "cumulative_at_kept", "dimension"])
@@ -139,7 +139,7 @@ public enum InsideTables {
 
     /// |similarity| (the run's measure) between the DMN run's kept first-layer filters, as
     /// (i, j, value) rows, and the filter labels "class:rank".
-    public static func similarity(_ run: SavedRun) throws -> (matrix: CSVTable, labels: CSVTable, tpc: Double)? {
+    static func similarity(_ run: SavedRun) throws -> (matrix: CSVTable, labels: CSVTable, tpc: Double)? {
         guard let w = try run.firstLayer() else { return nil }
         let n = w.shape[0] * w.shape[1] * w.shape[2], kk = w.shape[3]
         let filters: [[Double]] = (0..<kk).map { f in (0..<n).map { Double(w.values[$0 * kk + f]) } }

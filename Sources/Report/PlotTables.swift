@@ -21,7 +21,7 @@ import Foundation
 /// Accuracies are in percent; `*_err` is the standard deviation over seeds (0 with one seed);
 /// a missing value is `nan`. Text fields never contain commas.
 public enum PlotTables {
-    public static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves",
+    static let names = ["fig1_lambda", "fig2_histogram", "fig2_variance", "fig3_top", "fig3_sweep", "robustness_curves",
                                "time_accuracy", "tfrac_auto", "pretraining", "batchnorm", "learning_curve", "pca_reuse"]
 
     /// Which script draws from which tables.
@@ -45,7 +45,7 @@ public enum PlotTables {
 
     /// Fig. 1: smoothed de-trended λ per dataset, layer and step, averaged over the ok
     /// convergence runs of the dataset.
-    public static func fig1(lambda: [ReportRow], runs: [RunRow]) -> CSVTable {
+    static func fig1(lambda: [ReportRow], runs: [RunRow]) -> CSVTable {
         var t = CSVTable(header: ["dataset", "layer", "step", "images_seen", "smoothed", "runs"])
         var dataset: [String: DatasetName] = [:]
         for r in runs where r.kind == .convergence && r.status == .ok { dataset[r.runId] = r.dataset }
@@ -182,7 +182,7 @@ public enum PlotTables {
     }
 
     /// Every table, by name (without .csv); empty tables (header only) mean "no data".
-    public static func all(_ set: ResultSet) -> [(name: String, table: CSVTable)] {
+    static func all(_ set: ResultSet) -> [(name: String, table: CSVTable)] {
         let groups = Analysis.groups(set.runs)
         let configs = Analysis.fig3Configs(groups)
         let sweeps = Analysis.sweepParams.flatMap { Analysis.sweeps(groups, param: $0) }

@@ -5,13 +5,13 @@ import Models
 /// One row of a results CSV table, by column name: what the CSV reader gives. runs.csv and
 /// history.csv are then read into typed rows (`RunRow`, `EpochStats`, ReportRows.swift); the
 /// other tables (lambda, fluctuation) are read by column.
-public struct ReportRow: Sendable, Equatable {
-    public var values: [String: String]
+struct ReportRow: Sendable, Equatable {
+    var values: [String: String]
 
-    public init(_ values: [String: String]) { self.values = values }
+    init(_ values: [String: String]) { self.values = values }
 
     /// The field, or "" when the column is absent.
-    public subscript(_ column: String) -> String { values[column] ?? "" }
+    subscript(_ column: String) -> String { values[column] ?? "" }
 
     /// The field as a number: NaN when absent, empty or not a number (`nan`, `inf`, `-inf` read as such).
     func number(_ column: String) -> Double { ReportRow.parseNumber(self[column]) }
@@ -27,14 +27,14 @@ public struct ReportRow: Sendable, Equatable {
 }
 
 /// A CSV table parsed into rows keyed by the header.
-public struct ParsedTable: Sendable, Equatable {
+struct ParsedTable: Sendable, Equatable {
     var header: [String]
-    public var rows: [ReportRow]
+    var rows: [ReportRow]
 
-    public init(header: [String], rows: [ReportRow]) { self.header = header; self.rows = rows }
+    init(header: [String], rows: [ReportRow]) { self.header = header; self.rows = rows }
 
     /// Parses CSV text (RFC 4180, header first) with the results' own CSV reader.
-    public init(csv text: String) {
+    init(csv text: String) {
         let lines = CSVTable.parse(text).filter { !($0.count == 1 && $0[0].isEmpty) }
         let head = lines.first ?? []
         header = head
@@ -45,39 +45,39 @@ public struct ParsedTable: Sendable, Equatable {
         }
     }
 
-    public init(_ table: CSVTable) { self.init(csv: table.text) }
+    init(_ table: CSVTable) { self.init(csv: table.text) }
 
-    public static let empty = ParsedTable(header: [], rows: [])
+    static let empty = ParsedTable(header: [], rows: [])
 }
 
 /// What `provenance.json` says, read leniently (every field optional).
-public struct ProvenanceInfo: Sendable, Equatable {
-    public var folder: String
+struct ProvenanceInfo: Sendable, Equatable {
+    var folder: String
     var present = false
     var reproVersion: String?
     var gitCommit: String?
     var gitDirty: Bool?
-    public var command: [String]?
+    var command: [String]?
     var specFile: String?
     var specName: String?
-    public var host: String?
-    public var cores: Int?
-    public var blasThreads: Int?
+    var host: String?
+    var cores: Int?
+    var blasThreads: Int?
     var blasCore: String?
-    public var jobs: Int?
-    public var shard: String?
-    public var executor: String?
+    var jobs: Int?
+    var shard: String?
+    var executor: String?
     /// `--pca-cache` of the invocation (nil before it existed: every build computed its spectra).
     var pcaCache: PCACacheMode?
     var started: String?
-    public var finished: String?
+    var finished: String?
     var runsOk: Int?
     var runsFailed: Int?
     var mergedFrom: [String]?
 
-    public init(folder: String) { self.folder = folder }
+    init(folder: String) { self.folder = folder }
 
-    public init(folder: String, json data: Data) {
+    init(folder: String, json data: Data) {
         self.folder = folder
         guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return }
         present = true
@@ -98,31 +98,31 @@ public struct ProvenanceInfo: Sendable, Equatable {
 /// taken once, from the first folder that has it with status ok (else the first that has it),
 /// and so are its rows in the other tables.
 public struct ResultSet: Sendable {
-    public var folders: [String] = []
+    var folders: [String] = []
     /// runs.csv rows, typed (`RunRow`).
-    public var runs: [RunRow] = []
-    public var lambda: [ReportRow] = []
-    public var fluctuation: [ReportRow] = []
+    var runs: [RunRow] = []
+    var lambda: [ReportRow] = []
+    var fluctuation: [ReportRow] = []
     var fluctuationSummary: [ReportRow] = []
     /// history.csv by run id, each run's epochs in order (per-epoch accuracies; `ClaimRobustness`).
-    public var history: [String: [EpochStats]] = [:]
-    public var provenance: [ProvenanceInfo] = []
+    var history: [String: [EpochStats]] = [:]
+    var provenance: [ProvenanceInfo] = []
     /// Problems met while reading (missing tables, unreadable files, rows left out), for the report.
     public var notes: [String] = []
 
-    public init() {}
+    init() {}
 
     /// One folder's tables, already parsed.
-    public struct FolderTables: Sendable {
-        public var folder: String
-        public var runs: [RunRow]
-        public var lambda: ParsedTable
-        public var fluctuation: ParsedTable
+    struct FolderTables: Sendable {
+        var folder: String
+        var runs: [RunRow]
+        var lambda: ParsedTable
+        var fluctuation: ParsedTable
         var fluctuationSummary: ParsedTable
         var history: [String: [EpochStats]]
-        public var provenance: ProvenanceInfo
+        var provenance: ProvenanceInfo
 
-        public init(folder: String, runs: [RunRow], lambda: ParsedTable = .empty, fluctuation: ParsedTable = .empty,
+        init(folder: String, runs: [RunRow], lambda: ParsedTable = .empty, fluctuation: ParsedTable = .empty,
                     fluctuationSummary: ParsedTable = .empty, history: [String: [EpochStats]] = [:], provenance: ProvenanceInfo? = nil) {
             self.folder = folder; self.runs = runs; self.lambda = lambda; self.fluctuation = fluctuation
             self.fluctuationSummary = fluctuationSummary; self.history = history
@@ -131,7 +131,7 @@ public struct ResultSet: Sendable {
     }
 
     /// Joins parsed folders (pure; no file access).
-    public static func join(_ parts: [FolderTables]) -> ResultSet {
+    static func join(_ parts: [FolderTables]) -> ResultSet {
         var set = ResultSet()
         // Which folder supplies each run id: the first with status ok, else the first.
         var owner: [String: Int] = [:]

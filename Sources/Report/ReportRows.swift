@@ -8,39 +8,39 @@ import Models
 // everything after the reader works on values that exist by construction.
 
 /// One row of runs.csv: one run, with the columns the report reads typed.
-public struct RunRow: Sendable, Equatable {
-    public var runId: String
-    public var spec: String
-    public var kind: ExperimentKind
+struct RunRow: Sendable, Equatable {
+    var runId: String
+    var spec: String
+    var kind: ExperimentKind
     /// The dataset, with its content hash for a dataset given by path (`dataset_hash`).
-    public var dataset: DatasetName
-    public var model: ModelKind
+    var dataset: DatasetName
+    var model: ModelKind
     /// Filter counts per layer as runs.csv writes them, `-`-joined ("4-15"); empty for the
     /// baseline. Checked to be such a list when read.
-    public var filters: String
+    var filters: String
     /// The parameter columns, by column: one value for every entry of `Parameters.all`, read
     /// by its definition (`ParameterDefinition.value(cell:)`); a column the table lacks holds
     /// the default.
-    public var settings: [String: ParamValue]
-    public var seed: UInt64
+    var settings: [String: ParamValue]
+    var seed: UInt64
     /// The filter counts the run ended with (`-`-joined, as `filters`); empty when it failed.
-    public var filterCounts: String
+    var filterCounts: String
     /// The T_frac each layer chose under `dmn.tfrac: "auto"`; empty otherwise (and in tables
     /// written before the column existed).
-    public var tfracChosen: [Double]
+    var tfracChosen: [Double]
     /// Accuracies (0…1) and times; NaN when the run did not produce them (failed, infeasible).
-    public var trainAccuracy: Double
-    public var testAccuracy: Double
-    public var buildSeconds: Double
-    public var sgdSeconds: Double
-    public var totalSeconds: Double
-    public var status: RunStatus
+    var trainAccuracy: Double
+    var testAccuracy: Double
+    var buildSeconds: Double
+    var sgdSeconds: Double
+    var totalSeconds: Double
+    var status: RunStatus
     /// Why a run failed or is infeasible; empty for an ok run.
-    public var reason: String
+    var reason: String
 
     /// The value of a parameter column. Every column of `Parameters.all` is present by
     /// construction; any other column has no value (`.none`).
-    public func setting(_ column: String) -> ParamValue { settings[column] ?? ParamValue.none }
+    func setting(_ column: String) -> ParamValue { settings[column] ?? ParamValue.none }
 
     /// The columns a runs.csv must have for its rows to be read (the parameter columns may be
     /// missing: a table written before a parameter existed holds its default).
@@ -48,7 +48,7 @@ public struct RunRow: Sendable, Equatable {
                                   "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
 
     /// Reads one row; throws the first field that is missing or malformed.
-    public init(_ row: ReportRow) throws(RowProblem) {
+    init(_ row: ReportRow) throws(RowProblem) {
         let f = RowFields(row: row)
         runId = try f.text("run_id", nonEmpty: true)
         spec = try f.text("spec")
@@ -89,7 +89,7 @@ public struct RunRow: Sendable, Equatable {
     }
 
     /// The rows of a runs.csv (`file` names it in problems), and one line per row left out.
-    public static func rows(of table: ParsedTable, file: String) -> (rows: [RunRow], problems: [String]) {
+    static func rows(of table: ParsedTable, file: String) -> (rows: [RunRow], problems: [String]) {
         readRows(table, file: file, required: requiredColumns, RunRow.init)
     }
 }
@@ -101,7 +101,7 @@ extension EpochStats {
 
     /// One history.csv row: its run id and epoch. `validation_acc` `nan` is "no validation
     /// split", as in the run file.
-    public static func historyRow(_ row: ReportRow) throws(RowProblem) -> (runId: String, epoch: EpochStats) {
+    static func historyRow(_ row: ReportRow) throws(RowProblem) -> (runId: String, epoch: EpochStats) {
         let f = RowFields(row: row)
         let id = try f.text("run_id", nonEmpty: true)
         let e = try f.text("epoch")
@@ -114,13 +114,13 @@ extension EpochStats {
 
     /// A history.csv's epochs by run id, each run's in epoch order (`file` names it in
     /// problems), and one line per row left out.
-    public static func histories(of table: ParsedTable, file: String) -> (histories: [String: [EpochStats]], problems: [String]) {
+    static func histories(of table: ParsedTable, file: String) -> (histories: [String: [EpochStats]], problems: [String]) {
         let (rows, problems) = readRows(table, file: file, required: requiredHistoryColumns, historyRow)
         return (histories(rows), problems)
     }
 
     /// Epochs by run id, each run's in epoch order.
-    public static func histories(_ rows: [(runId: String, epoch: EpochStats)]) -> [String: [EpochStats]] {
+    static func histories(_ rows: [(runId: String, epoch: EpochStats)]) -> [String: [EpochStats]] {
         var out: [String: [EpochStats]] = [:]
         for r in rows { out[r.runId, default: []].append(r.epoch) }
         return out.mapValues { $0.sorted { $0.epoch < $1.epoch } }
@@ -128,12 +128,12 @@ extension EpochStats {
 }
 
 /// A field of a results table that is missing or does not hold what its column holds.
-public struct RowProblem: Error, Sendable, Equatable {
-    public var column: String
+struct RowProblem: Error, Sendable, Equatable {
+    var column: String
     /// The cell; nil when the row has no such column.
-    public var value: String?
+    var value: String?
     /// What the column holds ("a number (nan and inf allowed)", "one of …").
-    public var expected: String
+    var expected: String
 
     /// The problem within a table: "FILE, row N after the header: …".
     func text(file: String, row: Int) -> String {

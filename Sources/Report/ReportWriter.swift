@@ -4,15 +4,15 @@ import Foundation
 
 /// Everything the report shows, computed from a `ResultSet` (pure).
 public struct ReportAnalysis: Sendable {
-    public var set: ResultSet
+    var set: ResultSet
     var groups: [RunGroup]
-    public var configs: [Fig3Config]
-    public var sweeps: [ParameterSweep]
+    var configs: [Fig3Config]
+    var sweeps: [ParameterSweep]
     var early: [Fig1Early]
-    public var timings: [TimingRow]
+    var timings: [TimingRow]
     public var claims: [ClaimCheck]
     /// Each DMN-vs-ConvNet claim under every protocol in the results (`ClaimRobustness`).
-    public var robustness: [ClaimRobustnessTable]
+    var robustness: [ClaimRobustnessTable]
     /// Time each model takes to reach a grid of accuracies (paper's text protocol).
     var timeToAccuracy: [TimeToAccuracyRow]
 

@@ -2,16 +2,16 @@ import Experiments
 import Foundation
 
 /// Mean, spread and a t-based confidence interval of a sample (e.g. test accuracies over seeds).
-public struct Summary: Equatable, Sendable {
-    public let n: Int
-    public let mean: Double
+struct Summary: Equatable, Sendable {
+    let n: Int
+    let mean: Double
     /// Sample standard deviation (divisor n − 1); NaN when n < 2.
     let std: Double
     /// Half width of the confidence interval: t(1 − α/2, n − 1) · std / √n; NaN when n < 2.
     let halfWidth: Double
     let confidence: Double
 
-    public init(_ values: [Double], confidence: Double = 0.95) {
+    init(_ values: [Double], confidence: Double = 0.95) {
         let v = values.filter(\.isFinite)
         n = v.count
         mean = Stats.mean(v)

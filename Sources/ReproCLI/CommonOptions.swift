@@ -4,55 +4,55 @@ import Experiments
 import Foundation
 
 /// Options every verb that touches data or results understands.
-public struct CommonOptions: ParsableArguments {
+struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"),
             help: ArgumentHelp("Folder holding the datasets (default: $REPRO_DATA, else ~/.cache/repro-data).",
                                valueName: "dir"))
-    public var dataDir: String?
+    var dataDir: String?
 
     @Option(name: .long, help: ArgumentHelp("Output folder (default: results/<spec name>/).", valueName: "dir"))
-    public var out: String?
+    var out: String?
 
     @Flag(name: .long, help: "Print nothing but errors.")
-    public var quiet = false
+    var quiet = false
 
-    public init() {}
+    init() {}
 
-    public func validate() throws {
+    func validate() throws {
         // An empty --out would write into the current directory.
         if let o = out, o.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--out: found an empty folder name; give a folder (default: results/<spec name>/)")
         }
     }
 
-    public var dataDirectory: URL { DataDirectory.resolve(flag: dataDir) }
+    var dataDirectory: URL { DataDirectory.resolve(flag: dataDir) }
 
-    public func outputFolder(defaultName: String) -> ResultFolder {
+    func outputFolder(defaultName: String) -> ResultFolder {
         ResultFolder(URL(fileURLWithPath: out ?? "results/\(defaultName)", isDirectory: true))
     }
 }
 
 /// Options of the verbs that execute runs (`run`, `sweep`).
-public struct ExecutionOptions: ParsableArguments {
+struct ExecutionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("""
         Runs at once. Each run gets cores ÷ jobs threads (its gradient shards and DMN class \
         groups; OpenBLAS single-threaded), so that threads × jobs ≤ cores, unless \
         OPENBLAS_NUM_THREADS is set (then it is each run's thread count, with a warning if jobs × \
         it exceeds the cores). The layout is set once, before any run starts.
         """, valueName: "n"))
-    public var jobs: Int = 1
+    var jobs: Int = 1
 
     @Option(name: .long, help: ArgumentHelp("""
         Only shard I of N (1-based): the sorted run ids, every N-th starting at the I-th. Shards \
         together cover every run exactly once; join their folders with `repro merge`.
         """, valueName: "I/N"))
-    public var shard: String?
+    var shard: String?
 
     @Flag(name: .long, help: "Print the runs that would be executed (and which are done) and write nothing.")
-    public var dryRun = false
+    var dryRun = false
 
     @Flag(name: .long, help: "Run again the runs whose file records a failure (by default they are skipped).")
-    public var retryFailed = false
+    var retryFailed = false
 
     // Not a spec key on purpose: saving weights does not change a run's outcome, so it is not
     // part of the run's identity; like --jobs it says how a spec is run, not what it runs.
@@ -61,7 +61,7 @@ public struct ExecutionOptions: ParsableArguments {
         run file): auto = classify runs with at most 2^20 parameters (every network of the paper; \
         at most 1.4 MB), all = every run with a network, none.
         """, valueName: "which"))
-    public var weights: WeightSaving = .auto
+    var weights: WeightSaving = .auto
 
     // Not a spec key either: reused spectra are the bytes a run would compute, so the cache
     // changes build times only, never a result or a run id.
@@ -71,16 +71,16 @@ public struct ExecutionOptions: ParsableArguments {
         sign rule (one PCA for all thresholds; results are bit for bit those without it): on = in \
         memory and on disk in <output folder>/cache/pca/, memory = in this process only, off.
         """, valueName: "on|memory|off"))
-    public var pcaCache: PCACacheMode = .on
+    var pcaCache: PCACacheMode = .on
 
-    public init() {}
+    init() {}
 
-    public func validate() throws {
+    func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (found \(jobs))") }
         if let s = shard, case .failure(let e) = Shard.parse(s) { throw ValidationError("--shard: \(e.message)") }
     }
 
-    public var parsedShard: Shard? {
+    var parsedShard: Shard? {
         guard let s = shard, case .success(let sh) = Shard.parse(s) else { return nil }
         return sh
     }

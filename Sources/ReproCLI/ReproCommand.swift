@@ -5,7 +5,7 @@ import Experiments
 /// `subcommandList` below.
 public struct ReproCommand: ParsableCommand {
     /// Every verb of `repro`, in the order `repro --help` lists them.
-    public static let subcommandList: [ParsableCommand.Type] = [
+    static let subcommandList: [ParsableCommand.Type] = [
         RunCommand.self,
         SweepCommand.self,
         ValidateCommand.self,

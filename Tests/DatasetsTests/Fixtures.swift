@@ -1,5 +1,5 @@
 import CZlib
-import Datasets
+@testable import Datasets
 import Foundation
 import XCTest
 

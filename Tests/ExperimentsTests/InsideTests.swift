@@ -1,6 +1,6 @@
-import Datasets
+@testable import Datasets
 import Foundation
-import Models
+@testable import Models
 import Numerics
 import XCTest
 @testable import Experiments

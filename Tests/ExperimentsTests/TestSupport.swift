@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
-import Models
+@testable import Models
 import Numerics
 @testable import Experiments
-import Models
+@testable import Models
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,9 +1,9 @@
-import Datasets
+@testable import Datasets
 import Foundation
 import XCTest
 @testable import Experiments
 import Models
-import Numerics
+@testable import Numerics
 
 /// OpenBLAS's thread count is process-wide and `repro run --jobs 2` executes two runs at once
 /// in one process. The trainer and the DMN builder used to set it to 1 around their parallel

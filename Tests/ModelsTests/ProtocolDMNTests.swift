@@ -1,4 +1,4 @@
-import Datasets
+@testable import Datasets
 import XCTest
 @testable import Models
 @testable import Numerics

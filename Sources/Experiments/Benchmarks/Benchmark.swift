@@ -7,10 +7,10 @@ import Numerics
 /// peer benchmark (benchmarks/peer_keras.py) measures Keras: a warm-up epoch excluded, then
 /// `repeats` timed epochs over the same images, median reported.
 public struct ThroughputResult: Codable, Sendable {
-    public var tool = "repro"
+    var tool = "repro"
     public var config: String
     public var input: String
-    public var batch: Int
+    var batch: Int
     public var images: Int
     public var threads: Int
     var blasCore = OpenBLASCore.current
@@ -27,16 +27,16 @@ public struct ThroughputResult: Codable, Sendable {
 }
 
 public struct DMNBuildResult: Codable, Sendable {
-    public var tool = "repro"
-    public var task = "dmn-build-layer1"
+    var tool = "repro"
+    var task = "dmn-build-layer1"
     public var dataset: String
-    public var tfrac: Double
+    var tfrac: Double
     public var images: Int
     public var seconds: Double
     public var filters: Int
-    public var threads: Int
+    var threads: Int
     /// For per-layer builds of a stacked config: which config ("4,15") and layer (1-based).
-    public var config: String?
+    var config: String?
     public var layer: Int?
 }
 
@@ -132,23 +132,23 @@ public func measureDMNBuildPerLayer(config: [Int], data: ImageDataset, tfrac: Do
 /// the experiments' budget (Adam, lr 0.001, batch 64, `epochs` epochs) on the same images;
 /// test evaluation is left out of both.
 public struct EndToEndResult: Codable, Sendable {
-    public var tool = "repro"
-    public var task = "dmn-vs-convnet-end-to-end"
+    var tool = "repro"
+    var task = "dmn-vs-convnet-end-to-end"
     public var dataset: String
     public var config: String
     public var images: Int
     public var epochs: Int
-    public var tfrac: Double
-    public var threads: Int
+    var tfrac: Double
+    var threads: Int
     /// Nil when the DMN cannot be built with this many filters (the reason is in `dmnError`).
     public var dmnBuildSeconds: Double?
     public var dmnFeatureSeconds: Double?
     public var dmnTrainSeconds: Double?
     public var dmnTotalSeconds: Double?
     public var dmnError: String?
-    public var dmnTrainAccuracy: Double?
+    var dmnTrainAccuracy: Double?
     public var convnetSeconds: Double
-    public var convnetTrainAccuracy: Double
+    var convnetTrainAccuracy: Double
     /// ConvNet seconds / DMN total seconds.
     public var speedup: Double?
     public var featureCacheMiB: Double?
@@ -163,7 +163,7 @@ public struct EndToEndResult: Codable, Sendable {
 }
 
 /// T_frac of the fig3 spec per dataset (0.3 (Fashion-)MNIST, 0.7 CIFAR-10, 1.0 CIFAR-100).
-public func fig3Tfrac(_ dataset: DatasetName) -> Double {
+func fig3Tfrac(_ dataset: DatasetName) -> Double {
     switch dataset.builtin {
     case .mnist, .fashionMNIST: return 0.3
     case .cifar10: return 0.7

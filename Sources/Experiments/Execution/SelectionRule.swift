@@ -16,7 +16,7 @@ public enum SelectionRule: String, CaseIterable, Sendable {
     /// Index of the chosen epoch among `test.count` epochs, given per-epoch validation and test
     /// accuracies (NaN = not measured). Nil when nothing can be chosen (no epochs; no
     /// validation accuracy for best-validation).
-    public func chosenIndex(validation: [Double], test: [Double]) -> Int? {
+    func chosenIndex(validation: [Double], test: [Double]) -> Int? {
         guard !test.isEmpty else { return nil }
         switch self {
         case .final: return test.count - 1

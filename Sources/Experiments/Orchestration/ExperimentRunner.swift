@@ -21,11 +21,11 @@ public struct RunSummary: Sendable, CustomStringConvertible {
     var writeError: String? = nil
     /// The signal that stopped the sweep, if one did.
     var interrupted: Int32? = nil
-    public var seconds = 0.0
-    public init() {}
+    var seconds = 0.0
+    init() {}
 
     /// Runs of the plan whose latest record is failed (new failures and old ones not retried).
-    public var failed: Int { executedFailed + skippedFailed }
+    var failed: Int { executedFailed + skippedFailed }
 
     /// 128 + signal when interrupted; 73 when the output folder could not be written; 1 when
     /// any run failed; 75 when some runs were left to another process; else 0. Infeasible runs
@@ -54,7 +54,7 @@ public struct RunSummary: Sendable, CustomStringConvertible {
 public enum ExitStatus {
     static let runFailed: Int32 = 1
     static let badSpec: Int32 = 2
-    public static let usage: Int32 = 64
+    static let usage: Int32 = 64
     /// EX_CANTCREAT: the output folder cannot be created or written (read-only, full disk).
     public static let outputFolder: Int32 = 73
     /// EX_TEMPFAIL: runs of the plan are being executed by another process.
@@ -64,8 +64,8 @@ public enum ExitStatus {
 public struct RunnerOptions: Sendable {
     public var jobs: Int = 1
     public var retryFailed = false
-    public var dataDirectory: URL
-    public var spec: SpecReference
+    var dataDirectory: URL
+    var spec: SpecReference
     public var shard: Shard? = nil
     /// How each run spreads over threads, planned once for the process (`ThreadPlan`);
     /// OpenBLAS's count is set to it before the runner starts and nothing changes it after.
@@ -87,9 +87,9 @@ public struct RunnerOptions: Sendable {
 /// threads, writes each run's file atomically and durably as it finishes (only then reports
 /// it) and rebuilds the tables. The first write error stops the sweep: no new run starts.
 public final class ExperimentRunner: @unchecked Sendable {
-    public let executor: any RunExecutor
-    public let folder: ResultFolder
-    public let options: RunnerOptions
+    let executor: any RunExecutor
+    let folder: ResultFolder
+    let options: RunnerOptions
     let sink: ProgressSink
     private let tables: ResultTables
 
@@ -102,7 +102,7 @@ public final class ExperimentRunner: @unchecked Sendable {
 
     /// done (ok file), failed, infeasible, or pending (no file, or one that is not a result:
     /// see `ResultFolder.check`).
-    public static func state(of id: String, in folder: ResultFolder) -> RunState {
+    static func state(of id: String, in folder: ResultFolder) -> RunState {
         state(of: folder.check(id))
     }
 

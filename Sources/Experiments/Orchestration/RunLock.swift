@@ -41,11 +41,11 @@ final class RunLock {
 /// The output folder cannot be created or written: names the path, what was attempted and
 /// the system's reason. `repro` exits with status 73 for it, distinct from "a run failed".
 public struct OutputFolderError: Error, CustomStringConvertible {
-    public let path: String
+    let path: String
     let action: String
     let reason: String
 
-    public init(path: String, action: String, reason: String) {
+    init(path: String, action: String, reason: String) {
         self.path = path; self.action = action; self.reason = reason
     }
 

@@ -5,9 +5,9 @@ import Foundation
 /// and shard sizes differ by at most one. Runs keep their plan order within a shard.
 public struct Shard: Hashable, Sendable, CustomStringConvertible {
     let index: Int
-    public let count: Int
+    let count: Int
 
-    public init?(index: Int, count: Int) {
+    init?(index: Int, count: Int) {
         guard count >= 1, index >= 1, index <= count else { return nil }
         self.index = index; self.count = count
     }

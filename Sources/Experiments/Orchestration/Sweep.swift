@@ -5,7 +5,7 @@ import Foundation
 /// `Parameters.all` (tpc, tv, tfrac), or the filter configuration. Only those exist.
 public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
     /// The key as `--param` spells it.
-    public let key: String
+    let key: String
 
     /// nil for a key that is not one of `Sweep.parameters`.
     public init?(_ key: String) {

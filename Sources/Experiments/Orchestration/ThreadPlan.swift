@@ -9,7 +9,7 @@ public enum ThreadPlan {
     /// warning when jobs × it exceeds the cores). The threads are the run's workers and each
     /// calls OpenBLAS single-threaded (`ThreadLayout.run(threads:)`): OPENBLAS_NUM_THREADS is
     /// kept as each run's thread budget, not as OpenBLAS's own count.
-    public static func plan(jobs: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+    static func plan(jobs: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
                             environment: [String: String] = ProcessInfo.processInfo.environment)
         -> (layout: ThreadLayout, fromEnvironment: Bool, warning: String?) {
         let cores = max(1, cores)

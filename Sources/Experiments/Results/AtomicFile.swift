@@ -32,7 +32,7 @@ public enum AtomicFile {
         activity.unlock()
     }
 
-    public static func write(_ data: Data, to url: URL) throws {
+    static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         activity.lock()
         if sealed { activity.unlock(); throw AtomicFileError.cannotWrite(url.path, "the process is exiting") }

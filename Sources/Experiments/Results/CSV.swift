@@ -20,7 +20,7 @@ public struct CSVTable {
         return out
     }
 
-    public static func line(_ fields: [String]) -> String {
+    static func line(_ fields: [String]) -> String {
         fields.map(quote).joined(separator: ",") + "\n"
     }
 

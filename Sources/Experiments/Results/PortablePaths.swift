@@ -17,7 +17,7 @@ public enum PortablePaths {
 
     /// The command line as provenance records it: the program as `repro` (where it was built
     /// is a fact of one machine), and absolute paths below the working directory relative to it.
-    public static func command(_ arguments: [String], workingDirectory: URL) -> [String] {
+    static func command(_ arguments: [String], workingDirectory: URL) -> [String] {
         guard let first = arguments.first else { return [] }
         let name = URL(fileURLWithPath: first).lastPathComponent
         return [name.isEmpty ? first : name] + arguments.dropFirst().map { arg in

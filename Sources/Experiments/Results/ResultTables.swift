@@ -46,7 +46,7 @@ public struct ResultFolder: Sendable {
 /// Rebuilds the CSV tables of a folder from its run files. Keeps parsed records cached by
 /// file size and modification time so rebuilding after every run stays cheap.
 public final class ResultTables: @unchecked Sendable {
-    public let folder: ResultFolder
+    let folder: ResultFolder
     private var cache: [String: (size: Int, mtime: Date, record: RunRecord)] = [:]
     private let lock = NSLock()
 

@@ -15,7 +15,7 @@ public enum RunFileCheck: Sendable {
     /// `runs/quarantine/` and redoes the run.
     case invalid(String)
 
-    public var record: RunRecord? {
+    var record: RunRecord? {
         if case let .valid(r, _) = self { return r }
         return nil
     }
@@ -23,7 +23,7 @@ public enum RunFileCheck: Sendable {
 
 extension ResultFolder {
     /// Where `repro run` moves run files that are not results, so that nothing is lost.
-    public var quarantineDirectory: URL { runsDirectory.appendingPathComponent("quarantine", isDirectory: true) }
+    var quarantineDirectory: URL { runsDirectory.appendingPathComponent("quarantine", isDirectory: true) }
 
     /// Checks `runs/<id>.json` (see `RunFileCheck`).
     public func check(_ id: String) -> RunFileCheck {

@@ -8,20 +8,20 @@ public enum RunStatus: String, Codable, CaseIterable, Sendable {
 }
 
 public struct SpecReference: Codable, Hashable, Sendable {
-    public var name: String
+    var name: String
     /// First 12 hex digits of the SHA-256 of the spec file's bytes.
-    public var hash: String
-    public var file: String
+    var hash: String
+    var file: String
     public init(name: String, hash: String, file: String) { self.name = name; self.hash = hash; self.file = file }
 }
 
-public struct RunTimings: Codable, Hashable, Sendable {
+struct RunTimings: Codable, Hashable, Sendable {
     /// ISO 8601, UTC.
     var started: String
-    public var finished: String
+    var finished: String
     /// Wall-clock seconds of the whole run as the orchestrator measured it.
     var totalSeconds: Double
-    public init(started: String, finished: String, totalSeconds: Double) {
+    init(started: String, finished: String, totalSeconds: Double) {
         self.started = started; self.finished = finished; self.totalSeconds = totalSeconds
     }
 }
@@ -31,30 +31,30 @@ public struct RunRecord: Codable, Hashable, Sendable {
     /// 2 since the run object is laid out by section (`data`, `convergence` included) and
     /// ids leave defaults out; `repro migrate` rewrites format-1 folders.
     static let currentFormat = 2
-    public var format: Int = RunRecord.currentFormat
+    var format: Int = RunRecord.currentFormat
     public var runId: String
     public var status: RunStatus
     /// Why the run failed or is infeasible (the executor's error); null when ok. Always
     /// present in the file, as `"reason": null` for an ok run (see `encode(to:)`).
     var reason: String?
-    public var spec: SpecReference
+    var spec: SpecReference
     public var run: ResolvedRun
     /// nil when the run failed.
     var outcome: RunOutcome?
-    public var timings: RunTimings
-    public var host: String
+    var timings: RunTimings
+    var host: String
     var reproVersion: String
     /// The executor's type name (ModelRunExecutor, or a test's executor).
-    public var executor: String
+    var executor: String
     /// How the arithmetic was spread over threads and which BLAS kernels did it: the outcome
     /// is bit-reproducible only for the same layout (docs/results-format.md). Nil in files
     /// written before it was recorded.
-    public var layout: ComputeLayout? = nil
+    var layout: ComputeLayout? = nil
     /// The weight files saved beside the run file (`repro run --weights`); absent when none
     /// were saved. Not part of `resultSignature`: saving does not change the outcome.
     public var weights: WeightManifest? = nil
 
-    public init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
+    init(runId: String, status: RunStatus, reason: String?, spec: SpecReference, run: ResolvedRun,
                 outcome: RunOutcome?, timings: RunTimings, host: String = ProcessInfo.processInfo.hostName,
                 reproVersion: String = ReproVersion.string, executor: String) {
         self.runId = runId; self.status = status; self.reason = reason; self.spec = spec; self.run = run
@@ -81,7 +81,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
         return d
     }
 
-    public static func read(_ url: URL) throws -> RunRecord {
+    static func read(_ url: URL) throws -> RunRecord {
         try decode(Data(contentsOf: url))
     }
 
@@ -163,17 +163,17 @@ extension RunRecord {
 }
 
 /// The thread layout and BLAS kernel family a run executed with.
-public struct ComputeLayout: Codable, Hashable, Sendable {
+struct ComputeLayout: Codable, Hashable, Sendable {
     /// OpenBLAS threads of each BLAS call (`ThreadLayout.blasThreads`).
-    public var blasThreads: Int
+    var blasThreads: Int
     /// Threads that worked the run's parallel sections (`ThreadLayout.workers`); nil in files
     /// written before it was recorded, when the count was `blasThreads`.
-    public var workers: Int?
+    var workers: Int?
     /// OpenBLAS's kernel family, e.g. "Haswell", "SkylakeX", "Prescott".
     var blasCore: String
     /// Runs executing at once in the process (`--jobs`).
-    public var jobs: Int
-    public init(threads: ThreadLayout, blasCore: String, jobs: Int) {
+    var jobs: Int
+    init(threads: ThreadLayout, blasCore: String, jobs: Int) {
         self.blasThreads = threads.blasThreads; self.workers = threads.workers; self.blasCore = blasCore; self.jobs = jobs
     }
 }

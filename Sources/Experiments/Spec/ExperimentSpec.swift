@@ -4,11 +4,11 @@ import Foundation
 /// A validated experiment spec: the grid of every parameter, per dataset.
 public struct ExperimentSpec: Sendable {
     public var name: String
-    public var description: String?
+    var description: String?
     var kind: ExperimentKind
-    public var datasets: [DatasetName]
-    public var models: [ModelKind]
-    public var seeds: [UInt64]
+    var datasets: [DatasetName]
+    var models: [ModelKind]
+    var seeds: [UInt64]
     /// The base grid: `filters` plus `section.key` paths; parameters not listed keep defaults.
     var axes: [String: [ParamValue]]
     /// Per-dataset replacements of whole axes (`filters` or `section.key`).
@@ -19,7 +19,7 @@ public struct ExperimentSpec: Sendable {
     /// Things worth telling the user that are not errors.
     public var warnings: [String]
 
-    public init(name: String, description: String? = nil, kind: ExperimentKind = .classify,
+    init(name: String, description: String? = nil, kind: ExperimentKind = .classify,
                 datasets: [DatasetName], models: [ModelKind], seeds: [UInt64] = [1],
                 axes: [String: [ParamValue]] = [:], overrides: [DatasetName: [String: [ParamValue]]] = [:],
                 file: String = "(memory)", hash: String = "", warnings: [String] = []) {
@@ -92,8 +92,8 @@ public struct ExperimentSpec: Sendable {
 public struct PlannedRun: Hashable, Sendable {
     public var id: String
     public var run: ResolvedRun
-    public init(id: String, run: ResolvedRun) { self.id = id; self.run = run }
-    public init(_ run: ResolvedRun) {
+    init(id: String, run: ResolvedRun) { self.id = id; self.run = run }
+    init(_ run: ResolvedRun) {
         let n = RunNormalization.normalize(run)
         self.id = RunIdentity.id(of: n); self.run = n
     }

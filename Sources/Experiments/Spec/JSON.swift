@@ -5,8 +5,8 @@ import Foundation
 // text of numbers (so 3 and 3.0 can be told apart when it matters). It also writes the
 // canonical form used for hashing: sorted keys, no whitespace, one spelling per number.
 
-public struct JSONNode: Sendable {
-    public indirect enum Value: Sendable {
+struct JSONNode: Sendable {
+    indirect enum Value: Sendable {
         case null
         case bool(Bool)
         /// The parsed value and the literal text as written.
@@ -15,15 +15,15 @@ public struct JSONNode: Sendable {
         case array([JSONNode])
         case object([JSONMember])
     }
-    public var value: Value
-    public var line: Int
+    var value: Value
+    var line: Int
     var column: Int
-    public init(_ value: Value, line: Int = 0, column: Int = 0) {
+    init(_ value: Value, line: Int = 0, column: Int = 0) {
         self.value = value; self.line = line; self.column = column
     }
 
     /// Member lookup for objects (first match); nil for other values.
-    public subscript(key: String) -> JSONNode? {
+    subscript(key: String) -> JSONNode? {
         if case .object(let members) = value { return members.first { $0.key == key }?.value }
         return nil
     }
@@ -54,11 +54,11 @@ public struct JSONNode: Sendable {
     }
 }
 
-public struct JSONMember: Sendable {
-    public var key: String
-    public var value: JSONNode
-    public var line: Int
-    public init(key: String, value: JSONNode, line: Int = 0) {
+struct JSONMember: Sendable {
+    var key: String
+    var value: JSONNode
+    var line: Int
+    init(key: String, value: JSONNode, line: Int = 0) {
         self.key = key; self.value = value; self.line = line
     }
 }

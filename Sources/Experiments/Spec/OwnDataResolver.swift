@@ -10,7 +10,7 @@ import Foundation
 public enum OwnDataResolver {
     /// `written` as the spec has it; `specFile` the spec's path (relative paths resolve against
     /// its folder; a spec read from memory resolves against the working directory).
-    public static func resolve(_ written: String, specFile: String) throws -> DatasetName {
+    static func resolve(_ written: String, specFile: String) throws -> DatasetName {
         let absolute = absolutePath(written, specFile: specFile)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue {

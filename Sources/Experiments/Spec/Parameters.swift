@@ -30,7 +30,7 @@ public enum ParamValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The value as a JSON node (run ids, run files, the generated schema's defaults).
-    public var json: JSONNode {
+    var json: JSONNode {
         switch self {
         case .real(let v): return JSONNode(.number(v, text: CanonicalJSON.number(v)))
         case .integer(let v): return JSONNode(.number(Double(v), text: String(v)))
@@ -103,7 +103,7 @@ protocol ParameterField: Hashable, Sendable {
 
 extension Double: ParameterField {
     var paramValue: ParamValue { .real(self) }
-    public init?(paramValue v: ParamValue) {
+    init?(paramValue v: ParamValue) {
         switch v {
         case .real(let d): self = d
         case .integer(let i): self = Double(i)
@@ -114,22 +114,22 @@ extension Double: ParameterField {
 
 extension Int: ParameterField {
     var paramValue: ParamValue { .integer(self) }
-    public init?(paramValue v: ParamValue) { guard case .integer(let i) = v else { return nil }; self = i }
+    init?(paramValue v: ParamValue) { guard case .integer(let i) = v else { return nil }; self = i }
 }
 
 extension Bool: ParameterField {
     var paramValue: ParamValue { .flag(self) }
-    public init?(paramValue v: ParamValue) { guard case .flag(let b) = v else { return nil }; self = b }
+    init?(paramValue v: ParamValue) { guard case .flag(let b) = v else { return nil }; self = b }
 }
 
 extension Array: ParameterField where Element == Double {
     var paramValue: ParamValue { .reals(self) }
-    public init?(paramValue v: ParamValue) { guard case .reals(let d) = v else { return nil }; self = d }
+    init?(paramValue v: ParamValue) { guard case .reals(let d) = v else { return nil }; self = d }
 }
 
 extension Optional: ParameterField where Wrapped == Int {
     var paramValue: ParamValue { map { .integer($0) } ?? .none }
-    public init?(paramValue v: ParamValue) {
+    init?(paramValue v: ParamValue) {
         switch v {
         case .integer(let i): self = .some(i)
         case .none: self = .none
@@ -140,7 +140,7 @@ extension Optional: ParameterField where Wrapped == Int {
 
 extension ImageResize: ParameterField {
     var paramValue: ParamValue { spelling.map { .text($0) } ?? .none }
-    public init?(paramValue v: ParamValue) {
+    init?(paramValue v: ParamValue) {
         switch v {
         case .text(let s): self.init(spelling: s)
         case .none: self = .keep
@@ -158,7 +158,7 @@ extension TrainingFraction: ParameterField {
         case .auto: return .text("auto")
         }
     }
-    public init?(paramValue v: ParamValue) {
+    init?(paramValue v: ParamValue) {
         switch v {
         case .text("auto"): self = .auto
         default:
@@ -207,31 +207,31 @@ public enum ParameterSection: String, CaseIterable, Sendable {
 /// `ResolvedRun`, what values it takes, its runs.csv column and its documentation. Its
 /// default is read from `ResolvedRun()`, so it is declared once, in the option type.
 public struct ParameterDefinition: Sendable {
-    public let section: ParameterSection
+    let section: ParameterSection
     public let key: String
     public let type: ParamType
     /// Column name in runs.csv.
     public let column: String
     /// One or two sentences for the generated schema and docs/spec-format.md.
-    public let doc: String
+    let doc: String
     let defaultValue: ParamValue
     public let get: @Sendable (ResolvedRun) -> ParamValue
-    public let set: @Sendable (inout ResolvedRun, ParamValue) -> Void
-    public var path: String { section.rawValue + "." + key }
+    let set: @Sendable (inout ResolvedRun, ParamValue) -> Void
+    var path: String { section.rawValue + "." + key }
 
     // What the report and `repro sweep` know of the parameter, declared here once.
     /// The paper's symbol ("T_PC"), for the report's headings and claims; nil: the key.
     let symbol: String?
     /// The values `repro sweep --param KEY` tries when `--values` is not given; nil: the
     /// parameter is not swept (and the report looks for no sweep of it).
-    public let sweepValues: [String]?
+    let sweepValues: [String]?
     /// The value the paper recommends (T_PC near 0.8–0.9, T_v near 0.98), which the report
     /// sets beside a sweep's best value; nil when the paper gives none.
     public let paperRange: ClosedRange<Double>?
     /// Whether the parameter is part of a training/evaluation protocol (input scaling, the
     /// DMN's output, the initialiser, …): the report judges the DMN-vs-ConvNet claims again
     /// under every combination of these found in the results (claim robustness).
-    public let protocolSetting: Bool
+    let protocolSetting: Bool
     /// The value of the paper's text protocol, where it states one (scaled inputs, ReLU, 3
     /// epochs, …); the top-level verdicts use runs with every such value. Nil: any value.
     public let paperText: ParamValue?

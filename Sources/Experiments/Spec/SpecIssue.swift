@@ -1,19 +1,19 @@
 import Foundation
 
 /// One problem found in a spec file.
-public struct SpecIssue: Hashable, Sendable, CustomStringConvertible {
+struct SpecIssue: Hashable, Sendable, CustomStringConvertible {
     /// The file as the user named it.
-    public var file: String
+    var file: String
     /// Key path such as `dmn.tpc`, `filters[2]`, `overrides.mnist.dmn.tfrac`; empty for the whole file.
-    public var path: String
-    public var line: Int?
-    public var message: String
+    var path: String
+    var line: Int?
+    var message: String
 
-    public init(file: String, path: String, line: Int?, message: String) {
+    init(file: String, path: String, line: Int?, message: String) {
         self.file = file; self.path = path; self.line = line; self.message = message
     }
 
-    public var description: String {
+    var description: String {
         var s = file
         if let l = line, l > 0 { s += ":\(l)" }
         s += ": "
@@ -25,7 +25,7 @@ public struct SpecIssue: Hashable, Sendable, CustomStringConvertible {
 /// All problems found in one or more spec files. The CLI prints them and exits with status 2.
 public struct SpecError: Error, CustomStringConvertible, Sendable {
     var issues: [SpecIssue]
-    public init(issues: [SpecIssue]) { self.issues = issues }
+    init(issues: [SpecIssue]) { self.issues = issues }
     public var description: String {
         let n = issues.count
         return issues.map { "error: " + $0.description }.joined(separator: "\n")

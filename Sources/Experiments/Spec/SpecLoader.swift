@@ -30,7 +30,7 @@ public enum SpecLoader {
         return try load(data: data, file: path)
     }
 
-    public static func load(data: Data, file: String) throws -> ExperimentSpec {
+    static func load(data: Data, file: String) throws -> ExperimentSpec {
         let hash = StableHash.short(data)
         let root: JSONNode
         do {
@@ -43,7 +43,7 @@ public enum SpecLoader {
     }
 
     /// Validates a parsed spec (also used by `repro sweep` on a modified tree).
-    public static func validate(_ root: JSONNode, file: String, hash: String) throws -> ExperimentSpec {
+    static func validate(_ root: JSONNode, file: String, hash: String) throws -> ExperimentSpec {
         var v = Validator(file: file)
         let spec = v.validateRoot(root, hash: hash)
         if !v.issues.isEmpty || spec == nil {

@@ -94,7 +94,7 @@ public enum SpecSchema {
         return props
     }
 
-    public static func schema() -> [String: Any] {
+    static func schema() -> [String: Any] {
         var props = gridProperties()
         props["$schema"] = ["type": "string"]
         props["name"] = ["type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",

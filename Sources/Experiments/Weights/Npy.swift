@@ -6,7 +6,7 @@ import Foundation
 /// '\n' so that magic + version + length + header is a multiple of 64 bytes, then the values
 /// as little-endian float32 in C order. `numpy.load` reads it without repro.
 public enum Npy {
-    public static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+    static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
     /// The header dict as numpy writes it; a 1-tuple needs its trailing comma, `(3,)`.
     static func headerDict(shape: [Int]) -> String {
@@ -15,7 +15,7 @@ public enum Npy {
     }
 
     /// The bytes of a float32 array of `shape` (row-major, `values.count` = product of shape).
-    public static func encode(_ values: [Float], shape: [Int]) throws -> Data {
+    static func encode(_ values: [Float], shape: [Int]) throws -> Data {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
             throw NpyError(description: "shape \(shape) does not hold \(values.count) values")
         }
@@ -38,7 +38,7 @@ public enum Npy {
 
     /// Reads what `encode` writes (version 1.0, '<f4', C order); anything else is refused
     /// with the problem named.
-    public static func decode(_ data: Data, name: String = "array") throws -> (shape: [Int], values: [Float]) {
+    static func decode(_ data: Data, name: String = "array") throws -> (shape: [Int], values: [Float]) {
         let b = [UInt8](data)
         func fail(_ why: String) -> NpyError { NpyError(description: "\(name): \(why)") }
         guard b.count >= 10, Array(b[0..<6]) == magic else { throw fail("not an .npy file (no \\x93NUMPY magic)") }
@@ -72,6 +72,6 @@ public enum Npy {
     }
 }
 
-public struct NpyError: Error, CustomStringConvertible {
-    public let description: String
+struct NpyError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -4,13 +4,13 @@ import Models
 import Numerics
 
 /// One saved array: a layer's weight matrix or bias, or a frozen statistic the network applies.
-public struct WeightArray: Sendable, Equatable {
+struct WeightArray: Sendable, Equatable {
     /// The parameter's name in the network (`conv1.w`, `softmax.b`, …) or the statistic's
     /// (`standardize1.mean`, `input.std`, …); the file is `<name>.npy`.
-    public var name: String
-    public var shape: [Int]
-    public var values: [Float]
-    public init(name: String, shape: [Int], values: [Float]) { self.name = name; self.shape = shape; self.values = values }
+    var name: String
+    var shape: [Int]
+    var values: [Float]
+    init(name: String, shape: [Int], values: [Float]) { self.name = name; self.shape = shape; self.values = values }
 }
 
 /// Everything a run can save beside its run file: the trained network's parameters, every
@@ -19,13 +19,13 @@ public struct WeightArray: Sendable, Equatable {
 /// the filters were picked from. Kept out of `RunOutcome` on purpose: saving weights does
 /// not change a run's outcome, so the outcome (and merge's comparison of two copies of a
 /// run) is the same whether or not they were saved.
-public struct RunWeights: Sendable {
-    public var arrays: [WeightArray] = []
+struct RunWeights: Sendable {
+    var arrays: [WeightArray] = []
     /// Per built layer (1-based), each filter's origin, in filter order.
-    public var origins: [(layer: Int, origins: [FilterOrigin])] = []
+    var origins: [(layer: Int, origins: [FilterOrigin])] = []
     /// Per built layer, each group's eigenvalues (largest first) and the layer's T_v.
-    public var spectra: [(layer: Int, tv: Double, groups: [[Double]])] = []
-    public init() {}
+    var spectra: [(layer: Int, tv: Double, groups: [[Double]])] = []
+    init() {}
 
     /// Conv weights are saved as (k, k, C, K) — the flat W[k·k·C, K] as is, since im2col's
     /// patch order is (row, column, channel): TensorFlow's HWIO layout. Dense weights are
@@ -37,7 +37,7 @@ public struct RunWeights: Sendable {
     /// the running averages evaluation applies, `bn<l>.moving_mean` and `bn<l>.moving_variance`
     /// (channels,), as y = gamma·(x − moving_mean)/√(moving_variance + ε) + beta, ε = 1e-3, between
     /// `conv<l>`'s output and its ReLU (Keras's names and formula).
-    public init(network: Sequential, built: [BuiltLayerReport], preprocessing: Preprocessing = .scale01) {
+    init(network: Sequential, built: [BuiltLayerReport], preprocessing: Preprocessing = .scale01) {
         if case let .standardize(mean, std) = preprocessing {
             arrays.append(WeightArray(name: "input.mean", shape: [mean.count], values: mean))
             arrays.append(WeightArray(name: "input.std", shape: [std.count], values: std))
@@ -65,7 +65,7 @@ public struct RunWeights: Sendable {
         spectra = built.filter { !$0.spectra.isEmpty }.map { ($0.layer, $0.tv, $0.spectra) }
     }
 
-    public var parameterCount: Int { arrays.reduce(0) { $0 + $1.values.count } }
+    var parameterCount: Int { arrays.reduce(0) { $0 + $1.values.count } }
 }
 
 /// Which runs save their weights (`repro run --weights`).
@@ -78,10 +78,10 @@ public enum WeightSaving: String, Sendable, CaseIterable {
     case all
     case none
 
-    public static let autoLimit = 1 << 20
+    static let autoLimit = 1 << 20
 
     /// Whether to ask the executor for weights at all.
-    public func wants(_ run: ResolvedRun) -> Bool {
+    func wants(_ run: ResolvedRun) -> Bool {
         switch self {
         case .auto: return run.kind == .classify
         case .all: return run.kind != .fluctuation
@@ -90,12 +90,12 @@ public enum WeightSaving: String, Sendable, CaseIterable {
     }
 
     /// Whether weights of this size are written.
-    public func keeps(_ weights: RunWeights) -> Bool { self != .auto || weights.parameterCount <= Self.autoLimit }
+    func keeps(_ weights: RunWeights) -> Bool { self != .auto || weights.parameterCount <= Self.autoLimit }
 }
 
 /// An executor that can hand back the network it trained. The orchestrator asks for weights
 /// only when `--weights` says so; executors without it (tests' fakes) save none.
-public protocol WeightSavingExecutor: RunExecutor {
+protocol WeightSavingExecutor: RunExecutor {
     func execute(_ run: ResolvedRun, dataDirectory: URL, threads: ThreadLayout, saveWeights: Bool,
                  progress: @escaping @Sendable (RunProgress) -> Void) throws -> (outcome: RunOutcome, weights: RunWeights?)
 }
@@ -104,7 +104,7 @@ public protocol WeightSavingExecutor: RunExecutor {
 /// relative to the run file's folder `runs/`.
 public struct WeightManifest: Codable, Hashable, Sendable {
     public struct Entry: Codable, Hashable, Sendable {
-        public var name: String
+        var name: String
         public var file: String
         public var shape: [Int]
     }
@@ -117,7 +117,7 @@ public struct WeightManifest: Codable, Hashable, Sendable {
     public var spectra: String?
 
     /// Every file the manifest names, relative to `runs/`.
-    public var files: [String] {
+    var files: [String] {
         arrays.map { "\(directory)/\($0.file)" } + [filters, spectra].compactMap { $0.map { "\(directory)/\($0)" } }
     }
 
@@ -127,13 +127,13 @@ public struct WeightManifest: Codable, Hashable, Sendable {
     }
 }
 
-public enum WeightFiles {
-    public static func directoryName(for id: String) -> String { id + ".weights" }
+enum WeightFiles {
+    static func directoryName(for id: String) -> String { id + ".weights" }
 
     /// Writes each array as `.npy` and the origin/spectrum tables as CSV into
     /// `runs/<id>.weights/`, each file atomically, and returns the manifest for the run file.
     /// The run file is written after this, so a run file that names weights has them.
-    public static func write(_ w: RunWeights, id: String, in folder: ResultFolder) throws -> WeightManifest {
+    static func write(_ w: RunWeights, id: String, in folder: ResultFolder) throws -> WeightManifest {
         let dirName = directoryName(for: id)
         let dir = folder.runsDirectory.appendingPathComponent(dirName, isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -180,7 +180,7 @@ public enum WeightFiles {
 
     /// Copies a run's weight folder from one result folder to another (merge), file by file,
     /// atomically.
-    public static func copy(_ m: WeightManifest, from source: ResultFolder, to dest: ResultFolder) throws {
+    static func copy(_ m: WeightManifest, from source: ResultFolder, to dest: ResultFolder) throws {
         let dir = dest.runsDirectory.appendingPathComponent(m.directory, isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for f in m.files {

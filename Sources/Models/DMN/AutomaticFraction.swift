@@ -11,7 +11,7 @@ import Numerics
 
 /// The step of dmn.tfrac "auto": 5% of each class's images per step, so the candidate
 /// fractions are 0.05, 0.1, …, 1 (the sweep values 0.1, 0.2, 0.3, 0.5, 0.7, 1 among them).
-public let automaticFractionStep = 0.05
+let automaticFractionStep = 0.05
 
 /// The candidate fractions f_k = k · step, k = 1 … 1/step (exactly 1 last).
 func automaticFractionCandidates(step: Double = automaticFractionStep) -> [Double] {
@@ -44,7 +44,7 @@ public struct FractionChoice: Sendable, Equatable {
     /// The fraction of each class's images the layer was built from.
     public var fraction: Double
     /// Per step from the second on, the largest relative change of any class's ρ_c.
-    public var largestChanges: [Double]
+    var largestChanges: [Double]
 }
 
 /// The order "auto" adds images in: per group, that group's images of `labels` in a seeded

@@ -106,5 +106,5 @@ public struct DMNOptions: Sendable, Hashable {
     var chunkImages = 64
     public init() {}
 
-    public func tv(forLayer l: Int) -> Double { tv.isEmpty ? 1 : tv[min(l, tv.count - 1)] }
+    func tv(forLayer l: Int) -> Double { tv.isEmpty ? 1 : tv[min(l, tv.count - 1)] }
 }

@@ -36,12 +36,12 @@ public struct FilterOrigin: Sendable, Equatable {
     public var rank: Int?
     public var explained: Double?
     public var cumulative: Double?
-    public init(cls: Int? = nil, rank: Int? = nil, explained: Double? = nil, cumulative: Double? = nil) {
+    init(cls: Int? = nil, rank: Int? = nil, explained: Double? = nil, cumulative: Double? = nil) {
         self.cls = cls; self.rank = rank; self.explained = explained; self.cumulative = cumulative
     }
 
     /// Shares as `keptCount` computes them: negative round-off eigenvalues count as 0.
-    public init(spectrum: ClassSpectrum, cls: Int?, rank: Int) {
+    init(spectrum: ClassSpectrum, cls: Int?, rank: Int) {
         let values = spectrum.eigen.values.map { max($0, 0) }
         let trace = values.reduce(0, +)
         self.init(cls: cls, rank: rank, explained: trace > 0 ? values[rank] / trace : nil,
@@ -49,13 +49,13 @@ public struct FilterOrigin: Sendable, Equatable {
     }
 }
 
-public struct FilterSelection: Sendable {
+struct FilterSelection: Sendable {
     /// Unit filters, each of the input dimension, in the order they were accepted.
-    public var filters: [[Double]]
+    var filters: [[Double]]
     /// (class, rank) each filter came from; rank 0 is a class's leading eigenvector.
     var origins: [(cls: Int, rank: Int)]
     /// True when fixed-K mode had to look past the T_v cut to reach K.
-    public var relaxedTv: Bool
+    var relaxedTv: Bool
     /// Per-class count of eigenvectors within the T_v cut.
     var keptPerClass: [Int]
 }

@@ -3,7 +3,7 @@
 /// records the run as `infeasible` with this reason instead of `failed`.
 public struct InfeasibleConfiguration: Error, CustomStringConvertible, Equatable {
     public let description: String
-    public init(description: String) { self.description = description }
+    init(description: String) { self.description = description }
 
     /// The same reason with where it happened in front ("layer 2: …").
     func prefixed(_ context: String) -> InfeasibleConfiguration {

@@ -5,7 +5,7 @@ import Numerics
 /// position, of the output of the frozen `prefix` (summed in Double, chunk by chunk). A
 /// channel whose std is 0 (constant on these images) gets std 1. These are the statistics of
 /// `DMNNormalization.standardize`: `data` is the DMN's own training subset, never test data.
-public func channelStatistics(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
+func channelStatistics(data: ImageDataset, preprocessing: Preprocessing, prefix: [Layer],
                               chunkImages: Int) -> (mean: [Float], std: [Float]) {
     let shape = prefix.last?.outputShape ?? Shape3(data.height, data.width, data.channels)
     let c = shape.channels

@@ -18,8 +18,8 @@ public protocol SpectraStore: Sendable {
 /// taken of it and its seed, the fitted preprocessing). Two builds with equal `dataKey`s must
 /// see the same images, in the same order, preprocessed the same way.
 public struct SpectraReuse: Sendable {
-    public var store: any SpectraStore
-    public var dataKey: String
+    var store: any SpectraStore
+    var dataKey: String
     public init(store: any SpectraStore, dataKey: String) { self.store = store; self.dataKey = dataKey }
 }
 

@@ -4,10 +4,10 @@ import Numerics
 public struct BatchNormSettings: Sendable, Hashable {
     /// Running averages move as running = momentum·running + (1 − momentum)·batch, once per
     /// optimiser step (Keras's rule and default, 0.99).
-    public var momentum = 0.99
+    var momentum = 0.99
     /// Added to the variance before its square root (Keras's default, 1e-3).
-    public var epsilon = 1e-3
-    public init(momentum: Double = 0.99, epsilon: Double = 1e-3) { self.momentum = momentum; self.epsilon = epsilon }
+    var epsilon = 1e-3
+    init(momentum: Double = 0.99, epsilon: Double = 1e-3) { self.momentum = momentum; self.epsilon = epsilon }
 }
 
 // MARK: Kernels (flat NHWC; rows = batch·height·width, the channel varies fastest)
@@ -167,11 +167,11 @@ public final class BatchNorm: Layer {
     public let name: String
     public let inputShape: Shape3
     public var outputShape: Shape3 { inputShape }
-    public let gamma: Parameter
-    public let beta: Parameter
+    let gamma: Parameter
+    let beta: Parameter
     public var parameters: [Parameter] { [gamma, beta] }
     public var trainable = true
-    public let settings: BatchNormSettings
+    let settings: BatchNormSettings
     /// True for the duration of a training step's forward and backward (set by `Sequential`).
     var training = false
 
@@ -203,7 +203,7 @@ public final class BatchNorm: Layer {
     private let xhat = Scratch<Float>()
     private let dIn = Scratch<Float>()
 
-    public init(name: String = "bn", shape: Shape3, settings: BatchNormSettings = BatchNormSettings(),
+    init(name: String = "bn", shape: Shape3, settings: BatchNormSettings = BatchNormSettings(),
                 gamma: [Float]? = nil, beta: [Float]? = nil, runningMean: [Float]? = nil, runningVariance: [Float]? = nil) {
         let c = shape.channels
         self.name = name

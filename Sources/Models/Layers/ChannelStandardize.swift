@@ -14,7 +14,7 @@ public final class ChannelStandardize: Layer {
     private let out = Scratch<Float>()
     private let dIn = Scratch<Float>()
 
-    public init(name: String = "standardize", shape: Shape3, mean: [Float], std: [Float]) {
+    init(name: String = "standardize", shape: Shape3, mean: [Float], std: [Float]) {
         precondition(mean.count == shape.channels && std.count == shape.channels,
                      "\(name): \(mean.count) means and \(std.count) stds for \(shape.channels) channels")
         precondition(std.allSatisfy { $0 > 0 && $0.isFinite }, "\(name): every std must be positive and finite")

@@ -8,10 +8,10 @@ public final class Conv2D: WeightLayer {
     public let outputShape: Shape3
     public let kernel: Int
     public let weights: Parameter
-    public let bias: Parameter
+    let bias: Parameter
     public var trainable = true
     public var parameters: [Parameter] { [weights, bias] }
-    public var patchSize: Int { kernel * kernel * inputShape.channels }
+    var patchSize: Int { kernel * kernel * inputShape.channels }
     public var filters: Int { outputShape.channels }
 
     private let cols = Scratch<Float>()
@@ -19,7 +19,7 @@ public final class Conv2D: WeightLayer {
     private let dCols = Scratch<Float>()
     private let dIn = Scratch<Float>()
 
-    public init(name: String = "conv", input: Shape3, filters: Int, kernel: Int = 3, weights: [Float], bias: [Float]? = nil) {
+    init(name: String = "conv", input: Shape3, filters: Int, kernel: Int = 3, weights: [Float], bias: [Float]? = nil) {
         precondition(input.height >= kernel && input.width >= kernel, "\(name): input \(input) smaller than kernel \(kernel)")
         self.name = name
         self.inputShape = input
@@ -29,7 +29,7 @@ public final class Conv2D: WeightLayer {
                                                    weights: weights, bias: bias)
     }
 
-    public convenience init(name: String = "conv", input: Shape3, filters: Int, kernel: Int = 3, initialization: WeightInitialization = .he,
+    convenience init(name: String = "conv", input: Shape3, filters: Int, kernel: Int = 3, initialization: WeightInitialization = .he,
                             rng: inout SeededRandom) {
         self.init(name: name, input: input, filters: filters, kernel: kernel,
                   weights: initialization.convWeights(input: input, filters: filters, kernel: kernel, rng: &rng))

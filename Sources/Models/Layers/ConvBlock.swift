@@ -14,7 +14,7 @@ public enum ConvBlockAlgorithm: String, CaseIterable, Sendable {
     /// kernel wins while its vectors of neighbouring windows are mostly full (pooled rows of 8
     /// windows or more: every first layer here) or the layer is small; sgemm wins on the deeper
     /// layers' narrow maps (13×13×16 → 32 filters: 5 windows a row).
-    public static func preferred(patchSize: Int, filters: Int, pooledWidth: Int) -> ConvBlockAlgorithm {
+    static func preferred(patchSize: Int, filters: Int, pooledWidth: Int) -> ConvBlockAlgorithm {
         pooledWidth >= 8 || patchSize * filters < 128 ? .direct : .gemm
     }
 }
@@ -41,7 +41,7 @@ public final class ConvBlock: WeightLayer {
     private let cols = Scratch<Float>()
     private let z = Scratch<Float>()
 
-    public init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, weights: [Float], bias: [Float]? = nil) {
+    init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, weights: [Float], bias: [Float]? = nil) {
         precondition(input.height - kernel + 1 >= 2 && input.width - kernel + 1 >= 2,
                      "\(name): input \(input) too small for a \(kernel)×\(kernel) conv and a 2×2 pool")
         self.name = name
@@ -54,7 +54,7 @@ public final class ConvBlock: WeightLayer {
                                     pooledWidth: outputShape.width)
     }
 
-    public convenience init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, initialization: WeightInitialization = .he,
+    convenience init(name: String = "block", input: Shape3, filters: Int, kernel: Int = 3, initialization: WeightInitialization = .he,
                             rng: inout SeededRandom) {
         self.init(name: name, input: input, filters: filters, kernel: kernel,
                   weights: initialization.convWeights(input: input, filters: filters, kernel: kernel, rng: &rng))

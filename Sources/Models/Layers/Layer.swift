@@ -6,7 +6,7 @@ public struct Shape3: Hashable, Codable, Sendable, CustomStringConvertible {
     public init(_ height: Int, _ width: Int, _ channels: Int) {
         self.height = height; self.width = width; self.channels = channels
     }
-    public var count: Int { height * width * channels }
+    var count: Int { height * width * channels }
     public var description: String { "\(height)×\(width)×\(channels)" }
 }
 
@@ -27,7 +27,7 @@ public final class Parameter {
         _modify { yield &values.array }
     }
     var grad: [Float]
-    public init(name: String, shape: [Int], value: [Float]) {
+    init(name: String, shape: [Int], value: [Float]) {
         precondition(shape.reduce(1, *) == value.count, "\(name): shape \(shape) does not match \(value.count) values")
         self.name = name; self.shape = shape; self.values = Values(value)
         self.grad = [Float](repeating: 0, count: value.count)
@@ -89,13 +89,13 @@ final class Scratch<T> {
 }
 
 /// A distribution to draw a layer's weights from, given its fans. Seeded.
-public enum Initializer: String, Codable, Sendable {
+enum Initializer: String, Codable, Sendable {
     /// He-normal, N(0, 2/fanIn).
     case he
     /// Glorot-uniform, U(±√(6/(fanIn+fanOut))).
     case glorot
 
-    public func values(count: Int, fanIn: Int, fanOut: Int, rng: inout SeededRandom) -> [Float] {
+    func values(count: Int, fanIn: Int, fanOut: Int, rng: inout SeededRandom) -> [Float] {
         switch self {
         case .he:
             let std = (2.0 / Double(fanIn)).squareRoot()
@@ -119,7 +119,7 @@ public enum WeightInitialization: String, Codable, Sendable, CaseIterable {
     case glorotUniform = "glorot-uniform"
 
     /// Weights W[k·k·C, K] of a k×k conv layer from C = `input.channels` channels to K = `filters`.
-    public func convWeights(input: Shape3, filters: Int, kernel: Int, rng: inout SeededRandom) -> [Float] {
+    func convWeights(input: Shape3, filters: Int, kernel: Int, rng: inout SeededRandom) -> [Float] {
         let p = kernel * kernel * input.channels
         switch self {
         case .he: return Initializer.he.values(count: p * filters, fanIn: p, fanOut: filters, rng: &rng)
@@ -129,5 +129,5 @@ public enum WeightInitialization: String, Codable, Sendable, CaseIterable {
     }
 
     /// The distribution of a hidden dense layer (one that feeds a ReLU).
-    public var hiddenDense: Initializer { self == .he ? .he : .glorot }
+    var hiddenDense: Initializer { self == .he ? .he : .glorot }
 }

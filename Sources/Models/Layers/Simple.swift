@@ -1,26 +1,26 @@
 import Numerics
 
-public final class ReLU: Layer {
-    public let name: String
-    public let inputShape: Shape3
-    public var outputShape: Shape3 { inputShape }
-    public var parameters: [Parameter] { [] }
-    public var trainable = true
+final class ReLU: Layer {
+    let name: String
+    let inputShape: Shape3
+    var outputShape: Shape3 { inputShape }
+    var parameters: [Parameter] { [] }
+    var trainable = true
     private let out = Scratch<Float>()
     private let dIn = Scratch<Float>()
 
-    public init(name: String = "relu", shape: Shape3) { self.name = name; self.inputShape = shape }
+    init(name: String = "relu", shape: Shape3) { self.name = name; self.inputShape = shape }
 
-    public func replica() -> Layer { ReLU(name: name, shape: inputShape) }
+    func replica() -> Layer { ReLU(name: name, shape: inputShape) }
 
-    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+    func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         let n = batch * inputShape.count
         let y = out.ensure(n)
         reluForward(x, count: n, y)
         return y
     }
 
-    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
+    func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
         guard needInputGrad else { return nil }
         let n = batch * inputShape.count
         let dx = dIn.ensure(n)
@@ -67,21 +67,21 @@ final class MaxPool2: Layer {
 
 /// Fully connected: y = x·W + b, W[in, out]. Flattening NHWC is free (the buffer is already
 /// flat), so any input shape is accepted and read as a vector of `inputShape.count`.
-public final class Dense: WeightLayer {
-    public let name: String
-    public let inputShape: Shape3
-    public let outputShape: Shape3
-    public let weights: Parameter
+final class Dense: WeightLayer {
+    let name: String
+    let inputShape: Shape3
+    let outputShape: Shape3
+    let weights: Parameter
     let bias: Parameter
-    public var trainable = true
-    public var parameters: [Parameter] { [weights, bias] }
-    public var inputs: Int { inputShape.count }
-    public var outputs: Int { outputShape.channels }
+    var trainable = true
+    var parameters: [Parameter] { [weights, bias] }
+    var inputs: Int { inputShape.count }
+    var outputs: Int { outputShape.channels }
     private var lastInput: UnsafePointer<Float>?
     private let out = Scratch<Float>()
     private let dIn = Scratch<Float>()
 
-    public init(name: String = "dense", input: Shape3, outputs: Int, weights: [Float], bias: [Float]? = nil) {
+    init(name: String = "dense", input: Shape3, outputs: Int, weights: [Float], bias: [Float]? = nil) {
         self.name = name
         self.inputShape = input
         self.outputShape = Shape3(1, 1, outputs)
@@ -89,12 +89,12 @@ public final class Dense: WeightLayer {
         self.bias = Parameter(name: "\(name).b", shape: [outputs], value: bias ?? [Float](repeating: 0, count: outputs))
     }
 
-    public convenience init(name: String = "dense", input: Shape3, outputs: Int, initializer: Initializer, rng: inout SeededRandom) {
+    convenience init(name: String = "dense", input: Shape3, outputs: Int, initializer: Initializer, rng: inout SeededRandom) {
         self.init(name: name, input: input, outputs: outputs,
                   weights: initializer.values(count: input.count * outputs, fanIn: input.count, fanOut: outputs, rng: &rng))
     }
 
-    public func replica() -> Layer {
+    func replica() -> Layer {
         let r = Dense(name: name, input: inputShape, outputs: outputs, weights: weights.value, bias: bias.value)
         r.trainable = trainable
         return r
@@ -102,7 +102,7 @@ public final class Dense: WeightLayer {
 
     /// The input pointer is kept for backward: callers must not overwrite it in between,
     /// which holds in a `Sequential` since every layer owns its output buffer.
-    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+    func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
         lastInput = x
         let y = out.ensure(batch * outputs)
         weights.value.withUnsafeBufferPointer { w in
@@ -113,7 +113,7 @@ public final class Dense: WeightLayer {
         return y
     }
 
-    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
+    func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGrad: Bool) -> UnsafeMutablePointer<Float>? {
         let dx = needInputGrad ? dIn.ensure(batch * inputs) : nil
         weights.value.withUnsafeBufferPointer { w in
             if trainable {

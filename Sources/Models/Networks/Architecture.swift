@@ -7,10 +7,10 @@ struct ArchitectureError: Error, CustomStringConvertible {
 /// The paper's ConvNet shape: for each filter count, conv k×k (valid) → ReLU → 2×2 max-pool
 /// (one fused `ConvBlock`); then a dense softmax layer. "4,15" is two conv layers of 4 and 15 filters.
 public struct Architecture: Sendable, Hashable {
-    public var input: Shape3
-    public var classes: Int
-    public var convFilters: [Int]
-    public var kernel = 3
+    var input: Shape3
+    var classes: Int
+    var convFilters: [Int]
+    var kernel = 3
 
     public init(input: Shape3, classes: Int, convFilters: [Int], kernel: Int = 3) throws {
         self.input = input; self.classes = classes; self.convFilters = convFilters; self.kernel = kernel

@@ -10,19 +10,19 @@ public enum ClassificationLoss: String, CaseIterable, Sendable {
     case kerasClipped = "keras-clipped"
 
     /// The clip ε of `softmaxCrossEntropy`; 0 = none. Keras's `backend.epsilon()` is 1e-7.
-    public var probabilityClip: Float { self == .kerasClipped ? 1e-7 : 0 }
+    var probabilityClip: Float { self == .kerasClipped ? 1e-7 : 0 }
 }
 
 /// A stack of layers ending in logits, trained with softmax cross-entropy.
 public final class Sequential {
     public let layers: [Layer]
     /// The loss `lossAndGradients` trains with; replicas and workers take it along.
-    public var loss: ClassificationLoss = .logits
+    var loss: ClassificationLoss = .logits
     let inputShape: Shape3
-    public var classes: Int { layers.last!.outputShape.count }
+    var classes: Int { layers.last!.outputShape.count }
     private let dLogits = Scratch<Float>()
 
-    public init(_ layers: [Layer]) {
+    init(_ layers: [Layer]) {
         precondition(!layers.isEmpty, "a network needs at least one layer")
         for (a, b) in zip(layers, layers.dropFirst()) {
             precondition(a.outputShape.count == b.inputShape.count,
@@ -74,13 +74,13 @@ public final class Sequential {
     /// How many leading layers receive no gradient: the layers below the lowest trainable
     /// layer with parameters. Their output is a fixed function of the input image, which is
     /// what lets `Trainer` compute it once per run (`FeatureCache`).
-    public var frozenPrefix: Int {
+    var frozenPrefix: Int {
         layers.firstIndex(where: { $0.trainable && !$0.parameters.isEmpty }) ?? layers.count
     }
 
     /// Output of `layers[range]` for a batch whose input is that of `range.lowerBound`; the
     /// pointer is the last layer's buffer (the input itself for an empty range).
-    public func forward(_ x: UnsafePointer<Float>, batch: Int, layers range: Range<Int>) -> UnsafeMutablePointer<Float> {
+    func forward(_ x: UnsafePointer<Float>, batch: Int, layers range: Range<Int>) -> UnsafeMutablePointer<Float> {
         var h = x
         for i in range { h = UnsafePointer(layers[i].forward(h, batch: batch)) }
         return UnsafeMutablePointer(mutating: h)
@@ -88,7 +88,7 @@ public final class Sequential {
 
     /// Logits for a batch whose `x` is the input of layer `start` (0: the image); the pointer
     /// is the last layer's buffer.
-    public func forward(_ x: UnsafePointer<Float>, batch: Int, from start: Int = 0) -> UnsafeMutablePointer<Float> {
+    func forward(_ x: UnsafePointer<Float>, batch: Int, from start: Int = 0) -> UnsafeMutablePointer<Float> {
         precondition(start < layers.count, "forward from layer \(start) of \(layers.count)")
         return forward(x, batch: batch, layers: start..<layers.count)
     }
@@ -97,7 +97,7 @@ public final class Sequential {
     /// parameters (zero them first). Returns summed loss and number correct. `x` is the input
     /// of layer `start`, which may be at most `frozenPrefix` (the layers below get no gradient).
     @discardableResult
-    public func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
+    func lossAndGradients(_ x: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
                                  from start: Int = 0) -> (loss: Double, correct: Int) {
         precondition(start <= frozenPrefix, "layer \(start) and below would need gradients")
         // Batch normalisation uses the batch's statistics during a training step only.

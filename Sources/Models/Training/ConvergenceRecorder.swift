@@ -5,17 +5,17 @@ public final class ConvergenceRecorder {
     public struct Record: Codable, Hashable, Sendable {
         public let step: Int, imagesSeen: Int, layer: Int
         public let lambda: Double, detrended: Double, smoothed: Double
-        public init(step: Int, imagesSeen: Int, layer: Int, lambda: Double, detrended: Double, smoothed: Double) {
+        init(step: Int, imagesSeen: Int, layer: Int, lambda: Double, detrended: Double, smoothed: Double) {
             self.step = step; self.imagesSeen = imagesSeen; self.layer = layer
             self.lambda = lambda; self.detrended = detrended; self.smoothed = smoothed
         }
     }
 
-    public let every: Int
-    public let window: Int
+    let every: Int
+    let window: Int
     /// Indices (into `Sequential.weightSnapshots()`) of the layers to record; 1-based layer
     /// numbers in the records follow this order.
-    public let layers: [Int]
+    let layers: [Int]
     public private(set) var records: [Record] = []
     private var previous: [[Float]]?
     private var recent: [[Double]]

@@ -4,7 +4,7 @@ import Numerics
 public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case sgd, adam }
 
 /// Updates parameters from their accumulated gradients.
-public protocol Optimizer: AnyObject {
+protocol Optimizer: AnyObject {
     /// Steps `shards[0]` (the trained network's parameters) on the batch's gradient. One shard's
     /// gradients are used as they are; several data-parallel shards' gradients (`shards[j][i]` is
     /// parameter i of shard j's replica, each gradient its shard's mean) are weighted by their
@@ -14,7 +14,7 @@ public protocol Optimizer: AnyObject {
 
 extension Optimizer {
     /// A step on one set of parameters' own gradients.
-    public func step(_ parameters: [Parameter]) { step([parameters], shares: [1]) }
+    func step(_ parameters: [Parameter]) { step([parameters], shares: [1]) }
 }
 
 /// Calls `body` with each parameter of `shards[0]` and its batch gradient. Two shards are
@@ -45,14 +45,14 @@ private func forEachGradient(_ shards: [[Parameter]], shares: [Float], _ body: (
 }
 
 /// SGD with (heavy-ball) momentum: v ← μv − ηg; w ← w + v.
-public final class SGD: Optimizer {
-    public let learningRate: Float
-    public let momentum: Float
+final class SGD: Optimizer {
+    let learningRate: Float
+    let momentum: Float
     private var velocity: [ObjectIdentifier: [Float]] = [:]
-    public init(learningRate: Double, momentum: Double) {
+    init(learningRate: Double, momentum: Double) {
         self.learningRate = Float(learningRate); self.momentum = Float(momentum)
     }
-    public func step(_ shards: [[Parameter]], shares: [Float]) {
+    func step(_ shards: [[Parameter]], shares: [Float]) {
         let mu = momentum, lr = learningRate
         forEachGradient(shards, shares: shares) { p, g in
             if mu == 0 {
@@ -71,15 +71,15 @@ public final class SGD: Optimizer {
 }
 
 /// Adam (Kingma & Ba) with bias correction, Keras's default ε = 1e-7.
-public final class Adam: Optimizer {
-    public let learningRate: Double
+final class Adam: Optimizer {
+    let learningRate: Double
     let beta1: Double, beta2: Double, epsilon: Double
     private var t = 0
     private var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
-    public init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
+    init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
     }
-    public func step(_ shards: [[Parameter]], shares: [Float]) {
+    func step(_ shards: [[Parameter]], shares: [Float]) {
         t += 1
         let lrT = Float(learningRate * (1 - pow(beta2, Double(t))).squareRoot() / (1 - pow(beta1, Double(t))))
         let b1 = Float(beta1), b2 = Float(beta2), eps = Float(epsilon)

@@ -100,7 +100,7 @@ public struct EpochStats: Codable, Hashable, Sendable {
 public struct StepInfo {
     public let step: Int          // 1-based, counted over all epochs
     public let imagesSeen: Int
-    public let epoch: Int
+    let epoch: Int
     public let network: Sequential
 }
 
@@ -114,13 +114,13 @@ struct TrainingError: Error, CustomStringConvertible {
 /// once per dataset and the trainable layers train on those (`FeatureCache`), within
 /// `featureCacheBudget`.
 public final class Trainer {
-    public let network: Sequential
-    public let config: TrainingConfig
-    public let preprocessing: Preprocessing
-    public let optimizer: Optimizer
+    let network: Sequential
+    let config: TrainingConfig
+    let preprocessing: Preprocessing
+    let optimizer: Optimizer
     /// How many threads work the gradient shards. The trainer never changes OpenBLAS's
     /// (process-wide) thread count: the layout already says 1 whenever it has several workers.
-    public let threads: ThreadLayout
+    let threads: ThreadLayout
     /// Called after every optimiser step (the Fig. 1 convergence recorder hangs here).
     public var onStep: ((StepInfo) -> Void)?
     /// Called after every epoch.
@@ -142,7 +142,7 @@ public final class Trainer {
     /// Memory for the frozen layers' cached outputs (`FeatureCache`); 0 recomputes them at
     /// every step. Caching gives bit-identical results, so this is a speed/memory knob only
     /// (an execution setting, not part of what a run is).
-    public let featureCacheBudget: Int
+    let featureCacheBudget: Int
     private var caches: [FeatureCache] = []
     /// Seconds spent computing cached features so far (part of `fit`/`evaluate` time).
     public private(set) var featureSeconds = 0.0

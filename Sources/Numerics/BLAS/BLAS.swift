@@ -17,7 +17,7 @@ public enum BLAS {
 
     /// How many times `setThreads` was called in this process: a test runs concurrent runs and
     /// checks that none of them wrote the count.
-    public static var threadCountWriteCount: Int { writesLock.withLock { writes } }
+    static var threadCountWriteCount: Int { writesLock.withLock { writes } }
     private static let writesLock = NSLock()
     // Guarded by writesLock (Synchronization's Mutex needs macOS 15; the package supports 13).
     nonisolated(unsafe) private static var writes = 0
@@ -37,7 +37,7 @@ public func sgemm(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
 /// C[n×n] (upper triangle) += alpha · Aᵀ·A for A stored rows×n row-major: the Gram matrix of
 /// A's rows, which is how a density matrix Σ h hᵀ is accumulated from a block of vectors h.
 @inline(__always)
-public func ssyrkGram(rows: Int, n: Int, alpha: Float = 1, _ a: UnsafePointer<Float>,
+func ssyrkGram(rows: Int, n: Int, alpha: Float = 1, _ a: UnsafePointer<Float>,
                       beta: Float = 1, _ c: UnsafeMutablePointer<Float>) {
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(rows), alpha, a, Int32(n), beta, c, Int32(n))
 }

@@ -20,7 +20,7 @@ public enum OpenBLASCore {
     /// The kernel family to force, or nil to leave OpenBLAS's choice alone: only when OpenBLAS
     /// fell back to the generic Prescott kernels, the user did not choose, and the CPU flags
     /// (as /proc/cpuinfo spells them) show a wider instruction set that OpenBLAS has kernels for.
-    public static func override(current: String, cpuFlags: Set<String>, environment: [String: String]) -> String? {
+    static func override(current: String, cpuFlags: Set<String>, environment: [String: String]) -> String? {
         guard environment["OPENBLAS_CORETYPE"] == nil, current.lowercased() == "prescott" else { return nil }
         let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(cpuFlags.contains)
         if avx512 && cpuFlags.contains("avx512_bf16") { return "Cooperlake" }
@@ -31,7 +31,7 @@ public enum OpenBLASCore {
     }
 
     /// The flags line of /proc/cpuinfo (empty where there is none).
-    public static func cpuFlags(cpuinfo: String) -> Set<String> {
+    static func cpuFlags(cpuinfo: String) -> Set<String> {
         guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
               let colon = line.firstIndex(of: ":") else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))

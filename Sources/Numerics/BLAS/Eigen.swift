@@ -1,7 +1,7 @@
 import CLinalg
 
-public struct LinalgError: Error, CustomStringConvertible {
-    public let description: String
+struct LinalgError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Eigen-decomposition of a symmetric matrix.

@@ -11,7 +11,7 @@ import CNumerics
 // PH = (H−k+1)/2, PW = (W−k+1)/2; win[B, PH, PW, F] is the winning position in the 2×2
 // window (0…3, row-major) or `noGradient` where the output was clipped to 0 by the ReLU.
 
-public let noGradient: UInt8 = 255
+let noGradient: UInt8 = 255
 
 /// The fused forward, in C so that it runs in the CPU's widest vectors (Swift's SIMD types
 /// compile to the build's baseline, SSE2 on x86-64). Each output is bias + Σ x·w over the

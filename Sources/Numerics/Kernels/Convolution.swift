@@ -62,7 +62,7 @@ public func convBackward(cols: UnsafePointer<Float>, dy: UnsafePointer<Float>, r
 }
 
 /// out[c] += Σ_r a[r, c] for a[rows, cols].
-public func columnSumsAdd(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
+func columnSumsAdd(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
     for r in 0..<rows {
         let row = a + r * cols
         for c in 0..<cols { out[c] += row[c] }
