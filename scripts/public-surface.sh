@@ -15,10 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 1014 after this session's merges: the thread layout, typed report rows, automatic T_frac and
-# image resizing each added public API that other modules use; the cut towards ~300 (issue 26)
-# is still to do, and every later commit must not raise this.
-ceiling=1014
+# 566: the count after the cut of issue 26, which made internal every declaration that no other
+# module (nor the `repro` executable) uses; what stays public is used across modules or required
+# public by a public protocol (Layer, Codable, ExpressibleByArgument, …).
+ceiling=566
 
 list=0
 [ "${1:-}" = --list ] && list=1
