@@ -2,7 +2,7 @@
 # check-artefacts.sh so that the two can never disagree. REPRO is the repro binary to call.
 
 # Every committed spec, in the order reproduce.sh runs them (cheap first); each writes results/<name>/.
-SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac dmn-thresholds inside ablations learning-curve fig3 learning-curve-steps pretraining batchnorm authors authors-clipped fig3-dip protocols pretraining-authors)
+SPECS=(quick own-data fig3-fashion fig1 fig2 fig2-seeds fig3-tpc fig3-tv fig3-tfrac pca-reuse-tpc pca-reuse-tv tfrac-auto dmn-thresholds inside ablations learning-curve fig3 learning-curve-steps pretraining batchnorm authors authors-clipped authors-clipped-4-15 fig3-dip protocols pretraining-authors)
 
 # The specs whose folders keep their runs' saved weights (runs/<id>.weights/), each because
 # something reads them:
@@ -23,6 +23,17 @@ weights_for() {
   local s
   for s in "${WEIGHTS[@]}"; do [ "$s" = "$1" ] && { echo auto; return; }; done
   echo none
+}
+
+# The specs reproduce.sh runs with --pca-cache on (repro run's default is off, so that build
+# times stay from-scratch builds): the PCA-reuse claim measures the cache itself.
+PCA_CACHE=(pca-reuse-tpc pca-reuse-tv)
+
+# The --pca-cache value reproduce.sh runs spec $1 with.
+pca_cache_for() {
+  local s
+  for s in "${PCA_CACHE[@]}"; do [ "$s" = "$1" ] && { echo on; return; }; done
+  echo off
 }
 
 # `repro plot`, silent unless it fails; then its errors (not its "wrote" lines) go to stderr.

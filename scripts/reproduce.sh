@@ -20,9 +20,10 @@ fi
 start=$(date +%s)
 for spec in "${SPECS[@]}"; do
   t=$(date +%s)
-  # Weights only where something reads them (WEIGHTS in scripts/artefacts.sh); a --weights
-  # among the extra arguments comes later and wins.
-  "$REPRO" run "experiments/$spec.json" --quiet --weights "$(weights_for "$spec")" "$@"
+  # Weights only where something reads them (WEIGHTS in scripts/artefacts.sh), the PCA cache
+  # only where a claim measures it (PCA_CACHE); a --weights or --pca-cache among the extra
+  # arguments comes later and wins.
+  "$REPRO" run "experiments/$spec.json" --quiet --weights "$(weights_for "$spec")" --pca-cache "$(pca_cache_for "$spec")" "$@"
   echo "$spec: $(( $(date +%s) - t )) s"
 done
 t=$(date +%s)

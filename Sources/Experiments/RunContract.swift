@@ -101,6 +101,10 @@ public struct RunOutcome: Codable, Hashable, Sendable {
     /// With dmn.tfrac "auto": the fraction each DMN layer chose (nil otherwise, and in run
     /// files written before the option, which decode without it).
     var tfracChosen: [Double]? = nil
+    /// With `--pca-cache` on or memory: per DMN/PCA layer, whether its spectra came from the
+    /// cache (its build seconds then measure no PCA); nil when the run asked for no reuse (and
+    /// in run files written before the option).
+    var spectraReused: [Bool]? = nil
     var buildSeconds: Double = 0
     var sgdSeconds: Double = 0
     var history: [EpochStats] = []

@@ -439,6 +439,6 @@ enum Claims {
          tfracLowAsGoodAsFull(sweeps), dmnCheaperThanSGD(timedConfigs ?? configs),
          TimeToAccuracy.check(configs, history: set.history),
          TfracAutoClaim.check(Analysis.groups(set.runs)), LearningCurves.check(configs)]
-            + PretrainingClaim.checks(set) + [BatchNormClaim.check(set), PCAReuse.check(sweeps, provenance: set.provenance)]
+            + PretrainingClaim.checks(set) + [BatchNormClaim.check(set), PCAReuse.check(sweeps)]
     }
 }

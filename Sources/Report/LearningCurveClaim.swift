@@ -23,7 +23,7 @@ struct LearningCurvePoint: Sendable, Equatable {
     var label: String { isAll ? "all" + (images.map { " (\($0))" } ?? "") : limit }
 }
 
-/// A DMN-vs-ConvNet configuration at several training-set sizes, one spec and one protocol.
+/// A DMN-vs-ConvNet configuration at several training-set sizes and one protocol.
 struct LearningCurve: Sendable {
     var dataset: DatasetName
     /// The filter configuration's label ("4", "4+15").
@@ -53,8 +53,9 @@ enum LearningCurves {
     static let fraction = 0.95
     /// How many of the smallest training-set sizes count as "small".
     static let smallCount = 2
-    static let rule = "A learning curve: the DMN and ConvNet runs of one spec, dataset, filter configuration and protocol (training "
-        + "budget included) that differ only in data.trainLimit, at 2 or more sizes n. Its grid: the n at which both models have ok "
+    static let rule = "A learning curve: the DMN and ConvNet runs of one dataset, filter configuration and protocol (training "
+        + "budget included) that differ only in data.trainLimit, at 2 or more sizes n (from any spec: a full-data run is often "
+        + "another spec's, e.g. Fig. 3's, with the same run id; where two specs have the same n, the spec with the most sizes wins). Its grid: the n at which both models have ok "
         + "runs of at least 2 common seeds (an n missing for one model, with fewer seeds, or that the DMN cannot build is left out "
         + "and named). A curve needs the full-data point (trainLimit null) and at least \(smallCount) smaller n, else it is "
         + "inconclusive. (a) Small n = the \(smallCount) smallest grid n; at each, the 95% t interval over seeds of the paired "
@@ -92,7 +93,7 @@ enum LearningCurves {
     }
 
     /// The learning curves among `configs` (the paper's text protocol's, or any): configurations
-    /// of one spec, dataset and filters whose settings differ only in train_limit. A
+    /// of one dataset and filters whose settings differ only in train_limit, from any spec. A
     /// configuration with one model only joins the curves it matches, as a size left out.
     static func curves(_ configs: [Fig3Config]) -> [LearningCurve] {
         let shared = Analysis.parameterColumns.filter {
@@ -104,7 +105,7 @@ enum LearningCurves {
         struct Member { var config: Fig3Config; var shared: String; var dmn: String?; var convnet: String? }
         let members = configs.compactMap { c -> Member? in
             guard let ref = c.convnet ?? c.dmn else { return nil }
-            return Member(config: c, shared: [c.spec, c.dataset.rawValue, c.filters, values(ref, shared)].joined(separator: "\u{2}"),
+            return Member(config: c, shared: [c.dataset.rawValue, c.filters, values(ref, shared)].joined(separator: "\u{2}"),
                           dmn: c.dmn.map { values($0, dmnOnly) }, convnet: c.convnet.map { values($0, convnetOnly) })
         }
         var families: [(shared: String, dmn: String, convnet: String, members: [Fig3Config])] = []
@@ -122,10 +123,19 @@ enum LearningCurves {
         }
         return families.compactMap { family -> LearningCurve? in
             let limits = { (c: Fig3Config) in (c.dmn ?? c.convnet)?.setting("train_limit").description ?? "nan" }
-            guard Set(family.members.map(limits)).count >= 2,
-                  let first = family.members.first, let ref = first.convnet else { return nil }
-            var points: [LearningCurvePoint] = [], leftOut: [String] = []
+            // One member a size: where specs share one (a full-data run is often Fig. 3's), the
+            // spec with the most sizes in the family wins, on a tie the first by name.
+            let perSpec = Dictionary(family.members.map { ($0.spec, 1) }, uniquingKeysWith: +)
+            func rank(_ c: Fig3Config) -> (Int, String) { (-(perSpec[c.spec] ?? 0), c.spec) }
+            var bySize: [String: Fig3Config] = [:]
             for c in family.members {
+                if let kept = bySize[limits(c)], rank(kept) <= rank(c) { continue }
+                bySize[limits(c)] = c
+            }
+            let members = family.members.filter { bySize[limits($0)]?.spec == $0.spec }
+            guard bySize.count >= 2, let first = members.min(by: { rank($0) < rank($1) }), let ref = first.convnet else { return nil }
+            var points: [LearningCurvePoint] = [], leftOut: [String] = []
+            for c in members {
                 let limit = limits(c)
                 let p = LearningCurvePoint(limit: limit, images: Double(limit).flatMap { $0.isFinite ? Int($0) : nil } ?? fullTrainingCount(c.dataset),
                                            dmn: c.dmn.map(perSeed) ?? [:], convnet: c.convnet.map(perSeed) ?? [:])

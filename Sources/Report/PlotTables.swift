@@ -197,7 +197,7 @@ public enum PlotTables {
                 ("pretraining", PretrainingClaim.plotTable(set)),
                 ("batchnorm", BatchNormClaim.plotTable(set)),
                 ("learning_curve", LearningCurves.plotTable(ClaimRobustness.paperTextConfigs(groups: groups))),
-                ("pca_reuse", PCAReuse.plotTable(set, sweeps: sweeps))]
+                ("pca_reuse", PCAReuse.plotTable(sweeps))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that

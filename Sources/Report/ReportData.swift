@@ -67,8 +67,6 @@ struct ProvenanceInfo: Sendable, Equatable {
     var jobs: Int?
     var shard: String?
     var executor: String?
-    /// `--pca-cache` of the invocation (nil before it existed: every build computed its spectra).
-    var pcaCache: PCACacheMode?
     var started: String?
     var finished: String?
     var runsOk: Int?
@@ -88,7 +86,7 @@ struct ProvenanceInfo: Sendable, Equatable {
         command = o["command"] as? [String]
         specFile = str("specFile"); specName = str("specName"); host = str("host")
         cores = int("cores"); blasThreads = int("blasThreads"); blasCore = str("blasCore"); jobs = int("jobs")
-        shard = str("shard"); executor = str("executor"); pcaCache = str("pcaCache").flatMap(PCACacheMode.init(rawValue:)); started = str("started"); finished = str("finished")
+        shard = str("shard"); executor = str("executor"); started = str("started"); finished = str("finished")
         runsOk = int("runsOk"); runsFailed = int("runsFailed")
         mergedFrom = o["mergedFrom"] as? [String]
     }

@@ -28,6 +28,11 @@ struct RunRow: Sendable, Equatable {
     /// The T_frac each layer chose under `dmn.tfrac: "auto"`; empty otherwise (and in tables
     /// written before the column existed).
     var tfracChosen: [Double]
+    /// Per DMN/PCA layer, whether its spectra came from the PCA cache (`--pca-cache`); empty
+    /// when the run asked for no reuse (and in tables written before the column existed).
+    var spectraReused: [Bool]
+    /// Whether `buildSeconds` is a from-scratch build: no layer took its spectra from the cache.
+    var builtFromScratch: Bool { !spectraReused.contains(true) }
     /// Accuracies (0…1) and times; NaN when the run did not produce them (failed, infeasible).
     var trainAccuracy: Double
     var testAccuracy: Double
@@ -78,6 +83,13 @@ struct RunRow: Sendable, Equatable {
                 throw RowProblem(column: "tfrac_chosen", value: chosen, expected: "fractions in (0, 1] joined by -")
             }
             return v
+        }
+        let reused = row.values["spectra_reused"] ?? ""
+        spectraReused = try reused.isEmpty ? [] : reused.split(separator: "-").map { (part: Substring) throws(RowProblem) -> Bool in
+            guard part == "0" || part == "1" else {
+                throw RowProblem(column: "spectra_reused", value: reused, expected: "0 or 1 per layer, joined by -")
+            }
+            return part == "1"
         }
         trainAccuracy = try f.number("train_acc")
         testAccuracy = try f.number("test_acc")

@@ -51,7 +51,8 @@ enum TimeToAccuracy {
         + "its epochs has d ≥ its whole time − T_DMN, and that lower bound is used (censored). Per configuration, with the 95% t interval "
         + "of d over seeds (≥ 2): supported when it lies wholly above 0; not supported when it lies wholly below 0 and no seed is "
         + "censored; inconclusive otherwise. Overall: supported when every configuration is supported; not supported when any is not; "
-        + "else inconclusive. Wall times come from the machine that ran the runs (provenance)."
+        + "else inconclusive. Wall times come from the machine that ran the runs (provenance); DMN runs whose build took its spectra "
+        + "from the PCA cache (runs.csv spectra_reused) are not timed."
 
     /// The wall time at the end of each epoch of `run`; nil when its times or history are missing.
     static func curve(_ run: RunRow, _ history: [EpochStats]) -> [TimedEpoch]? {
@@ -75,7 +76,7 @@ enum TimeToAccuracy {
     /// Curves of a group's ok runs by seed.
     static func curves(_ g: RunGroup, _ hist: [String: [EpochStats]]) -> [UInt64: [TimedEpoch]] {
         var out: [UInt64: [TimedEpoch]] = [:]
-        for r in g.okRuns { if let c = curve(r, hist[r.runId] ?? []) { out[r.seed] = c } }
+        for r in g.timedRuns { if let c = curve(r, hist[r.runId] ?? []) { out[r.seed] = c } }
         return out
     }
 

@@ -73,7 +73,9 @@ enum CLI {
     }
 
     /// Shared body of `run` and `sweep`.
-    static func execute(spec: ExperimentSpec, common: CommonOptions, execution: ExecutionOptions) throws {
+    /// `pcaCache` is the command's default for `--pca-cache` when the option is not given.
+    static func execute(spec: ExperimentSpec, common: CommonOptions, execution: ExecutionOptions, pcaCache: PCACacheMode) throws {
+        let pcaCache = execution.pcaCache ?? pcaCache
         if !common.quiet { for w in spec.warnings { err("warning: " + w) } }
         var plan = spec.plannedRuns()
         let shard = execution.parsedShard
@@ -106,10 +108,10 @@ enum CLI {
         options.weights = execution.weights
         options.shard = shard
         options.threads = threads.layout
-        options.pcaCache = execution.pcaCache
+        options.pcaCache = pcaCache
         options.handleSignals = true
         let quiet = common.quiet
-        let executor = makeDefaultExecutor(pcaCache: execution.pcaCache, folder: folder.url,
+        let executor = makeDefaultExecutor(pcaCache: pcaCache, folder: folder.url,
                                            warn: { if !quiet { CLI.err("warning: " + $0) } })
         let runner = ExperimentRunner(executor: executor, folder: folder, options: options,
                                       progress: ProgressReporting.make(quiet: common.quiet))

@@ -64,14 +64,18 @@ struct ExecutionOptions: ParsableArguments {
     var weights: WeightSaving = .auto
 
     // Not a spec key either: reused spectra are the bytes a run would compute, so the cache
-    // changes build times only, never a result or a run id.
+    // changes build times only, never a result or a run id. Off by default for `run`, whose
+    // build times the report's time claims compare as from-scratch builds; on for `sweep`,
+    // whose points differ only in the thresholds the cache is for.
     @Option(name: .long, help: ArgumentHelp("""
         Reuse each DMN layer's class density matrices and their eigenvectors between runs that \
-        differ only in T_v, T_PC, the filter count mode, the similarity, the visit order or the \
-        sign rule (one PCA for all thresholds; results are bit for bit those without it): on = in \
-        memory and on disk in <output folder>/cache/pca/, memory = in this process only, off.
+        differ only in T_v, T_PC, the filter count, the similarity, the visit order or the sign \
+        rule (one PCA for all thresholds; results are bit for bit those without it): on = in \
+        memory and on disk in <output folder>/cache/pca/, memory = in this process only, off. \
+        Default: off for `repro run` (build times stay from-scratch builds), on for `repro sweep`. \
+        runs.csv's spectra_reused marks the layers that took their spectra from the cache.
         """, valueName: "on|memory|off"))
-    var pcaCache: PCACacheMode = .on
+    var pcaCache: PCACacheMode?
 
     init() {}
 

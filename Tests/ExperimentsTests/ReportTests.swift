@@ -872,6 +872,22 @@ final class LearningCurveReportTests: XCTestCase {
         XCTAssertTrue(f.text.contains("per seed all (60000), all (60000), 5000"), f.text)
     }
 
+    /// The full-data point may come from another spec (Fig. 3's runs, copied with their ids);
+    /// where two specs have the same size, the spec with the most sizes wins.
+    func testFullDataPointFromAnotherSpec() throws {
+        func respec(_ r: RunRow, _ spec: String) -> RunRow { var r = r; r.spec = spec; r.runId = F.nextId(); return r }
+        let fromFig3 = supporting.map { $0.setting("train_limit") == .none ? respec($0, "fig3") : $0 }
+        let c = try claim(fromFig3)
+        XCTAssertEqual(c.verdict, .supported, describe(c))
+        // Fig. 3 also ran n = 500 with other accuracies: the learning-curve spec's n = 500 is kept.
+        let clash = fromFig3 + supporting.filter { $0.setting("train_limit") == .integer(500) }.map { r -> RunRow in
+            var r = respec(r, "fig3"); r.testAccuracy = 0.1; return r
+        }
+        let c2 = try claim(clash)
+        XCTAssertEqual(c2.verdict, .supported, describe(c2))
+        XCTAssertEqual(c2.findings.count, 1, describe(c2))
+    }
+
     func testPlotTableAndReportSection() throws {
         var set = ResultSet()
         set.folders = ["mem"]

@@ -251,11 +251,21 @@ final class SpectraCacheTests: XCTestCase {
         let entries = try FileManager.default.contentsOfDirectory(atPath: cacheDir.path)
         XCTAssertTrue(entries.count >= 3 && entries.allSatisfy { $0.hasSuffix(".bin") }, "\(entries)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: off.appendingPathComponent("cache").path), "--pca-cache off writes no cache")
+        // runs.csv's spectra_reused: layer 1 is the same PCA in every DMN run (configurations 4
+        // and 2,3, every T_PC), so exactly one run computed it; without the cache the column is empty.
+        func layerOneFlags(_ folder: URL) -> [String] {
+            let t = Tables.read(folder.appendingPathComponent("runs.csv"))
+            let col = t[0].firstIndex(of: "spectra_reused")!, model = t[0].firstIndex(of: "model")!
+            return t.dropFirst().filter { $0[model] == "dmn" }.map { $0[col].split(separator: "-").first.map(String.init) ?? "" }
+        }
+        XCTAssertEqual(layerOneFlags(on).sorted(), ["0", "1", "1", "1", "1", "1"])
+        XCTAssertEqual(layerOneFlags(off), Array(repeating: "", count: 6))
 
-        // A second process from the disk entries alone: the same results.
+        // A second process from the disk entries alone: the same results, every layer 1 reused.
         try FileManager.default.removeItem(at: on.appendingPathComponent("runs"))
         try sweep("on", ["--jobs", "1"])
         Tables.assertSame(on, off)
+        XCTAssertEqual(layerOneFlags(on), Array(repeating: "1", count: 6))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).sorted(), entries.sorted())
 
         let m = try ReproBinary.run(["merge", "on", "--out", "merged"], cwd: dir)

@@ -123,6 +123,7 @@ struct ModelRunExecutor: WeightSavingExecutor {
             outcome.filterCounts = built.reports.map(\.filters)
             outcome.relaxedTv = built.reports.map(\.relaxedTv)
             if opts.tfrac == .auto && kind != .random { outcome.tfracChosen = built.reports.compactMap { $0.fractionChoice?.fraction } }
+            if reuse != nil && kind != .random && opts.tfrac != .auto { outcome.spectraReused = built.reports.map(\.spectraReused) }
             builtReports = built.reports
         }
         outcome.buildSeconds = seconds(since: buildStart)

@@ -115,13 +115,14 @@ public final class ResultTables: @unchecked Sendable {
     public static let runColumns: [String] =
         ["run_id", "spec", "spec_hash", "kind", "dataset", "model", "filters"]
         + Parameters.all.map(\.column)
-        + ["seed", "filter_counts", "relaxed_tv", "tfrac_chosen", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
+        + ["seed", "filter_counts", "relaxed_tv", "tfrac_chosen", "spectra_reused", "train_acc", "test_acc", "build_s", "sgd_s", "total_s", "status", "reason"]
 
     /// `validation_acc` is nan for runs without a validation split.
     static let historyColumns = ["run_id", "epoch", "loss", "train_acc", "test_acc", "seconds", "validation_acc"]
     static let lambdaColumns = ["run_id", "step", "images_seen", "layer", "lambda", "detrended", "smoothed"]
-    /// Columns that hold durations, which differ between otherwise identical runs.
-    static let timingColumns: Set<String> = ["build_s", "sgd_s", "total_s", "seconds"]
+    /// Columns that hold durations, and whether a build found its spectra in the PCA cache:
+    /// they differ between otherwise identical runs.
+    static let timingColumns: Set<String> = ["build_s", "sgd_s", "total_s", "seconds", "spectra_reused"]
 
     static func runRow(_ r: RunRecord) -> [String] {
         let o = r.outcome
@@ -132,6 +133,7 @@ public final class ResultTables: @unchecked Sendable {
                 o.map { $0.filterCounts.map(String.init).joined(separator: "-") } ?? "",
                 o.map { $0.relaxedTv.map { $0 ? "1" : "0" }.joined(separator: "-") } ?? "",
                 o?.tfracChosen.map { $0.map(CSVTable.number).joined(separator: "-") } ?? "",
+                o?.spectraReused.map { $0.map { $0 ? "1" : "0" }.joined(separator: "-") } ?? "",
                 CSVTable.number(o?.trainAccuracy ?? .nan), CSVTable.number(o?.testAccuracy ?? .nan),
                 CSVTable.number(o?.buildSeconds ?? .nan), CSVTable.number(o?.sgdSeconds ?? .nan),
                 CSVTable.number(r.timings.totalSeconds),

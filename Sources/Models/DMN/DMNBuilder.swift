@@ -133,6 +133,9 @@ public struct BuiltLayerReport: Sendable {
     /// With dmn.tfrac "auto": the fraction this layer's density matrices were built from and
     /// how ρ_c converged on the way; nil for a numeric T_frac and for random filters.
     public var fractionChoice: FractionChoice? = nil
+    /// Whether this layer's spectra came from `reuse.store` instead of being computed in this
+    /// build (false without reuse): the layer's `seconds` then measure no PCA.
+    public var spectraReused = false
 }
 
 /// How `buildFeatureLayers` sets the filters of the frozen feature layers (models dmn, pca, random).
@@ -204,6 +207,7 @@ public func buildFeatureLayers(arch: Architecture, data makeData: @autoclosure (
         let groupOf: (Int) -> Int = kind == .dmn ? { $0 } : { _ in 0 }
         // The images of this layer's densities and statistics: the build images, or under
         // "auto" the subset this layer chose.
+        var spectraReused = false
         var chosenImages: ImageDataset? = nil
         var fractionChoice: FractionChoice? = nil
         if options.tfrac == .auto && kind != .random {
@@ -238,7 +242,9 @@ public func buildFeatureLayers(arch: Architecture, data makeData: @autoclosure (
                 if let reuse {
                     let key = layerSpectraKey(dataKey: reuse.dataKey, kind: kind, groups: groups, layer: l, input: shape,
                                               kernel: arch.kernel, options: options, batchNorm: batchNorm, filtersBelow: filtersBelow)
-                    layerSpectra = try reuse.store.spectra(key: key, compute: computeSpectra)
+                    var computed = false
+                    layerSpectra = try reuse.store.spectra(key: key, compute: { computed = true; return try computeSpectra() })
+                    spectraReused = !computed
                 } else {
                     layerSpectra = try computeSpectra()
                 }
@@ -287,7 +293,8 @@ public func buildFeatureLayers(arch: Architecture, data makeData: @autoclosure (
                                         keptPerClass: selection.keptPerClass,
                                         seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
                                         origins: origins, spectra: layerSpectra.map { $0.eigen.values },
-                                        tv: kind == .random ? .nan : options.tv(forLayer: l), fractionChoice: fractionChoice))
+                                        tv: kind == .random ? .nan : options.tv(forLayer: l), fractionChoice: fractionChoice,
+                                        spectraReused: spectraReused))
     }
     return (layers, reports)
 }

@@ -39,6 +39,6 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let s = try CLI.loadSpec(spec)
-        try CLI.execute(spec: s, common: common, execution: execution)
+        try CLI.execute(spec: s, common: common, execution: execution, pcaCache: .off)
     }
 }

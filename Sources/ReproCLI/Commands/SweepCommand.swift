@@ -49,6 +49,6 @@ struct SweepCommand: ParsableCommand {
             CLI.err(e.description)
             throw ExitCode(2)
         }
-        try CLI.execute(spec: s, common: common, execution: execution)
+        try CLI.execute(spec: s, common: common, execution: execution, pcaCache: .on)
     }
 }
