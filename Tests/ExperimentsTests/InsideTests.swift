@@ -441,16 +441,10 @@ final class InsideFigureTests: XCTestCase {
         guard let gp = gnuplot else { throw XCTSkip("gnuplot not installed (apt-get install gnuplot-nox)") }
         let scripts = TestFiles.packageRoot.appendingPathComponent("plot-scripts")
         for f in figures {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: gp)
-            p.arguments = ["-c", scripts.appendingPathComponent(f.script + ".gp").path, dir.path, dir.path, f.dataset] + f.args
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, text)
+            let r = try PlotScriptTests.run(URL(fileURLWithPath: gp),
+                                            ["-c", scripts.appendingPathComponent(f.script + ".gp").path, dir.path, dir.path, f.dataset] + f.args)
+            let text = r.text
+            XCTAssertEqual(r.status, 0, text)
             XCTAssertFalse(text.contains("warning"), "\(f.script): \(text)")
             for ext in ["png", "svg"] {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(f.script)-\(f.dataset).\(ext)").path), f.script)

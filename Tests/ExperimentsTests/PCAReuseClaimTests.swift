@@ -159,16 +159,8 @@ final class PCAReuseClaimTests: XCTestCase {
         try PCAReuse.plotTable(sweeps).text.write(to: dir.appendingPathComponent("pca_reuse.csv"), atomically: true, encoding: .utf8)
         let script = PlotScriptTests.scriptDir.appendingPathComponent("pca-reuse.gp").path
         func gp(_ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = gnuplot
-            p.arguments = ["-c", script] + args
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
+            let r = try PlotScriptTests.run(gnuplot, ["-c", script] + args)
+            return (r.status, r.text)
         }
         let (status, text) = try gp([dir.path])
         XCTAssertEqual(status, 0, text)

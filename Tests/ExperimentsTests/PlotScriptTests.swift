@@ -22,7 +22,9 @@ final class PlotScriptTests: XCTestCase {
 
     struct Output { var status: Int32; var text: String }
 
-    func run(_ exe: URL, _ args: [String], cwd: URL? = nil) throws -> Output {
+    /// Runs `exe` (gnuplot, for the plot-script tests of every suite) with its output and errors
+    /// collected and no standard input.
+    static func run(_ exe: URL, _ args: [String], cwd: URL? = nil) throws -> Output {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
@@ -99,13 +101,13 @@ final class PlotScriptTests: XCTestCase {
         let out = dir.appendingPathComponent("figures")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         for name in Self.scripts {
-            let r = try run(gnuplot, ["-c", Self.scriptDir.appendingPathComponent(name + ".gp").path, dir.path, out.path])
+            let r = try Self.run(gnuplot, ["-c", Self.scriptDir.appendingPathComponent(name + ".gp").path, dir.path, out.path])
             XCTAssertEqual(r.status, 0, "\(name).gp: \(r.text)")
             XCTAssertFalse(r.text.contains("warning"), "\(name).gp: \(r.text)")
             assertImages(name, in: out)
         }
         // OUT_DIR defaults to RESULTS_DIR.
-        let r = try run(gnuplot, ["-c", Self.scriptDir.appendingPathComponent("fig3-top.gp").path, dir.path])
+        let r = try Self.run(gnuplot, ["-c", Self.scriptDir.appendingPathComponent("fig3-top.gp").path, dir.path])
         XCTAssertEqual(r.status, 0, r.text)
         assertImages("fig3-top", in: dir)
     }
@@ -116,7 +118,7 @@ final class PlotScriptTests: XCTestCase {
         // A table with a header only counts as no data too.
         TestFiles.write("param,series,series_label,value,n,mean,err,baseline_mean,baseline_err\n", "fig3_sweep.csv", in: dir)
         for name in Self.scripts {
-            let r = try run(gnuplot, ["-c", Self.scriptDir.appendingPathComponent(name + ".gp").path, dir.path])
+            let r = try Self.run(gnuplot, ["-c", Self.scriptDir.appendingPathComponent(name + ".gp").path, dir.path])
             XCTAssertEqual(r.status, 0, "\(name).gp: \(r.text)")
             XCTAssertTrue(r.text.contains("\(name): no data"), "\(name).gp: \(r.text)")
             XCTAssertTrue(r.text.contains("Nothing written"), "\(name).gp: \(r.text)")
