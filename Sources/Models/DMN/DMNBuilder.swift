@@ -205,9 +205,9 @@ public func buildFeatureLayers(arch: Architecture, data makeData: @autoclosure (
         let source: PatchSource = options.patchStride == .kernel ? .convGrid(kernel: arch.kernel) : .conv(kernel: arch.kernel)
         let groups = kind == .dmn ? arch.classes : 1
         let groupOf: (Int) -> Int = kind == .dmn ? { $0 } : { _ in 0 }
+        var spectraReused = false
         // The images of this layer's densities and statistics: the build images, or under
         // "auto" the subset this layer chose.
-        var spectraReused = false
         var chosenImages: ImageDataset? = nil
         var fractionChoice: FractionChoice? = nil
         if options.tfrac == .auto && kind != .random {
