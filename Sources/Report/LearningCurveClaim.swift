@@ -280,7 +280,7 @@ enum LearningCurves {
 extension ReportWriter {
     /// Issue 24 item 1: accuracy against the number of training images.
     static func learningCurves(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
-        let curves = LearningCurves.curves(ClaimRobustness.paperTextConfigs(a.configs))
+        let curves = LearningCurves.curves(ClaimRobustness.paperTextConfigs(a.beyond.configs))
         guard !curves.isEmpty else { return }
         d.p("## Learning curves")
         d.p()

@@ -177,7 +177,7 @@ enum PCAReuse {
 
     /// The report section: the table and the figure's name.
     static func section(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
-        let t = table(a.sweeps)
+        let t = table(a.beyond.sweeps)
         guard !t.rows.isEmpty else { return }
         d.p("## One PCA for all thresholds")
         d.p()

@@ -181,32 +181,33 @@ public enum PlotTables {
         return t
     }
 
-    /// Every table, by name (without .csv); empty tables (header only) mean "no data".
-    static func all(_ set: ResultSet) -> [(name: String, table: CSVTable)] {
-        let groups = Analysis.groups(set.runs)
-        let configs = Analysis.fig3Configs(groups)
-        let sweeps = Analysis.sweepParams.flatMap { Analysis.sweeps(groups, param: $0) }
+    /// Every table, by name (without .csv); empty tables (header only) mean "no data". The
+    /// tables of the claims beyond Fig. 3 read `beyond` (`ReportAnalysis`), the others `paper`.
+    static func all(_ paper: ReportEvidence, beyond: ReportEvidence) -> [(name: String, table: CSVTable)] {
+        let set = paper.set
         return [("fig1_lambda", fig1(lambda: set.lambda, runs: set.runs)),
                 ("fig2_histogram", fig2Histogram(fluctuation: set.fluctuation)),
                 ("fig2_variance", fig2Variance(summary: set.fluctuationSummary, fluctuation: set.fluctuation)),
-                ("fig3_top", fig3Top(configs)),
-                ("fig3_sweep", fig3Sweep(sweeps)),
+                ("fig3_top", fig3Top(paper.configs)),
+                ("fig3_sweep", fig3Sweep(paper.sweeps)),
                 ("robustness_curves", ClaimRobustness.curves(runs: set.runs, history: set.history)),
-                ("time_accuracy", TimeToAccuracy.plotTable(ClaimRobustness.paperTextConfigs(groups: groups), history: set.history)),
-                ("tfrac_auto", TfracAutoClaim.plotTable(groups)),
-                ("pretraining", PretrainingClaim.plotTable(set)),
-                ("batchnorm", BatchNormClaim.plotTable(set)),
-                ("learning_curve", LearningCurves.plotTable(ClaimRobustness.paperTextConfigs(groups: groups))),
-                ("pca_reuse", PCAReuse.plotTable(sweeps))]
+                ("time_accuracy", TimeToAccuracy.plotTable(paper.paperTextConfigs, history: set.history)),
+                ("tfrac_auto", TfracAutoClaim.plotTable(beyond.groups)),
+                ("pretraining", PretrainingClaim.plotTable(beyond.set)),
+                ("batchnorm", BatchNormClaim.plotTable(beyond.set)),
+                ("learning_curve", LearningCurves.plotTable(beyond.paperTextConfigs)),
+                ("pca_reuse", PCAReuse.plotTable(beyond.sweeps))]
     }
 
     /// Writes the non-empty tables into `folder` (and removes stale ones of these names that
     /// are now empty); returns the scripts that have data, in order.
     @discardableResult
-    public static func write(_ set: ResultSet, to folder: URL) throws -> [String] {
+    /// - Parameter beyondFig3: the runs the claims beyond Fig. 3 read, `set`'s included (default: `set`).
+    public static func write(_ set: ResultSet, beyondFig3: ResultSet? = nil, to folder: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var nonEmpty: Set<String> = []
-        for (name, table) in all(set) {
+        let paper = ReportEvidence(set)
+        for (name, table) in all(paper, beyond: beyondFig3.map(ReportEvidence.init) ?? paper) {
             let url = folder.appendingPathComponent(name + ".csv")
             if table.rows.isEmpty {
                 try? FileManager.default.removeItem(at: url)

@@ -2,12 +2,36 @@ import Datasets
 import Experiments
 import Foundation
 
-/// Everything the report shows, computed from a `ResultSet` (pure).
-public struct ReportAnalysis: Sendable {
+/// The runs a report reads, with what its sections derive from them (pure).
+struct ReportEvidence: Sendable {
     var set: ResultSet
     var groups: [RunGroup]
     var configs: [Fig3Config]
     var sweeps: [ParameterSweep]
+
+    init(_ set: ResultSet) {
+        let g = Analysis.groups(set.runs)
+        self.set = set
+        groups = g
+        configs = Analysis.fig3Configs(g)
+        sweeps = Analysis.sweepParams.flatMap { Analysis.sweeps(g, param: $0) }
+    }
+
+    /// `configs` on the paper's text protocol: what the top-level verdicts judge.
+    var paperTextConfigs: [Fig3Config] { ClaimRobustness.paperTextConfigs(groups: groups) }
+}
+
+/// Everything the report shows, computed from a `ResultSet` (pure).
+///
+/// Two sets of runs: `paper`, which the Fig. 3 tables, the sweeps, the timings and the paper's
+/// own claims read, and `beyond`, which the claims beyond Fig. 3 read (T_frac auto, less data,
+/// pretraining, BatchNorm, one PCA for all thresholds; `Claims.beyondFig3`). `beyond` is
+/// `paper` unless the report is given folders for those claims only (`repro report
+/// --beyond-fig3`): a study made for one claim (the learning curves' small training sets, the
+/// one-epoch PCA-reuse sweeps) then feeds that claim without entering the paper's verdicts.
+public struct ReportAnalysis: Sendable {
+    var paper: ReportEvidence
+    var beyond: ReportEvidence
     var early: [Fig1Early]
     var timings: [TimingRow]
     public var claims: [ClaimCheck]
@@ -16,17 +40,22 @@ public struct ReportAnalysis: Sendable {
     /// Time each model takes to reach a grid of accuracies (paper's text protocol).
     var timeToAccuracy: [TimeToAccuracyRow]
 
-    public init(_ set: ResultSet) {
-        self.set = set
-        let g = Analysis.groups(set.runs)
-        let c = Analysis.fig3Configs(g)
-        let s = Analysis.sweepParams.flatMap { Analysis.sweeps(g, param: $0) }
-        let e = Analysis.fig1Early(lambda: set.lambda, runs: set.runs)
-        groups = g; configs = c; sweeps = s; early = e
-        timings = Analysis.timings(c)
+    var set: ResultSet { paper.set }
+    var groups: [RunGroup] { paper.groups }
+    var configs: [Fig3Config] { paper.configs }
+    var sweeps: [ParameterSweep] { paper.sweeps }
+
+    /// - Parameter beyondFig3: the runs the claims beyond Fig. 3 read, `set`'s included
+    ///   (default: `set`).
+    public init(_ set: ResultSet, beyondFig3: ResultSet? = nil) {
+        paper = ReportEvidence(set)
+        beyond = beyondFig3.map(ReportEvidence.init) ?? paper
+        early = Analysis.fig1Early(lambda: set.lambda, runs: set.runs)
+        timings = Analysis.timings(paper.configs)
         // The top-level verdicts keep the paper's text protocol; the others go to the robustness section.
-        let paperText = ClaimRobustness.paperTextConfigs(groups: g)
-        claims = Claims.all(configs: paperText, sweeps: s, early: e, set: set, timedConfigs: c)
+        let paperText = paper.paperTextConfigs
+        claims = Claims.all(configs: paperText, sweeps: paper.sweeps, early: early, set: set, timedConfigs: paper.configs)
+            + Claims.beyondFig3(beyond)
         timeToAccuracy = TimeToAccuracy.grid(paperText, history: set.history)
         robustness = ClaimRobustness.analyse(runs: set.runs, history: set.history)
     }
@@ -63,8 +92,8 @@ public enum ReportWriter {
         fig3Tables(a, into: &d)
         timings(a, into: &d)
         timeToAccuracy(a, into: &d)
-        for line in TfracAutoClaim.markdown(a.groups) { d.p(line) }
-        for line in PretrainingClaim.markdown(a.set) + BatchNormClaim.markdown(a.set) { d.p(line) }
+        for line in TfracAutoClaim.markdown(a.beyond.groups) { d.p(line) }
+        for line in PretrainingClaim.markdown(a.beyond.set) + BatchNormClaim.markdown(a.beyond.set) { d.p(line) }
         learningCurves(a, into: &d)
         sweeps(a, into: &d)
         PCAReuse.section(a, into: &d)
@@ -87,8 +116,20 @@ public enum ReportWriter {
         d.p("Density Matrix Networks (Dehmamy, Rohani, Katsaggelos, arXiv 1703.04757). Results as of \(generated), reported by `repro report` "
           + "(repro \(ReproVersion.string)) from " + a.set.folders.map { "`\($0)`" }.joined(separator: ", ")
           + ": \(runs.count) runs, \(ok) ok, \(infeasibleCount) infeasible (the method cannot build them), "
-          + "\(runs.count - ok - infeasibleCount) failed.")
+          + "\(runs.count - ok - infeasibleCount) failed." + beyondText(a))
         d.p()
+    }
+
+    /// The folders only the claims beyond Fig. 3 read, and their runs ("" when there are none).
+    static func beyondText(_ a: ReportAnalysis) -> String {
+        let extra = a.beyond.set.folders.filter { !a.set.folders.contains($0) }
+        guard !extra.isEmpty else { return "" }
+        let paperIds = Set(a.set.runs.map(\.runId))
+        let runs = a.beyond.set.runs.filter { !paperIds.contains($0.runId) }
+        return " The claims beyond Fig. 3 (T_frac auto, less data, pretraining, BatchNorm, one PCA for all thresholds) also read "
+            + extra.map { "`\($0)`" }.joined(separator: ", ")
+            + ": \(runs.count) more runs, \(runs.filter { $0.status == .ok }.count) ok; the Fig. 3 tables, sweeps and timings "
+            + "and the paper's own claims do not."
     }
 
     /// Every claim with its verdict, first, for the reader in a hurry.
@@ -108,7 +149,7 @@ public enum ReportWriter {
         d.p("## Provenance")
         d.p()
         d.table(["folder", "spec", "git commit", "host (cores)", "BLAS threads (kernels)", "jobs", "runs ok / failed", "started", "finished"],
-              a.set.provenance.map { v in
+              a.beyond.set.provenance.map { v in
                   guard v.present else { return ["`\(v.folder)`", "no provenance.json", "", "", "", "", "", "", ""] }
                   let commit = (v.gitCommit.map { String($0.prefix(12)) } ?? "?") + (v.gitDirty == true ? " (modified)" : "")
                   return ["`\(v.folder)`", v.specName ?? "?", commit, "\(v.host ?? "?") (\(v.cores.map(String.init) ?? "?"))",
@@ -116,14 +157,14 @@ public enum ReportWriter {
                           "\(v.runsOk.map(String.init) ?? "?") / \(v.runsFailed.map(String.init) ?? "?")",
                           v.started ?? "?", v.finished ?? "not finished"]
               })
-        let modified = a.set.provenance.filter { $0.gitDirty == true }
+        let modified = a.beyond.set.provenance.filter { $0.gitDirty == true }
         if !modified.isEmpty {
             d.p("**Not from a clean commit:** " + modified.map { "`\($0.folder)`" }.joined(separator: ", ")
                 + " \(modified.count == 1 ? "was" : "were") made from a working tree with uncommitted changes, so the code "
                 + "that made \(modified.count == 1 ? "it" : "them") is not in the history; re-run from a clean checkout to rely on it.")
             d.p()
         }
-        let commands = a.set.provenance.filter(\.present)
+        let commands = a.beyond.set.provenance.filter(\.present)
         if !commands.isEmpty {
             d.p("Commands:")
             d.p()
@@ -137,7 +178,7 @@ public enum ReportWriter {
             }
             d.p()
         }
-        let failed = a.set.runs.filter { $0.status != .ok }
+        let failed = a.beyond.set.runs.filter { $0.status != .ok }
         if !failed.isEmpty {
             d.p("Failed and infeasible runs (left out of every statistic):")
             d.p()
@@ -348,10 +389,10 @@ public enum ReportWriter {
 
     /// Notes the results loader collected.
     static func notes(_ a: ReportAnalysis, into d: inout MarkdownDocument) {
-        if !a.set.notes.isEmpty {
+        if !a.beyond.set.notes.isEmpty {
             d.p("## Notes")
             d.p()
-            for n in a.set.notes { d.p("- \(n)") }
+            for n in a.beyond.set.notes { d.p("- \(n)") }
             d.p()
         }
     }

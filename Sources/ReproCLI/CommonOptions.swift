@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import Report
 
 /// Options every verb that touches data or results understands.
 struct CommonOptions: ParsableArguments {
@@ -87,5 +88,34 @@ struct ExecutionOptions: ParsableArguments {
     var parsedShard: Shard? {
         guard let s = shard, case .success(let sh) = Shard.parse(s) else { return nil }
         return sh
+    }
+}
+
+/// The results folders `report` and `plot` read.
+struct ResultsInput: ParsableArguments {
+    @Argument(help: ArgumentHelp("Results folders of `repro run` / `repro merge`.", valueName: "results"))
+    var results: [String]
+
+    @Option(name: .customLong("beyond-fig3"), parsing: .upToNextOption, help: ArgumentHelp("""
+        Results folders that only the claims beyond Fig. 3 read (T_frac auto, less data, \
+        pretraining, BatchNorm, one PCA for all thresholds; with the folders above), not the Fig. 3 \
+        tables, sweeps, timings or the paper's own claims: a study made for one of those claims \
+        (small training sets, one-epoch sweeps) then does not enter the paper's verdicts. \
+        results/REPORT.md is made this way (scripts/artefacts.sh).
+        """, valueName: "results"))
+    var beyondFig3: [String] = []
+
+    init() {}
+
+    func validate() throws {
+        if results.isEmpty { throw ValidationError("give at least one results folder") }
+    }
+
+    /// The folders as read: the paper's set, and the set the claims beyond Fig. 3 read (nil:
+    /// the same), each folder named relative to `base`.
+    func load(relativeTo base: URL) throws -> (paper: ResultSet, beyondFig3: ResultSet?) {
+        let paper = try CLI.loadResults(results, relativeTo: base)
+        let extra = beyondFig3.filter { !results.contains($0) }
+        return (paper, extra.isEmpty ? nil : try CLI.loadResults(results + extra, relativeTo: base))
     }
 }

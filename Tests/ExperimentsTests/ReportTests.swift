@@ -888,11 +888,51 @@ final class LearningCurveReportTests: XCTestCase {
         XCTAssertEqual(c2.findings.count, 1, describe(c2))
     }
 
+    /// `repro report --beyond-fig3`: a learning-curve study feeds the learning-curve claim, its
+    /// small training sets stay out of the Fig. 3 tables and the paper's claims.
+    func testBeyondFig3FoldersFeedOnlyTheirClaims() throws {
+        let study = supporting
+        var paper = ResultSet()
+        paper.folders = ["fig3"]
+        paper.runs = study.filter { $0.setting("train_limit").description == "nan" }
+        XCTAssertEqual(paper.runs.count, 6, "the full-data DMN and ConvNet runs, 3 seeds each")
+        var union = paper
+        union.folders.append("lc")
+        union.runs = study
+        let split = ReportAnalysis(paper, beyondFig3: union)
+        let paperOnly = ReportAnalysis(paper), mixed = ReportAnalysis(union)
+        func check(_ a: ReportAnalysis, _ id: String) throws -> ClaimCheck { try XCTUnwrap(a.claims.first { $0.id == id }) }
+
+        let curve = try check(split, LearningCurves.id)
+        XCTAssertEqual(curve.verdict, .supported, describe(curve))
+        XCTAssertEqual(try check(paperOnly, LearningCurves.id).verdict, .inconclusive, "one size is no curve")
+        // The paper's MNIST claim is judged on the paper's runs only: as without the study, and
+        // unlike a report that mixes the study in (its n = 500 runs become configurations).
+        let mnist = Claims.pairClaims[0].id
+        XCTAssertEqual(try check(split, mnist).summary, try check(paperOnly, mnist).summary)
+        XCTAssertEqual(try check(split, mnist).verdict, try check(paperOnly, mnist).verdict)
+        XCTAssertNotEqual(try check(mixed, mnist).summary, try check(paperOnly, mnist).summary)
+        XCTAssertEqual(split.claims.map(\.id), paperOnly.claims.map(\.id), "the same claims, in the same order")
+
+        let tables = Dictionary(uniqueKeysWithValues: PlotTables.all(split.paper, beyond: split.beyond).map { ($0.name, $0.table.text) })
+        let paperTables = Dictionary(uniqueKeysWithValues: PlotTables.all(paperOnly.paper, beyond: paperOnly.beyond).map { ($0.name, $0.table.text) })
+        XCTAssertEqual(tables["fig3_top"], paperTables["fig3_top"])
+        XCTAssertEqual(ParsedTable(csv: try XCTUnwrap(tables["learning_curve"])).rows.count, 8)
+        XCTAssertEqual(ParsedTable(csv: try XCTUnwrap(paperTables["learning_curve"])).rows.count, 0)
+
+        let md = ReportWriter.markdown(split, generated: "now")
+        XCTAssertTrue(md.contains("from `fig3`: 6 runs"), md)
+        XCTAssertTrue(md.contains("also read `lc`: 18 more runs, 18 ok"), md)
+        XCTAssertTrue(md.contains("## Learning curves"))
+        XCTAssertFalse(ReportWriter.markdown(paperOnly, generated: "now").contains("also read"))
+    }
+
     func testPlotTableAndReportSection() throws {
         var set = ResultSet()
         set.folders = ["mem"]
         set.runs = supporting
-        let t = ParsedTable(csv: try XCTUnwrap(PlotTables.all(set).first { $0.name == "learning_curve" }).table.text)
+        let e = ReportEvidence(set)
+        let t = ParsedTable(csv: try XCTUnwrap(PlotTables.all(e, beyond: e).first { $0.name == "learning_curve" }).table.text)
         XCTAssertEqual(t.rows.count, 8)
         XCTAssertEqual(t.rows.map { $0["n"] }, ["500", "1000", "5000", "60000", "500", "1000", "5000", "60000"])
         XCTAssertEqual(t.rows.map { $0["model"] }, ["dmn", "dmn", "dmn", "dmn", "convnet", "convnet", "convnet", "convnet"])

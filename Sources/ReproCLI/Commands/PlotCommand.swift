@@ -48,8 +48,7 @@ struct PlotCommand: ParsableCommand {
     /// The figures, in order; each is plot-scripts/NAME.gp writing NAME.png and NAME.svg.
     static let figureNames = PlotTables.scripts.map(\.script)
 
-    @Argument(help: ArgumentHelp("Results folders of `repro run` / `repro merge`.", valueName: "results"))
-    var results: [String]
+    @OptionGroup var input: ResultsInput
 
     @Option(name: .long, help: ArgumentHelp("Folder for the tables and images (default: the first results folder).", valueName: "dir"))
     var out: String?
@@ -64,7 +63,6 @@ struct PlotCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if results.isEmpty { throw ValidationError("give at least one results folder") }
         if let s = scripts {
             var isDir: ObjCBool = false
             if !FileManager.default.fileExists(atPath: s, isDirectory: &isDir) || !isDir.boolValue {
@@ -74,20 +72,20 @@ struct PlotCommand: ParsableCommand {
     }
 
     func run() throws {
-        let outDir = URL(fileURLWithPath: out ?? results[0], isDirectory: true)
-        let set = try CLI.loadResults(results, relativeTo: outDir)
+        let outDir = URL(fileURLWithPath: out ?? input.results[0], isDirectory: true)
+        let (set, beyond) = try input.load(relativeTo: outDir)
         let applicable: [String]
         let inside: [(script: String, dataset: String, args: [String])]
         do {
-            applicable = try PlotTables.write(set, to: outDir)
-            inside = try InsideTables.write(folders: results.map { URL(fileURLWithPath: $0, isDirectory: true) }, to: outDir)
+            applicable = try PlotTables.write(set, beyondFig3: beyond, to: outDir)
+            inside = try InsideTables.write(folders: input.results.map { URL(fileURLWithPath: $0, isDirectory: true) }, to: outDir)
         } catch {
             CLI.err("error: cannot write the plot tables into \(outDir.path): \(error)")
             throw ExitCode(1)
         }
         if applicable.isEmpty && inside.isEmpty {
             if !quiet {
-                CLI.err("nothing to plot: no convergence, fluctuation or classify (dmn/convnet) runs with data in " + results.joined(separator: ", "))
+                CLI.err("nothing to plot: no convergence, fluctuation or classify (dmn/convnet) runs with data in " + input.results.joined(separator: ", "))
             }
             return
         }

@@ -22,12 +22,12 @@ struct ReportCommand: ParsableCommand {
           repro report results/quick
           repro report results/fig1 results/fig2 results/fig3* --out REPORT.md
           repro report results/fig3 --out -    (to standard output)
+          repro report results/fig3 --beyond-fig3 results/learning-curve --out REPORT.md
 
         Exit status: 0 when the report was written; 1 when a folder cannot be read.
         """)
 
-    @Argument(help: ArgumentHelp("Results folders of `repro run` / `repro merge`.", valueName: "results"))
-    var results: [String]
+    @OptionGroup var input: ResultsInput
 
     @Option(name: .long, help: ArgumentHelp("Report file, or - for standard output (default: REPORT.md in the first results folder).",
                                             valueName: "file"))
@@ -36,16 +36,12 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
-    func validate() throws {
-        if results.isEmpty { throw ValidationError("give at least one results folder") }
-    }
-
     func run() throws {
-        let target = out ?? URL(fileURLWithPath: results[0], isDirectory: true).appendingPathComponent("REPORT.md").path
+        let target = out ?? URL(fileURLWithPath: input.results[0], isDirectory: true).appendingPathComponent("REPORT.md").path
         let base = target == "-" ? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             : URL(fileURLWithPath: target).deletingLastPathComponent()
-        let set = try CLI.loadResults(results, relativeTo: base)
-        let analysis = ReportAnalysis(set)
+        let (set, beyond) = try input.load(relativeTo: base)
+        let analysis = ReportAnalysis(set, beyondFig3: beyond)
         // Figures beside the report, or in its figures/ subfolder (where a report over many
         // folders keeps them: results/REPORT.md), linked relative to the report.
         let folder = URL(fileURLWithPath: target).deletingLastPathComponent()
@@ -56,7 +52,7 @@ struct ReportCommand: ParsableCommand {
                 .map { prefix + $0 }
         }
         let inside = places.flatMap { prefix, dir in PlotCommand.insideFigures(in: dir).map { prefix + $0 } }
-        let text = ReportWriter.markdown(analysis, generated: set.newestFinish ?? "(no finished run recorded)", figures: figures + inside)
+        let text = ReportWriter.markdown(analysis, generated: (beyond ?? set).newestFinish ?? "(no finished run recorded)", figures: figures + inside)
         if target == "-" {
             CLI.out(text)
         } else {
@@ -70,7 +66,7 @@ struct ReportCommand: ParsableCommand {
             }
         }
         if !quiet {
-            for n in set.notes { CLI.err("note: " + n) }
+            for n in (beyond ?? set).notes { CLI.err("note: " + n) }
             for c in analysis.claims { CLI.err("\(c.verdict.rawValue): \(c.claim) — \(c.summary)") }
             if target != "-" { CLI.err("wrote \(target)") }
         }
