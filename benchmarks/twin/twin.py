@@ -633,7 +633,7 @@ def combine(verdicts, need):
     return "inconclusive"
 
 
-# The DMN-vs-ConvNet claims of Sources/Experiments/Report/Claims.swift, as ClaimRobustness judges them:
+# The DMN-vs-ConvNet claims of Sources/Report/Claims.swift, as ClaimRobustness judges them:
 # (id, dataset, layers or None, per-configuration judge(dmn, convnet), need(n)).
 CLAIMS = [
     ("mnist-within-1pt", "mnist", None, lambda d, c: within(d, c, POINT, False), lambda n: max(1, n - 1)),
@@ -726,7 +726,9 @@ def summarise(results, out, dataset):
         dmeans = [abs(R[e][0] - K[e][0]) for e in range(E)]
         inside = [dmeans[e] <= BAND * K[e][1] for e in range(E) if math.isfinite(K[e][1])]
         run_abs = [abs(c[0][e] - c[1][e]) for c in seeds.values() for e in range(min(len(c[0]), len(c[1])))]
-        ratio = [dmeans[e] / K[e][1] for e in range(E) if math.isfinite(K[e][1]) and K[e][1] > 0]
+        # Accuracies are multiples of 1/test-set size, so a nonzero SD over seeds is far above
+        # 1e-9; below it the seeds are equal and the SD is rounding noise (no ratio).
+        ratio = [dmeans[e] / K[e][1] for e in range(E) if math.isfinite(K[e][1]) and K[e][1] > 1e-9]
         share = (sum(inside) / len(inside)) if inside else float("nan")
         summary.append({
             "dataset": dataset, "model": key[0], "filters": key[1], "init": key[2], "seeds": len(seeds), "epochs": E,
@@ -876,8 +878,9 @@ def write_report(results, out, dataset, rows, summary, pairs, claim_rows, by):
     if gaps:
         p("Configurations whose curves differ by more than Keras's seed spread: "
           + "; ".join(f"{config_label(s['model'], '', s['init'])} {s['filters'].replace('-', ',')} "
-                      f"(|Δ means| {pct(s['mean_abs_delta_of_means'])} points, at most "
-                      f"{s['max_delta_over_keras_sd']:.1f} Keras SDs)" for s in gaps)
+                      f"(|Δ means| {pct(s['mean_abs_delta_of_means'])} points, "
+                      + (f"at most {s['max_delta_over_keras_sd']:.1f} Keras SDs)" if math.isfinite(s['max_delta_over_keras_sd'])
+                         else "Keras's seeds all at one accuracy: no spread)") for s in gaps)
           + ". See *Findings*.")
         p("")
     if pairs:
@@ -900,7 +903,7 @@ def write_report(results, out, dataset, rows, summary, pairs, claim_rows, by):
     if claim_rows:
         p("## Claims under every budget and selection rule")
         p("")
-        p("Each DMN-vs-ConvNet claim of `Sources/Experiments/Report/Claims.swift`, judged as the report's claim-robustness "
+        p("Each DMN-vs-ConvNet claim of `Sources/Report/Claims.swift`, judged as the report's claim-robustness "
           "section does (per configuration the 95% t intervals over seeds of the selected test accuracies; budget E = "
           "the first E epochs; `final`: epoch E, `best-test`: the best test epoch ≤ E), on each framework's curves, with "
           "the DMN paired against each ConvNet initialiser. The cells give the verdict and the per-configuration mean "
