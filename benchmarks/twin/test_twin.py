@@ -95,5 +95,25 @@ class KerasProtocolKeyTests(unittest.TestCase):
         self.assertNotIn("loss", parsed)
 
 
+class StuckTests(unittest.TestCase):
+    """A run is stuck when its test accuracy stays at chance (within 1 point) at every epoch:
+    what the summary counts per framework."""
+
+    def test_at_chance_throughout_is_stuck(self):
+        self.assertTrue(twin.stuck([0.1] * 50, 10))
+        self.assertTrue(twin.stuck([0.1] * 49 + [0.1003], 10), "one epoch a few images off chance")
+        self.assertTrue(twin.stuck([0.01, 0.0195], 100))
+
+    def test_a_run_that_leaves_chance_is_not(self):
+        self.assertFalse(twin.stuck([0.1] * 49 + [0.111], 10), "1.1 points above chance once")
+        self.assertFalse(twin.stuck([0.25, 0.31, 0.30], 10))
+        self.assertFalse(twin.stuck([0.1, 0.1], 100), "10% is far above chance with 100 classes")
+
+    def test_one_epoch_or_missing_epochs_decide_nothing(self):
+        self.assertFalse(twin.stuck([0.1], 10))
+        self.assertFalse(twin.stuck([float("nan"), 0.1], 10))
+        self.assertTrue(twin.stuck([0.1, float("nan"), 0.1], 10))
+
+
 if __name__ == "__main__":
     unittest.main()

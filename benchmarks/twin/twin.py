@@ -694,6 +694,20 @@ def per_epoch(seeds, which):
     return [(mean([c[which][e] for c in seeds.values()]), sd([c[which][e] for c in seeds.values()])) for e in range(E)]
 
 
+# Classes per dataset the twin reads (chance accuracy = 1 / classes, balanced test sets).
+CLASSES = {"mnist": 10, "fashion-mnist": 10, "cifar10": 10, "cifar100": 100}
+STUCK_MARGIN = 0.01
+
+
+def stuck(curve, classes):
+    """Whether a run never learned: at every one of its (≥ 2) epochs its test accuracy is within
+    STUCK_MARGIN (1 point) of chance, 1/classes, as a network that predicts one class throughout
+    (Keras's clipped loss on saturated outputs gives no gradient: exactly 10.00% on CIFAR-10 for
+    all 50 epochs, or 10.03% at one epoch). A network that trains leaves chance within an epoch."""
+    v = [x for x in curve if math.isfinite(x)]
+    return len(v) >= 2 and max(v) <= 1 / classes + STUCK_MARGIN
+
+
 def config_label(model, filters, init):
     name = {"convnet": "ConvNet", "dmn": "DMN", "pca": "PCA", "random": "random", "baseline": "softmax"}[model]
     return name + (f" ({init})" if init else "")
@@ -740,6 +754,8 @@ def summarise(results, out, dataset):
             "repro_final": R[E - 1][0], "keras_final": K[E - 1][0],
             "repro_best": mean([max(c[0]) for c in seeds.values()]), "keras_best": mean([max(c[1]) for c in seeds.values()]),
             "repro_s_per_epoch": float("nan"), "keras_s_per_epoch": float("nan"),
+            "repro_stuck": sum(stuck(c[0], CLASSES[dataset]) for c in seeds.values()),
+            "keras_stuck": sum(stuck(c[1], CLASSES[dataset]) for c in seeds.values()),
         })
     secs = {}
     for r in rows:
@@ -859,19 +875,22 @@ def write_report(results, out, dataset, rows, summary, pairs, claim_rows, by):
       "(the means over seeds). A framework's *spread* is the sample standard deviation (n − 1) across seeds at each "
       "epoch, averaged over epochs. repro's mean curve is *within* Keras's spread at an epoch when "
       f"|mean repro − mean Keras| ≤ {BAND:g} × Keras's standard deviation across seeds at that epoch; the curves "
-      f"*agree* when that holds at ≥ {int(AGREE_SHARE * 100)}% of the epochs. All numbers are test accuracy in points.")
+      f"*agree* when that holds at ≥ {int(AGREE_SHARE * 100)}% of the epochs. *Stuck*: the seeds whose test accuracy "
+      f"stays within {STUCK_MARGIN * 100:g} point of chance (1/classes) at every epoch: a network that never learned, "
+      "e.g. 10.00% on CIFAR-10 throughout. All numbers are "
+      "test accuracy in points.")
     p("")
     p("## Agreement per model and configuration")
     p("")
     p("| model | filters | seeds | epochs | mean \\|Δ\\| | \\|Δ means\\| (max) | repro spread | Keras spread | "
-      "epochs within | agrees | final repro / Keras | best repro / Keras | s/epoch repro / Keras |")
-    p("|" + " --- |" * 13)
+      "epochs within | agrees | final repro / Keras | best repro / Keras | stuck repro / Keras | s/epoch repro / Keras |")
+    p("|" + " --- |" * 14)
     for s in summary:
         p(f"| {config_label(s['model'], '', s['init'])} | {s['filters'].replace('-', ',') or '–'} | {s['seeds']} | "
           f"{s['epochs']} | {pct(s['mean_abs_delta'])} | {pct(s['mean_abs_delta_of_means'])} "
           f"({pct(s['max_abs_delta_of_means'])}) | {pct(s['repro_spread'])} | {pct(s['keras_spread'])} | "
           f"{pct(s['within_share'], 0)}% | {s['agrees']} | {pct(s['repro_final'])} / {pct(s['keras_final'])} | "
-          f"{pct(s['repro_best'])} / {pct(s['keras_best'])} | "
+          f"{pct(s['repro_best'])} / {pct(s['keras_best'])} | {s['repro_stuck']} / {s['keras_stuck']} | "
           f"{s['repro_s_per_epoch']:.2f} / {s['keras_s_per_epoch']:.2f} |")
     p("")
     gaps = [s for s in summary if s["agrees"] == "no"]
